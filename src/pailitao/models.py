@@ -1,0 +1,349 @@
+"""Typed results and tolerant parsing of both answer envelopes.
+
+Two envelopes carry the same data:
+
+* the TOP router's ``{"items_search_img_response": {"items": {...}, "request_id": ...}}``
+  (errors as ``{"error_response": {...}}``), which the fake gateway serves;
+* the reseller API's ``{"items": {...}, "error_code": "0000", ...}`` that made the
+  name ``item_search_img`` popular.
+
+Field values arrive in many spellings (``"90.00"``, ``"12.50-18.00"``, ``"1.2万"``);
+they are normalised here. Unknown fields are kept (``model_extra``) and rendered
+back. Anything unusable raises :class:`~pailitao.errors.ResponseParseError` naming
+the field and the value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from .errors import ApiError, ResponseParseError, api_error
+
+__all__ = [
+    "Item",
+    "SearchPage",
+    "parse_error_response",
+    "parse_search_response",
+    "parse_upload_response",
+]
+
+_MONEY: Final = re.compile(r"\d+(?:\.\d+)?")
+_SALES: Final = re.compile(r"(\d+(?:\.\d+)?)\s*([万wW亿]?)")
+_SALES_MULTIPLIER: Final = {"": 1, "万": 10_000, "w": 10_000, "W": 10_000, "亿": 100_000_000}
+_RESELLER_OK: Final = frozenset({"0000", "0", "200", ""})
+
+
+def _money(value: object) -> Decimal | None:
+    """A non-negative amount from ``90``, ``90.5``, ``"90.00"`` or ``"¥1,290.00"``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError("a price cannot be a boolean")
+    if isinstance(value, Decimal | int):
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("a price must be a finite number")
+        amount = Decimal(str(value))
+    elif isinstance(value, str):
+        text = value.strip().lstrip("¥￥").replace(",", "").strip()
+        if not _MONEY.fullmatch(text):
+            raise ValueError("expected a price like '90.00' or '12.50-18.00'")
+        amount = Decimal(text)
+    else:
+        raise ValueError(f"a price cannot be a {type(value).__name__}")
+    if not amount.is_finite() or amount < 0:
+        raise ValueError("a price must be a non-negative number")
+    return amount
+
+
+def _sales(value: object) -> int | None:
+    """A count from ``803``, ``"803"``, ``"1000+"``, ``"1.2万"`` or ``"已售 3 件"``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError("sales cannot be a boolean")
+    if isinstance(value, int):
+        count = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("sales must be a finite number")
+        count = Decimal(str(value))
+    elif isinstance(value, str):
+        text = value.strip().removeprefix("已售").removeprefix("销量").strip()
+        text = text.rstrip("+件笔个单 ").strip()
+        match = _SALES.fullmatch(text)
+        if not match:
+            raise ValueError("expected a count like 803, '1000+' or '1.2万'")
+        count = Decimal(match.group(1)) * _SALES_MULTIPLIER[match.group(2)]
+    else:
+        raise ValueError(f"sales cannot be a {type(value).__name__}")
+    if count < 0 or count != count.to_integral_value():
+        raise ValueError("sales must be a whole, non-negative number")
+    return int(count)
+
+
+class Item(BaseModel):
+    """One offer in a search result."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+    num_iid: str
+    title: str
+    price: Decimal | None = None
+    #: The high end of a price range such as ``"12.50-18.00"``.
+    price_max: Decimal | None = None
+    promotion_price: Decimal | None = None
+    pic_url: str | None = None
+    detail_url: str | None = None
+    sales: int | None = None
+    seller_nick: str | None = None
+    area: str | None = None
+    #: Repurchase rate as the platform spells it, e.g. ``"15%"``.
+    turn_head: str | None = Field(default=None, alias="turnHead")
+    cat: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_price_range(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        price = data.get("price")
+        if isinstance(price, str) and "-" in price.strip().lstrip("-"):
+            low, _, high = price.partition("-")
+            data = {**data, "price": low}
+            if data.get("price_max") in (None, ""):
+                data["price_max"] = high
+        return data
+
+    @field_validator("num_iid", mode="before")
+    @classmethod
+    def _num_iid(cls, value: object) -> str:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return str(value)
+        if isinstance(value, str) and value.strip().isdigit():
+            return value.strip()
+        raise ValueError("num_iid must be a string of digits")
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _title(cls, value: object) -> str:
+        if not isinstance(value, str):
+            raise ValueError("title must be a string")
+        return value
+
+    @field_validator("price", "price_max", "promotion_price", mode="before")
+    @classmethod
+    def _prices(cls, value: object) -> Decimal | None:
+        return _money(value)
+
+    @field_validator("sales", mode="before")
+    @classmethod
+    def _sales(cls, value: object) -> int | None:
+        return _sales(value)
+
+    @field_validator("pic_url", "detail_url", mode="before")
+    @classmethod
+    def _urls(cls, value: object) -> object:
+        if value == "":
+            return None
+        if isinstance(value, str) and value.startswith("//"):
+            return "https:" + value
+        return value
+
+    @field_validator("seller_nick", "area", "turn_head", "cat", mode="before")
+    @classmethod
+    def _optional_text(cls, value: object) -> object:
+        if value == "":
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+    @model_serializer(mode="wrap")
+    def _render(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if self.price_max is not None:
+            data["price"] = f"{self.price}-{self.price_max}"
+        data.pop("price_max", None)
+        return {key: value for key, value in data.items() if value is not None}
+
+    def to_payload(self) -> dict[str, Any]:
+        """The item as the platform spells it (parsing it back gives an equal item)."""
+        return self.model_dump(mode="json")
+
+
+class SearchPage(BaseModel):
+    """One page of a search result."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+    items: list[Item] = Field(alias="item")
+    page: int = Field(ge=1)
+    page_size: int = Field(ge=1)
+    total_results: int = Field(ge=0)
+    page_count: int = Field(ge=0, alias="pagecount")
+    real_total_results: int | None = Field(default=None, ge=0)
+    request_id: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_in(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        items = data.get("item", data.get("items"))
+        if items is None:
+            items = []
+        elif isinstance(items, Mapping):  # one item, as XML-to-JSON converters write it
+            items = [items]
+        data.pop("items", None)
+        data["item"] = items
+        if "total_results" not in data and "real_total_results" in data:
+            data["total_results"] = data["real_total_results"]
+        if "pagecount" not in data and "page_count" not in data:
+            data["pagecount"] = _page_count(data.get("total_results"), data.get("page_size"))
+        return data
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a later page may hold more items."""
+        return self.page < self.page_count
+
+    def to_payload(self) -> dict[str, Any]:
+        """The ``items`` object of the envelope (``request_id`` is the envelope's)."""
+        return self.model_dump(mode="json", exclude={"request_id"}, exclude_none=True)
+
+
+def _page_count(total: object, size: object) -> object:
+    try:
+        return math.ceil(int(str(total)) / int(str(size)))
+    except (ValueError, ZeroDivisionError, TypeError):
+        return None  # let validation name the unusable field
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors(include_url=False)[0]
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"])
+    shown = repr(first.get("input"))
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    more = error.error_count() - 1
+    tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"{where.lstrip('.') or 'answer'} = {shown}: {first['msg']}{tail}"
+
+
+def parse_error_response(data: Mapping[str, Any]) -> ApiError | None:
+    """The :class:`ApiError` an answer carries, or ``None`` for a success."""
+    envelope = data.get("error_response")
+    if isinstance(envelope, Mapping):
+        code = envelope.get("code")
+        try:
+            number = int(str(code))
+        except ValueError:
+            raise ResponseParseError(
+                f"error_response.code = {code!r}: expected an integer platform code"
+            ) from None
+        return api_error(
+            number,
+            str(envelope.get("msg", "")),
+            _opt_str(envelope.get("sub_code")),
+            _opt_str(envelope.get("sub_msg")),
+            _opt_str(envelope.get("request_id")),
+        )
+    if "error_code" in data and str(data["error_code"]) not in _RESELLER_OK:
+        raw = str(data["error_code"])
+        message = str(data.get("reason") or data.get("error") or "error")
+        return api_error(
+            int(raw) if raw.isdigit() else -1,
+            message,
+            sub_code=raw,
+            sub_msg=_opt_str(data.get("error")),
+            request_id=_opt_str(data.get("request_id")),
+        )
+    return None
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _body(data: object, response_key: str) -> Mapping[str, Any]:
+    """The mapping that holds ``items``, after raising any error envelope."""
+    if not isinstance(data, Mapping):
+        raise ResponseParseError(f"answer = {type(data).__name__}: expected a JSON object")
+    error = parse_error_response(data)
+    if error is not None:
+        raise error
+    inner = data.get(response_key)
+    if inner is None:
+        wrapped = [key for key in data if isinstance(key, str) and key.endswith("_response")]
+        inner = data[wrapped[0]] if len(wrapped) == 1 else None
+    if inner is None and "items" in data:
+        inner = data  # the reseller envelope
+    if not isinstance(inner, Mapping):
+        keys = ", ".join(sorted(map(str, data))) or "none"
+        raise ResponseParseError(
+            f"answer: expected {response_key!r} or 'items'; got keys: {keys}"
+        )
+    return inner
+
+
+def parse_search_response(data: object) -> SearchPage:
+    """Parse a search answer in either envelope into a :class:`SearchPage`.
+
+    Raises the matching :class:`~pailitao.errors.ApiError` for an error envelope
+    and :class:`~pailitao.errors.ResponseParseError` for anything unusable.
+    """
+    body = _body(data, "items_search_img_response")
+    items = body.get("items")
+    if not isinstance(items, Mapping):
+        raise ResponseParseError(f"items = {items!r:.80}: expected an object")
+    fields = dict(items)
+    request_id = body.get("request_id")
+    if request_id is not None and "request_id" not in fields:
+        fields["request_id"] = str(request_id)
+    try:
+        return SearchPage.model_validate(fields)
+    except ValidationError as error:
+        raise ResponseParseError(f"items.{_describe(error)}") from None
+
+
+def parse_upload_response(data: object) -> str:
+    """The ``imgid`` from an upload answer in either envelope."""
+    body = _body(data, "upload_img_response")
+    items = body.get("items")
+    item = items.get("item") if isinstance(items, Mapping) else None
+    if isinstance(item, list) and len(item) == 1:
+        item = item[0]
+    name = item.get("name") if isinstance(item, Mapping) else None
+    if not isinstance(name, str) or not name:
+        raise ResponseParseError(f"items.item.name = {name!r:.80}: expected the imgid string")
+    return name
