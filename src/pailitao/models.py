@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Final
 
 from pydantic import (
@@ -107,6 +107,7 @@ class Item(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
+        defer_build=True,  # build the validator on first use: keeps `import pailitao` light
     )
 
     num_iid: str
@@ -187,7 +188,9 @@ class Item(BaseModel):
         if self.price_max is not None:
             data["price"] = f"{self.price}-{self.price_max}"
         data.pop("price_max", None)
-        return {key: value for key, value in data.items() if value is not None}
+        # Absent optional fields stay absent; unknown fields go back exactly as they came.
+        extra = self.model_extra or {}
+        return {k: v for k, v in data.items() if v is not None or k in extra}
 
     def to_payload(self) -> dict[str, Any]:
         """The item as the platform spells it (parsing it back gives an equal item)."""
@@ -203,6 +206,7 @@ class SearchPage(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
+        defer_build=True,  # build the validator on first use: keeps `import pailitao` light
     )
 
     items: list[Item] = Field(alias="item")
@@ -239,7 +243,10 @@ class SearchPage(BaseModel):
 
     def to_payload(self) -> dict[str, Any]:
         """The ``items`` object of the envelope (``request_id`` is the envelope's)."""
-        return self.model_dump(mode="json", exclude={"request_id"}, exclude_none=True)
+        data = self.model_dump(mode="json", exclude={"request_id"})
+        if data.get("real_total_results") is None:
+            data.pop("real_total_results", None)
+        return data
 
 
 def _page_count(total: object, size: object) -> object:
@@ -310,9 +317,7 @@ def _body(data: object, response_key: str) -> Mapping[str, Any]:
         inner = data  # the reseller envelope
     if not isinstance(inner, Mapping):
         keys = ", ".join(sorted(map(str, data))) or "none"
-        raise ResponseParseError(
-            f"answer: expected {response_key!r} or 'items'; got keys: {keys}"
-        )
+        raise ResponseParseError(f"answer: expected {response_key!r} or 'items'; got keys: {keys}")
     return inner
 
 

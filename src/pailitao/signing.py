@@ -97,7 +97,7 @@ def sign(params: Mapping[str, object], secret: str, sign_method: str = "md5") ->
     message = canonical_string(params).encode("utf-8")
     key = secret.encode("utf-8")
     if sign_method == "md5":
-        digest = hashlib.md5(key + message + key).hexdigest()
+        digest = hashlib.md5(key + message + key).hexdigest()  # noqa: S324 - the protocol
     elif sign_method == "hmac":
         digest = hmac.new(key, message, hashlib.md5).hexdigest()
     elif sign_method == "hmac-sha256":

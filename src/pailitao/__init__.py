@@ -1,0 +1,67 @@
+"""pailitao: a tested client and test harness for 1688's 拍立淘 image search.
+
+The public API is listed in ``__all__``; ``tests/pailitao/test_public_api.py``
+pins it. Signing lives in :mod:`pailitao.signing`.
+"""
+
+from ._base import DEFAULT_BASE_URL, SEARCH_METHOD, UPLOAD_METHOD, Sort
+from .client import AsyncPailitaoClient, PailitaoClient
+from .errors import (
+    ApiError,
+    AppKeyError,
+    HTTPStatusError,
+    ImageError,
+    InvalidArgumentsError,
+    NetworkError,
+    PailitaoError,
+    RateLimitError,
+    ResponseParseError,
+    ServerError,
+    SignatureError,
+    TimestampError,
+    TransportError,
+    UsageError,
+)
+from .images import PreparedImage, prepare_image
+from .models import (
+    Item,
+    SearchPage,
+    parse_error_response,
+    parse_search_response,
+    parse_upload_response,
+)
+from .retry import RetryPolicy
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "SEARCH_METHOD",
+    "UPLOAD_METHOD",
+    "ApiError",
+    "AppKeyError",
+    "AsyncPailitaoClient",
+    "HTTPStatusError",
+    "ImageError",
+    "InvalidArgumentsError",
+    "Item",
+    "NetworkError",
+    "PailitaoClient",
+    "PailitaoError",
+    "PreparedImage",
+    "RateLimitError",
+    "ResponseParseError",
+    "RetryPolicy",
+    "SearchPage",
+    "ServerError",
+    "SignatureError",
+    "Sort",
+    "TimestampError",
+    "TransportError",
+    "UsageError",
+    "__version__",
+    "parse_error_response",
+    "parse_search_response",
+    "parse_upload_response",
+    "prepare_image",
+]

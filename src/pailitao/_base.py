@@ -1,0 +1,277 @@
+"""What the sync and async clients share: configuration, signing, request
+building and reading answers. No I/O happens here."""
+
+from __future__ import annotations
+
+import base64
+import enum
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final, Literal, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from . import signing
+from .errors import (
+    ApiError,
+    HTTPStatusError,
+    NetworkError,
+    ResponseParseError,
+    UsageError,
+    api_error,
+)
+from .images import DEFAULT_MAX_BYTES, ImageSource, PreparedImage, prepare_image
+from .retry import RetryPolicy
+
+__all__ = ["DEFAULT_BASE_URL", "SEARCH_METHOD", "UPLOAD_METHOD", "Sort"]
+
+DEFAULT_BASE_URL: Final = "https://api.1688.com/openapi/router/rest"
+SEARCH_METHOD: Final = "1688.items.search.img"
+UPLOAD_METHOD: Final = "1688.upload.img"
+MAX_PAGE_SIZE: Final = 50
+
+T = TypeVar("T")
+Price = Decimal | int | float | str
+
+
+class Sort(enum.StrEnum):
+    """Result order; the platform's aliases (``_sale``, ``bid2`` …) are accepted too."""
+
+    RELEVANCE = "relevance"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    SALES_DESC = "sales_desc"
+    SALES_ASC = "sales_asc"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Sort | None:
+        aliases = {
+            "bid2": cls.PRICE_ASC,
+            "_bid2": cls.PRICE_DESC,
+            "sale": cls.SALES_ASC,
+            "_sale": cls.SALES_DESC,
+        }
+        return aliases.get(value) if isinstance(value, str) else None
+
+
+class _Secret:
+    """Holds the app secret; its repr and str never show it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+    __str__ = __repr__
+
+
+def _mask(app_key: str) -> str:
+    return app_key[:3] + "***" if len(app_key) > 6 else "***"
+
+
+class BaseClient:
+    """Configuration and the transport-independent half of a client."""
+
+    def __init__(
+        self,
+        *,
+        app_key: str,
+        app_secret: str,
+        base_url: str = DEFAULT_BASE_URL,
+        sign_method: signing.SignMethod = "md5",
+        timestamp_format: Literal["datetime", "millis"] = "datetime",
+        image_encoding: Literal["base64", "multipart"] = "base64",
+        max_image_bytes: int = DEFAULT_MAX_BYTES,
+        downscale_images: bool = False,
+        retry: RetryPolicy | None = None,
+        clock: signing.Clock = time.time,
+    ) -> None:
+        if not isinstance(app_key, str) or not app_key.strip():
+            raise UsageError("app_key must be a non-empty string")
+        if not isinstance(app_secret, str) or not app_secret:
+            raise UsageError("app_secret must be a non-empty string")
+        if sign_method not in signing.SIGN_METHODS:
+            raise UsageError(
+                f"sign_method must be one of {', '.join(signing.SIGN_METHODS)}, not {sign_method!r}"
+            )
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageError(f"base_url must be an http(s) URL, not {base_url!r}")
+        if timestamp_format not in ("datetime", "millis"):
+            raise UsageError("timestamp_format must be 'datetime' or 'millis'")
+        if image_encoding not in ("base64", "multipart"):
+            raise UsageError("image_encoding must be 'base64' or 'multipart'")
+        self.app_key = app_key
+        self._secret = _Secret(app_secret)
+        self.base_url = base_url
+        self.sign_method = sign_method
+        self.timestamp_format = timestamp_format
+        self.image_encoding = image_encoding
+        self.max_image_bytes = max_image_bytes
+        self.downscale_images = downscale_images
+        self.retry = retry if retry is not None else RetryPolicy()
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(app_key={_mask(self.app_key)!r}, "
+            f"base_url={self.base_url!r}, sign_method={self.sign_method!r})"
+        )
+
+    # -- building requests -------------------------------------------------
+
+    def prepare_image(self, file: ImageSource) -> PreparedImage:
+        """Read and check an image with this client's size limit."""
+        return prepare_image(file, max_bytes=self.max_image_bytes, downscale=self.downscale_images)
+
+    def search_params(
+        self,
+        *,
+        image: PreparedImage | None,
+        image_url: str | None,
+        imgid: str | None,
+        cat: str | int | None,
+        sort: Sort | str | None,
+        page: int,
+        page_size: int,
+        start_price: Price | None,
+        end_price: Price | None,
+    ) -> dict[str, str]:
+        """The search's own params (no image bytes), checked before anything is sent."""
+        given = [
+            name
+            for name, v in (("file", image), ("image_url", image_url), ("imgid", imgid))
+            if v is not None
+        ]
+        if len(given) != 1:
+            raise UsageError(
+                "pass exactly one image source: file=, image_url= or imgid= "
+                f"(got {', '.join(given) or 'none'})"
+            )
+        if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+            raise UsageError(f"page must be an integer >= 1, not {page!r}")
+        if (
+            not isinstance(page_size, int)
+            or isinstance(page_size, bool)
+            or not 1 <= page_size <= MAX_PAGE_SIZE
+        ):
+            raise UsageError(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}")
+        low, high = _price(start_price, "start_price"), _price(end_price, "end_price")
+        if low is not None and high is not None and low > high:
+            raise UsageError(f"start_price {low} is above end_price {high}")
+        params = {"page": str(page), "page_size": str(page_size)}
+        optional = {
+            "imageUrl": image_url,
+            "imgid": imgid,
+            "cat": None if cat is None else str(cat),
+            "sort": None if sort is None else _sort(sort).value,
+            "start_price": None if low is None else str(low),
+            "end_price": None if high is None else str(high),
+        }
+        params.update({key: value for key, value in optional.items() if value is not None})
+        return params
+
+    def build_request(
+        self, api_method: str, app_params: Mapping[str, str], image: PreparedImage | None
+    ) -> tuple[httpx.Request, str]:
+        """A freshly timestamped and signed POST and its sign; build one per attempt."""
+        params = {
+            "method": api_method,
+            "app_key": self.app_key,
+            "timestamp": signing.format_timestamp(self._clock(), self.timestamp_format),
+            "v": "2.0",
+            "format": "json",
+            "sign_method": self.sign_method,
+            **app_params,
+        }
+        files = None
+        if image is not None and self.image_encoding == "base64":
+            params["image"] = base64.b64encode(image.data).decode("ascii")
+        elif image is not None:
+            files = {"image": (image.filename, image.data, image.content_type)}
+        params["sign"] = signature = signing.sign(params, self._secret.reveal(), self.sign_method)
+        return httpx.Request("POST", self.base_url, data=params, files=files), signature
+
+    # -- reading answers ---------------------------------------------------
+
+    def read_answer(
+        self, response: httpx.Response, parse: Callable[[object], T], signature: str
+    ) -> T:
+        """Turn an HTTP answer into a result, or raise the matching error.
+
+        Whatever the server echoes of the secret or of our sign is scrubbed.
+        """
+        scrub = self._scrubber(signature)
+        if response.status_code != 200:
+            raise HTTPStatusError(response.status_code, scrub(response.text[:200]))
+        try:
+            data = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            excerpt = scrub(response.content[:60].decode("utf-8", "replace"))
+            raise ResponseParseError(
+                f"the answer is not JSON ({len(response.content)} bytes: {excerpt!r})",
+                retryable=True,
+            ) from None
+        try:
+            return parse(data)
+        except ApiError as error:
+            if scrub(str(error)) == str(error):
+                raise
+            raise api_error(
+                error.code,
+                scrub(error.msg),
+                error.sub_code and scrub(error.sub_code),
+                error.sub_msg and scrub(error.sub_msg),
+                error.request_id,
+            ) from None
+
+    def _scrubber(self, signature: str) -> Callable[[str], str]:
+        secret = self._secret.reveal()
+        sign_pattern = re.compile(re.escape(signature), re.IGNORECASE)
+
+        def scrub(text: str) -> str:
+            return sign_pattern.sub("***", text.replace(secret, "***"))
+
+        return scrub
+
+    @staticmethod
+    def network_error(error: httpx.TransportError, request: httpx.Request) -> NetworkError:
+        kind = "timed out" if isinstance(error, httpx.TimeoutException) else "failed"
+        return NetworkError(
+            f"{request.method} {request.url} {kind}: {type(error).__name__}: {error}"
+        )
+
+    def tenacity_kwargs(self) -> dict[str, Any]:
+        return self.retry.tenacity_kwargs()
+
+
+def _sort(value: Sort | str) -> Sort:
+    try:
+        return Sort(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in Sort)
+        raise UsageError(f"sort must be one of {choices} (or bid2, _bid2, sale, _sale)") from None
+
+
+def _price(value: Price | None, name: str) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise UsageError(f"{name} must be a number")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise UsageError(f"{name} must be a number, not {value!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise UsageError(f"{name} must be a non-negative number, not {value!r}")
+    return amount

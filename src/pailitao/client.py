@@ -1,0 +1,342 @@
+"""The search clients: :class:`PailitaoClient` (sync) and :class:`AsyncPailitaoClient`.
+
+Both take any httpx transport — the network (default), the fake gateway's,
+respx, or a cassette — and never patch httpx globally. Every attempt is signed
+afresh (the timestamp must be current), and retries follow :class:`RetryPolicy`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from types import TracebackType
+from typing import Literal, Self
+
+import httpx
+import tenacity
+
+from . import signing
+from ._base import (
+    DEFAULT_BASE_URL,
+    SEARCH_METHOD,
+    UPLOAD_METHOD,
+    BaseClient,
+    Price,
+    Sort,
+    T,
+)
+from .errors import PailitaoError, UsageError
+from .images import DEFAULT_MAX_BYTES, ImageSource, PreparedImage
+from .models import Item, SearchPage, parse_search_response, parse_upload_response
+from .retry import RetryPolicy
+
+__all__ = ["AsyncPailitaoClient", "PailitaoClient"]
+
+DEFAULT_TIMEOUT = 10.0
+
+
+class _Pager:
+    """Bookkeeping for ``iter_search``: bounds and the items already given."""
+
+    def __init__(self, max_pages: int | None, max_items: int | None) -> None:
+        for name, bound in (("max_pages", max_pages), ("max_items", max_items)):
+            if bound is not None and bound < 1:
+                raise UsageError(f"{name} must be at least 1, not {bound!r}")
+        self.max_pages, self.max_items = max_pages, max_items
+        self.pages = 0
+        self.seen: set[str] = set()
+
+    def new_items(self, page: SearchPage) -> list[Item]:
+        self.pages += 1
+        fresh = []
+        for item in page.items:
+            if item.num_iid not in self.seen and not self.full:
+                self.seen.add(item.num_iid)
+                fresh.append(item)
+        return fresh
+
+    @property
+    def full(self) -> bool:
+        return self.max_items is not None and len(self.seen) >= self.max_items
+
+    def done(self, page: SearchPage) -> bool:
+        at_page_bound = self.max_pages is not None and self.pages >= self.max_pages
+        return self.full or at_page_bound or not page.items or not page.has_next
+
+
+class PailitaoClient(BaseClient):
+    """Synchronous 拍立淘 client.
+
+    >>> with PailitaoClient(app_key="...", app_secret="...") as client:  # doctest: +SKIP
+    ...     page = client.search_image(file="shoe.jpg", sort="price_asc")
+    """
+
+    def __init__(
+        self,
+        *,
+        app_key: str,
+        app_secret: str,
+        base_url: str = DEFAULT_BASE_URL,
+        sign_method: signing.SignMethod = "md5",
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        clock: signing.Clock = time.time,
+        transport: httpx.BaseTransport | None = None,
+        timestamp_format: Literal["datetime", "millis"] = "datetime",
+        image_encoding: Literal["base64", "multipart"] = "base64",
+        max_image_bytes: int = DEFAULT_MAX_BYTES,
+        downscale_images: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(
+            app_key=app_key,
+            app_secret=app_secret,
+            base_url=base_url,
+            sign_method=sign_method,
+            timestamp_format=timestamp_format,
+            image_encoding=image_encoding,
+            max_image_bytes=max_image_bytes,
+            downscale_images=downscale_images,
+            retry=retry,
+            clock=clock,
+        )
+        self._sleep = sleep
+        self._http = httpx.Client(transport=transport, timeout=timeout)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._http.close()
+
+    def search_image(
+        self,
+        *,
+        file: ImageSource | None = None,
+        image_url: str | None = None,
+        imgid: str | None = None,
+        cat: str | int | None = None,
+        sort: Sort | str | None = None,
+        page: int = 1,
+        page_size: int = 20,
+        start_price: Price | None = None,
+        end_price: Price | None = None,
+    ) -> SearchPage:
+        """One page of offers that look like the image (exactly one source)."""
+        image = None if file is None else self.prepare_image(file)
+        params = self.search_params(
+            image=image, image_url=image_url, imgid=imgid, cat=cat, sort=sort, page=page,
+            page_size=page_size, start_price=start_price, end_price=end_price,
+        )  # fmt: skip
+        return self._call(SEARCH_METHOD, params, image, parse_search_response)
+
+    def iter_search(
+        self,
+        *,
+        file: ImageSource | None = None,
+        image_url: str | None = None,
+        imgid: str | None = None,
+        cat: str | int | None = None,
+        sort: Sort | str | None = None,
+        page_size: int = 20,
+        start_price: Price | None = None,
+        end_price: Price | None = None,
+        max_pages: int | None = None,
+        max_items: int | None = None,
+    ) -> Iterator[Item]:
+        """Every offer of every page, each ``num_iid`` once, within the bounds."""
+        pager = _Pager(max_pages, max_items)
+        image = None if file is None else self.prepare_image(file)
+        page_number = 1
+        while True:
+            params = self.search_params(
+                image=image, image_url=image_url, imgid=imgid, cat=cat, sort=sort,
+                page=page_number, page_size=page_size, start_price=start_price,
+                end_price=end_price,
+            )  # fmt: skip
+            page = self._call(SEARCH_METHOD, params, image, parse_search_response)
+            yield from pager.new_items(page)
+            if pager.done(page):
+                return
+            page_number += 1
+
+    def upload_image(self, file: ImageSource) -> str:
+        """Upload an image; returns the ``imgid`` to search with."""
+        image = self.prepare_image(file)
+        return self._call(UPLOAD_METHOD, {}, image, parse_upload_response)
+
+    def _call(
+        self,
+        api_method: str,
+        params: dict[str, str],
+        image: PreparedImage | None,
+        parse: Callable[[object], T],
+    ) -> T:
+        def attempt() -> T:
+            request, signature = self.build_request(api_method, params, image)
+            try:
+                response = self._http.send(request)
+            except httpx.TransportError as error:
+                raise self.network_error(error, request) from None
+            return self.read_answer(response, parse, signature)
+
+        retrying = tenacity.Retrying(sleep=self._sleep, **self.tenacity_kwargs())
+        try:
+            return retrying(attempt)
+        except PailitaoError as error:
+            _note_give_up(error, retrying.statistics, self.retry)
+            raise
+
+
+class AsyncPailitaoClient(BaseClient):
+    """Asynchronous 拍立淘 client; the same API as :class:`PailitaoClient`, awaited."""
+
+    def __init__(
+        self,
+        *,
+        app_key: str,
+        app_secret: str,
+        base_url: str = DEFAULT_BASE_URL,
+        sign_method: signing.SignMethod = "md5",
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        clock: signing.Clock = time.time,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timestamp_format: Literal["datetime", "millis"] = "datetime",
+        image_encoding: Literal["base64", "multipart"] = "base64",
+        max_image_bytes: int = DEFAULT_MAX_BYTES,
+        downscale_images: bool = False,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        super().__init__(
+            app_key=app_key,
+            app_secret=app_secret,
+            base_url=base_url,
+            sign_method=sign_method,
+            timestamp_format=timestamp_format,
+            image_encoding=image_encoding,
+            max_image_bytes=max_image_bytes,
+            downscale_images=downscale_images,
+            retry=retry,
+            clock=clock,
+        )
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the pooled connections."""
+        await self._http.aclose()
+
+    async def search_image(
+        self,
+        *,
+        file: ImageSource | None = None,
+        image_url: str | None = None,
+        imgid: str | None = None,
+        cat: str | int | None = None,
+        sort: Sort | str | None = None,
+        page: int = 1,
+        page_size: int = 20,
+        start_price: Price | None = None,
+        end_price: Price | None = None,
+    ) -> SearchPage:
+        """One page of offers that look like the image (exactly one source)."""
+        image = None if file is None else self.prepare_image(file)
+        params = self.search_params(
+            image=image, image_url=image_url, imgid=imgid, cat=cat, sort=sort, page=page,
+            page_size=page_size, start_price=start_price, end_price=end_price,
+        )  # fmt: skip
+        return await self._call(SEARCH_METHOD, params, image, parse_search_response)
+
+    async def iter_search(
+        self,
+        *,
+        file: ImageSource | None = None,
+        image_url: str | None = None,
+        imgid: str | None = None,
+        cat: str | int | None = None,
+        sort: Sort | str | None = None,
+        page_size: int = 20,
+        start_price: Price | None = None,
+        end_price: Price | None = None,
+        max_pages: int | None = None,
+        max_items: int | None = None,
+    ) -> AsyncIterator[Item]:
+        """Every offer of every page, each ``num_iid`` once, within the bounds."""
+        pager = _Pager(max_pages, max_items)
+        image = None if file is None else self.prepare_image(file)
+        page_number = 1
+        while True:
+            params = self.search_params(
+                image=image, image_url=image_url, imgid=imgid, cat=cat, sort=sort,
+                page=page_number, page_size=page_size, start_price=start_price,
+                end_price=end_price,
+            )  # fmt: skip
+            page = await self._call(SEARCH_METHOD, params, image, parse_search_response)
+            for item in pager.new_items(page):
+                yield item
+            if pager.done(page):
+                return
+            page_number += 1
+
+    async def upload_image(self, file: ImageSource) -> str:
+        """Upload an image; returns the ``imgid`` to search with."""
+        image = self.prepare_image(file)
+        return await self._call(UPLOAD_METHOD, {}, image, parse_upload_response)
+
+    async def _call(
+        self,
+        api_method: str,
+        params: dict[str, str],
+        image: PreparedImage | None,
+        parse: Callable[[object], T],
+    ) -> T:
+        async def attempt() -> T:
+            request, signature = self.build_request(api_method, params, image)
+            try:
+                response = await self._http.send(request)
+            except httpx.TransportError as error:
+                raise self.network_error(error, request) from None
+            return self.read_answer(response, parse, signature)
+
+        retrying = tenacity.AsyncRetrying(sleep=self._sleep, **self.tenacity_kwargs())
+        try:
+            return await retrying(attempt)
+        except PailitaoError as error:
+            _note_give_up(error, retrying.statistics, self.retry)
+            raise
+
+
+def _note_give_up(error: PailitaoError, statistics: dict[str, object], policy: RetryPolicy) -> None:
+    """Say why a retryable error reached the caller after all."""
+    if not error.retryable or policy.max_attempts == 1:
+        return
+    attempts = statistics.get("attempt_number", 1)
+    if attempts == policy.max_attempts:
+        error.add_note(f"pailitao: gave up after {attempts} attempts")
+    else:
+        error.add_note(
+            f"pailitao: gave up after {attempts} attempt(s): the next wait would pass "
+            f"the retry budget of {policy.max_total:g}s (RetryPolicy.max_total)"
+        )

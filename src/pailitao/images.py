@@ -1,0 +1,136 @@
+"""Image checks done before anything is sent.
+
+The format is read from magic bytes (JPEG, PNG, WebP, GIF, BMP), never from a
+file name. Oversized images are refused, or — when asked — downscaled and
+re-encoded as JPEG with Pillow, which is imported only then.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Final
+
+from .errors import ImageError
+
+__all__ = ["DEFAULT_MAX_BYTES", "ImageSource", "PreparedImage", "prepare_image", "sniff_format"]
+
+#: The default size limit, in bytes, for an image sent to the platform.
+DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024
+
+#: What ``file=`` accepts: a path, the bytes, or a binary file object.
+ImageSource = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
+
+_CONTENT_TYPES: Final = {
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "bmp": "image/bmp",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedImage:
+    """Image bytes that passed the checks, with their format."""
+
+    data: bytes
+    format: str
+
+    @property
+    def content_type(self) -> str:
+        return _CONTENT_TYPES[self.format]
+
+    @property
+    def filename(self) -> str:
+        return f"image.{'jpg' if self.format == 'jpeg' else self.format}"
+
+    def __repr__(self) -> str:  # never dump megabytes into a log line
+        return f"PreparedImage(format={self.format!r}, size={len(self.data)})"
+
+
+def sniff_format(data: bytes) -> str | None:
+    """The image format named by the leading magic bytes, or ``None``."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if data[:2] == b"BM" and len(data) >= 26:
+        return "bmp"
+    return None
+
+
+def _read(source: ImageSource) -> bytes:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source)
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            return path.read_bytes()
+        except IsADirectoryError:
+            raise ImageError(f"{path} is a directory, not an image file") from None
+        except OSError as error:
+            raise ImageError(f"cannot read image file {path}: {error.strerror}") from None
+    read = getattr(source, "read", None)
+    if read is None:
+        raise ImageError(
+            f"file must be a path, bytes or a binary file object, not {type(source).__name__}"
+        )
+    data = read()
+    if not isinstance(data, bytes):
+        raise ImageError("the file object returned text; open the image in binary mode ('rb')")
+    return data
+
+
+def prepare_image(
+    source: ImageSource, *, max_bytes: int = DEFAULT_MAX_BYTES, downscale: bool = False
+) -> PreparedImage:
+    """Read and check an image; raise :class:`ImageError` if it cannot be sent.
+
+    With ``downscale=True`` an image over ``max_bytes`` is shrunk and
+    re-encoded as JPEG until it fits (needs Pillow: ``pailitao[images]``).
+    """
+    data = _read(source)
+    if not data:
+        raise ImageError("the image is empty (0 bytes)")
+    kind = sniff_format(data)
+    if kind is None:
+        raise ImageError(
+            f"not a supported image (JPEG, PNG, WebP, GIF or BMP); first bytes: {data[:8]!r}"
+        )
+    if len(data) <= max_bytes:
+        return PreparedImage(data, kind)
+    if not downscale:
+        raise ImageError(
+            f"the image is {len(data):,} bytes, over the {max_bytes:,}-byte limit; "
+            "pass downscale=True to shrink it, or raise max_image_bytes"
+        )
+    return PreparedImage(_shrink(data, max_bytes), "jpeg")
+
+
+def _shrink(data: bytes, max_bytes: int) -> bytes:
+    try:
+        from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 - optional and heavy
+    except ImportError:
+        raise ImageError("downscaling needs Pillow: pip install 'pailitao[images]'") from None
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            image = opened.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise ImageError(f"cannot decode the image to downscale it: {error}") from None
+    for quality in (85, 75, 60):
+        while True:
+            buffer = io.BytesIO()
+            image.save(buffer, "JPEG", quality=quality, optimize=True)
+            if buffer.tell() <= max_bytes:
+                return buffer.getvalue()
+            if min(image.size) <= 64:
+                break
+            image = image.resize((image.width * 3 // 4, image.height * 3 // 4))
+    raise ImageError(f"cannot shrink the image under {max_bytes:,} bytes")

@@ -1,0 +1,95 @@
+"""`pailitao sign`: the canonical string, the sign, the check, and clear errors."""
+
+import io
+import subprocess
+import sys
+
+import pytest
+
+from pailitao import signing
+from pailitao.cli import main
+
+SECRET = "test_app_secret"
+PARAMS = [
+    "method=1688.items.search.img",
+    "app_key=test_app_key",
+    "timestamp=2026-11-28 10:00:00",
+    "v=2.0",
+    "imgid=abc",
+]
+
+
+def run(argv: list[str], monkeypatch, capsys, secret: str | None = SECRET) -> tuple[int, str, str]:
+    if secret is None:
+        monkeypatch.delenv("PAILITAO_APP_SECRET", raising=False)
+    else:
+        monkeypatch.setenv("PAILITAO_APP_SECRET", secret)
+    status = main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_prints_canonical_string_and_sign_without_the_secret(monkeypatch, capsys) -> None:
+    status, out, err = run(["sign", *PARAMS], monkeypatch, capsys)
+    params = dict(p.split("=", 1) for p in PARAMS)
+    canonical = (
+        "app_keytest_app_keyimgidabcmethod1688.items.search.imgtimestamp2026-11-28 10:00:00v2.0"
+    )
+    assert status == 0
+    assert out == (
+        "signed keys:      app_key, imgid, method, timestamp, v\n"
+        f"canonical string: {canonical}\n"
+        f"hashed (md5):     <secret>{canonical}<secret>\n"
+        f"sign:             {signing.sign(params, SECRET)}\n"
+    )
+    assert SECRET not in out + err
+
+
+def test_checks_a_given_sign(monkeypatch, capsys) -> None:
+    params = dict(p.split("=", 1) for p in PARAMS)
+    good = signing.sign({**params, "sign_method": "hmac"}, SECRET, "hmac")
+    status, out, _ = run(
+        ["sign", *PARAMS, "sign_method=hmac", f"sign={good.lower()}"], monkeypatch, capsys
+    )
+    assert status == 0
+    assert out.endswith("given sign:       matches\n")
+    status, out, _ = run(["sign", *PARAMS, "sign=00FF"], monkeypatch, capsys)
+    assert status == 1
+    assert out.endswith("given sign:       DOES NOT match\n")
+
+
+def test_reads_a_pasted_url_and_the_secret_from_stdin(monkeypatch, capsys) -> None:
+    monkeypatch.delenv("PAILITAO_APP_SECRET", raising=False)
+    status = main(
+        ["sign", "--secret-stdin", "--query", "https://x.test/router/rest?b=2&a=1&empty="],
+        stdin=io.StringIO(SECRET + "\n"),
+    )
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "canonical string: a1b2\n" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "secret", "message"),
+    [
+        (["sign", *PARAMS], None, "no app secret in $PAILITAO_APP_SECRET; set PAILITAO_APP_SECRET"),
+        (["sign", "novalue"], SECRET, "expected KEY=VALUE, got 'novalue'"),
+        (["sign"], SECRET, "no params given; pass KEY=VALUE arguments or --query"),
+        (["sign", "a=1", "a=2"], SECRET, "parameter 'a' is given twice with different values"),
+        (["sign", "a=1", "sign_method=sha1"], SECRET, "sign_method 'sha1' is not one of md5, hmac"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(argv, secret, message, monkeypatch, capsys) -> None:
+    status, out, err = run(argv, monkeypatch, capsys, secret)
+    assert status == 2
+    assert out == ""
+    assert err == f"pailitao sign: error: {message}" + err.split(message, 1)[1]
+    assert err.count("\n") == 1
+
+
+def test_console_script_is_installed() -> None:
+    bin_dir = __import__("pathlib").Path(sys.executable).parent
+    result = subprocess.run(
+        [bin_dir / "pailitao", "sign", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "--secret-stdin" in result.stdout

@@ -1,0 +1,109 @@
+"""Image checks before sending: formats by magic bytes, clear errors, downscaling."""
+
+import io
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from pailitao import ImageError, prepare_image
+from pailitao.images import sniff_format
+
+
+def encoded(fmt: str, size: tuple[int, int] = (16, 16)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [("JPEG", "jpeg"), ("PNG", "png"), ("WEBP", "webp"), ("GIF", "gif"), ("BMP", "bmp")],
+)
+def test_formats_are_read_from_magic_bytes(fmt: str, name: str) -> None:
+    data = encoded(fmt)
+    assert sniff_format(data) == name
+    prepared = prepare_image(data)
+    assert (prepared.format, prepared.data) == (name, data)
+    assert prepared.content_type == f"image/{name}"
+
+
+def test_paths_bytes_and_binary_files_are_accepted(tmp_path) -> None:
+    data = encoded("PNG")
+    path = tmp_path / "a.png"
+    path.write_bytes(data)
+    assert prepare_image(path).data == data
+    assert prepare_image(str(path)).data == data
+    assert prepare_image(bytearray(data)).data == data
+    assert prepare_image(memoryview(data)).data == data
+    with path.open("rb") as handle:
+        assert prepare_image(handle).data == data
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (b"", "the image is empty (0 bytes)"),
+        (
+            b"%PDF-1.7 not an image",
+            "not a supported image (JPEG, PNG, WebP, GIF or BMP); first bytes: b'%PDF-1.7'",
+        ),
+        (12, "file must be a path, bytes or a binary file object, not int"),
+        (
+            io.StringIO("text"),
+            "the file object returned text; open the image in binary mode ('rb')",
+        ),
+    ],
+)
+def test_unusable_sources_raise_image_error(source: object, message: str) -> None:
+    with pytest.raises(ImageError) as caught:
+        prepare_image(source)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+def test_missing_file_and_directory(tmp_path) -> None:
+    with pytest.raises(ImageError, match=r"cannot read image file .*missing.jpg: No such file"):
+        prepare_image(tmp_path / "missing.jpg")
+    with pytest.raises(ImageError, match="is a directory, not an image file"):
+        prepare_image(tmp_path)
+
+
+def test_oversized_image_is_refused_with_a_hint() -> None:
+    data = encoded("PNG", (64, 64))
+    with pytest.raises(ImageError) as caught:
+        prepare_image(data, max_bytes=100)
+    assert str(caught.value) == (
+        f"the image is {len(data):,} bytes, over the 100-byte limit; "
+        "pass downscale=True to shrink it, or raise max_image_bytes"
+    )
+
+
+def test_downscale_reencodes_to_fit() -> None:
+    noisy = Image.effect_noise((800, 800), 90).convert("RGB")
+    buffer = io.BytesIO()
+    noisy.save(buffer, "PNG")
+    data = buffer.getvalue()
+    prepared = prepare_image(data, max_bytes=60_000, downscale=True)
+    assert prepared.format == "jpeg"
+    assert len(prepared.data) <= 60_000
+    assert Image.open(io.BytesIO(prepared.data)).size[0] < 800
+    assert repr(prepared) == f"PreparedImage(format='jpeg', size={len(prepared.data)})"
+
+
+def test_downscale_of_a_broken_image_is_an_image_error() -> None:
+    truncated = encoded("PNG", (64, 64))[:40]
+    with pytest.raises(ImageError, match="cannot decode the image to downscale it"):
+        prepare_image(truncated, max_bytes=10, downscale=True)
+
+
+def test_pillow_is_imported_only_when_downscaling() -> None:
+    code = (
+        "import sys, pailitao;"
+        "pailitao.prepare_image(b'\\x89PNG\\r\\n\\x1a\\n' + bytes(20));"
+        "print('PIL' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"

@@ -1,0 +1,52 @@
+"""The public API is pinned, and importing it stays light."""
+
+import json
+import subprocess
+import sys
+
+import pailitao
+
+EXPECTED = {
+    "DEFAULT_BASE_URL", "SEARCH_METHOD", "UPLOAD_METHOD", "ApiError", "AppKeyError",
+    "AsyncPailitaoClient", "HTTPStatusError", "ImageError", "InvalidArgumentsError", "Item",
+    "NetworkError", "PailitaoClient", "PailitaoError", "PreparedImage", "RateLimitError",
+    "ResponseParseError", "RetryPolicy", "SearchPage", "ServerError", "SignatureError", "Sort",
+    "TimestampError", "TransportError", "UsageError", "__version__", "parse_error_response",
+    "parse_search_response", "parse_upload_response", "prepare_image",
+}  # fmt: skip
+
+
+def test_exported_members() -> None:
+    assert set(pailitao.__all__) == EXPECTED
+    for name in pailitao.__all__:
+        assert hasattr(pailitao, name), name
+
+
+def test_public_names_have_docstrings() -> None:
+    for name in pailitao.__all__:
+        thing = getattr(pailitao, name)
+        if callable(thing):
+            assert thing.__doc__, name
+
+
+def test_defaults_match_the_seed() -> None:
+    assert pailitao.DEFAULT_BASE_URL == "https://api.1688.com/openapi/router/rest"
+    assert pailitao.SEARCH_METHOD == "1688.items.search.img"
+
+
+def test_import_pulls_in_no_heavy_or_test_dependency() -> None:
+    code = "import sys, json, pailitao; print(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    roots = {name.split(".")[0] for name in json.loads(result.stdout)}
+    assert not roots & {
+        "starlette",
+        "vcr",
+        "PIL",
+        "hypothesis",
+        "fake1688",
+        "numpy",
+        "respx",
+        "uvicorn",
+    }
