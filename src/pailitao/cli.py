@@ -1,5 +1,9 @@
 """The ``pailitao`` command line.
 
+Each room registers its own subcommands (``register(commands)``, which sets
+``run`` on its parser); this module only assembles them and reports
+:class:`CliError` as one line with exit status 2, never a traceback.
+
 ``pailitao sign`` prints the canonical string and the sign for given params,
 and checks a given ``sign``: the first tool to reach for when the platform
 answers "Invalid signature". The secret comes from an environment variable or
@@ -11,13 +15,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
 from . import signing
 
-__all__ = ["main"]
+__all__ = ["CliError", "Streams", "main"]
 
 DEFAULT_SECRET_ENV = "PAILITAO_APP_SECRET"
 
@@ -26,11 +31,33 @@ class CliError(Exception):
     """A usage problem reported as one line, exit status 2."""
 
 
+@dataclass(frozen=True)
+class Streams:
+    """Where a command reads and writes (injectable for tests)."""
+
+    out: TextIO
+    err: TextIO
+    stdin: TextIO
+
+
+Registrar = Callable[["argparse._SubParsersAction[Any]"], None]
+
+
+def _registrars() -> list[Registrar]:
+    return [_register_sign]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pailitao", description="Tools for 1688 拍立淘 image search."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in _registrars():
+        register(commands)
+    return parser
+
+
+def _register_sign(commands: argparse._SubParsersAction[Any]) -> None:
     sign = commands.add_parser(
         "sign",
         help="print the canonical string and sign of request params",
@@ -65,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument(
         "--secret-stdin", action="store_true", help="read the app secret from standard input"
     )
-    return parser
+    sign.set_defaults(run=_sign)
 
 
 def _params(args: argparse.Namespace) -> dict[str, str]:
@@ -105,9 +132,10 @@ def _secret(args: argparse.Namespace, stdin: TextIO) -> str:
     return secret
 
 
-def _sign(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+def _sign(args: argparse.Namespace, streams: Streams) -> int:
+    out = streams.out
     params = _params(args)
-    secret = _secret(args, stdin)
+    secret = _secret(args, streams.stdin)
     method = args.sign_method or params.get("sign_method") or "md5"
     if method not in signing.SIGN_METHODS:
         raise CliError(f"sign_method {method!r} is not one of {', '.join(signing.SIGN_METHODS)}")
@@ -125,12 +153,18 @@ def _sign(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
 
 
 def main(
-    argv: Sequence[str] | None = None, *, out: TextIO | None = None, stdin: TextIO | None = None
+    argv: Sequence[str] | None = None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stdin: TextIO | None = None,
 ) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
+    streams = Streams(out or sys.stdout, err or sys.stderr, stdin or sys.stdin)
     try:
-        return _sign(args, out or sys.stdout, stdin or sys.stdin)
+        status: int = args.run(args, streams)
     except CliError as error:
-        print(f"pailitao {args.command}: error: {error}", file=sys.stderr)
+        print(f"pailitao {args.command}: error: {error}", file=streams.err)
         return 2
+    return status
