@@ -235,6 +235,15 @@ class BaseClient:
                 error.request_id,
             ) from None
 
+    def scrub_escaping(self, error: BaseException, signature: str) -> None:
+        """Remove the secret and sign from an exception a transport raised.
+
+        A cassette layer or a mock may describe the failed request, body and
+        all, in its message; the exception keeps its type, only its text changes.
+        """
+        scrub = self._scrubber(signature)
+        error.args = tuple(scrub(arg) if isinstance(arg, str) else arg for arg in error.args)
+
     def _scrubber(self, signature: str) -> Callable[[str], str]:
         secret = self._secret.reveal()
         sign_pattern = re.compile(re.escape(signature), re.IGNORECASE)

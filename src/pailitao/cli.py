@@ -16,35 +16,23 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
 from . import signing
+from ._cliutil import CliError, Streams
+from .recording import scan
 
 __all__ = ["CliError", "Streams", "main"]
 
 DEFAULT_SECRET_ENV = "PAILITAO_APP_SECRET"
 
 
-class CliError(Exception):
-    """A usage problem reported as one line, exit status 2."""
-
-
-@dataclass(frozen=True)
-class Streams:
-    """Where a command reads and writes (injectable for tests)."""
-
-    out: TextIO
-    err: TextIO
-    stdin: TextIO
-
-
 Registrar = Callable[["argparse._SubParsersAction[Any]"], None]
 
 
 def _registrars() -> list[Registrar]:
-    return [_register_sign]
+    return [_register_sign, scan.register]
 
 
 def _parser() -> argparse.ArgumentParser:

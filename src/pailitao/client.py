@@ -188,6 +188,9 @@ class PailitaoClient(BaseClient):
                 response = self._http.send(request)
             except httpx.TransportError as error:
                 raise self.network_error(error, request) from None
+            except Exception as error:
+                self.scrub_escaping(error, signature)
+                raise
             return self.read_answer(response, parse, signature)
 
         retrying = tenacity.Retrying(sleep=self._sleep, **self.tenacity_kwargs())
@@ -318,6 +321,9 @@ class AsyncPailitaoClient(BaseClient):
                 response = await self._http.send(request)
             except httpx.TransportError as error:
                 raise self.network_error(error, request) from None
+            except Exception as error:
+                self.scrub_escaping(error, signature)
+                raise
             return self.read_answer(response, parse, signature)
 
         retrying = tenacity.AsyncRetrying(sleep=self._sleep, **self.tenacity_kwargs())

@@ -396,3 +396,16 @@ async def test_async_errors_and_upload(gateway, make_async_client, jpeg) -> None
             await client.search_image(imgid="a")
         assert await client.upload_image(jpeg) == "img-1"
     assert gateway.calls == 2
+
+
+def test_foreign_exceptions_from_the_transport_keep_their_type_but_lose_the_sign(gateway, make_client) -> None:
+    class CassetteMiss(Exception):
+        pass
+
+    def describe(fields: dict[str, str]):
+        raise CassetteMiss(f"no match for body sign={fields['sign']}&app_secret={gateway.secret}")
+
+    gateway.responder = describe
+    with pytest.raises(CassetteMiss) as caught:
+        make_client().search_image(imgid="a")
+    assert str(caught.value) == "no match for body sign=***&app_secret=***"
