@@ -1,0 +1,135 @@
+"""The API table and its thin handlers: parse arguments → backend → render.
+
+``1688.items.search.img`` and ``1688.upload.img`` are the whole surface. A
+handler receives a :class:`Call` that already passed the system checks and
+returns the success body; argument problems raise 40/41.
+
+The fake never goes online: an ``imgid`` or ``imageUrl`` resolves only to an
+image it issued (upload store) or one of its catalog's pictures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from . import args, render
+from .apps import App
+from .errors import InvalidArguments
+from .search import CatalogLike, SearchQuery, SearchService
+from .store import UploadStore
+
+__all__ = ["SEARCH", "UPLOAD", "Call", "Handler", "ImageSearchApi", "sniff_image_type"]
+
+SEARCH: Final = "1688.items.search.img"
+UPLOAD: Final = "1688.upload.img"
+
+_MAGIC: Final = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF8", "image/gif"),
+    (b"BM", "image/bmp"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A call that passed method, app key, timestamp, version and signature checks."""
+
+    api_method: str
+    app: App
+    params: Mapping[str, str]
+    files: Mapping[str, bytes]
+
+
+#: A handler turns a verified call and its request id into the success body.
+Handler = Callable[[Call, str], bytes]
+
+
+def sniff_image_type(image: bytes) -> str:
+    """The Content-Type of image bytes, from their magic number."""
+    if image[:4] == b"RIFF" and image[8:12] == b"WEBP":
+        return "image/webp"
+    return next(
+        (kind for magic, kind in _MAGIC if image.startswith(magic)), "application/octet-stream"
+    )
+
+
+class ImageSearchApi:
+    """The backend of both APIs: the catalog, the upload store and the search caches."""
+
+    def __init__(
+        self, catalog: CatalogLike[Any], store: UploadStore, *, max_image_bytes: int
+    ) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.max_image_bytes = max_image_bytes
+        self.searcher = SearchService(catalog)
+        #: The URL table of the TOP router: ``method`` → handler.
+        self.handlers: Mapping[str, Handler] = {SEARCH: self.search, UPLOAD: self.upload}
+
+    def search(self, call: Call, request_id: str) -> bytes:
+        """``1688.items.search.img``: one page of the offers similar to the image."""
+        source = args.image_source(call.params, call.files, refs=True)
+        query = args.search_query(call.params)
+        image = self._load(*source)
+        results = self._results(image, query)
+        start = (query.page - 1) * query.page_size
+        page = results[start : start + query.page_size]
+        return render.search_body(query.page, query.page_size, len(results), page, request_id)
+
+    def upload(self, call: Call, request_id: str) -> bytes:
+        """``1688.upload.img``: keep the image, answer its imgid."""
+        image = self._load(*args.image_source(call.params, call.files, refs=False))
+        try:
+            self.searcher.check_image(image)
+        except ValueError as error:
+            raise _not_an_image(error) from None
+        return render.upload_body(self.store.put(image), request_id)
+
+    def _results(self, image: bytes, query: SearchQuery) -> Any:
+        try:
+            return self.searcher.results(image, query)
+        except ValueError as error:
+            raise _not_an_image(error) from None
+
+    def _load(self, kind: str, value: str | bytes) -> bytes:
+        if isinstance(value, bytes):
+            return args.check_size(value, self.max_image_bytes)
+        if kind == "image":
+            return args.check_size(
+                args.decode_base64(value, self.max_image_bytes), self.max_image_bytes
+            )
+        return self._resolve(kind, value)
+
+    def _resolve(self, kind: str, reference: str) -> bytes:
+        image = self.store.get(reference)
+        if image is None:
+            offer = self.catalog.offer_for_url(reference)
+            image = self.catalog.image_bytes(offer) if offer is not None else None
+        if image is not None:
+            return image
+        if kind == "imgid":
+            raise InvalidArguments(
+                f"imgid {reference[:120]!r} is unknown: upload the image with 1688.upload.img "
+                f"first (the fake keeps the last {self.store.limits.max_images:,} uploads)"
+            )
+        raise InvalidArguments(
+            f"imageUrl {reference[:120]!r} cannot be fetched: the fake never goes online; "
+            "use a catalog pic_url or an imgid the fake issued, or send the image itself"
+        )
+
+    def image_for_path(self, path: str) -> tuple[bytes, str] | None:
+        """An uploaded or catalog image served at its URL path, with its Content-Type."""
+        uploaded = self.store.get(path)
+        if uploaded is not None:
+            return uploaded, sniff_image_type(uploaded)
+        return self.catalog.image_for_path(path)
+
+
+def _not_an_image(error: ValueError) -> InvalidArguments:
+    detail = str(error)[:160] or type(error).__name__
+    return InvalidArguments(
+        f"the image cannot be decoded ({detail}); send a JPEG, PNG, GIF or WebP file"
+    )

@@ -1,0 +1,75 @@
+"""The Starlette adapter: the engine over HTTP (uvicorn) or ASGI.
+
+The engine endpoint is the router's default, so every request reaches it; a
+catch-all route would not (Starlette's ``{path:path}`` does not match a
+percent-encoded newline, and answers a plain-text 404). The endpoint hands the
+raw request to :meth:`Engine.handle_http`, the entry the direct transports use
+too. Starlette's form parsing is bypassed (measured slow, and lenient: it reads
+a truncated multipart body as empty fields), and so are its plain-text
+400/404/405 answers: every path and every HTTP method gets the platform's
+envelope.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from .engine import Engine, internal_error_response
+
+__all__ = ["create_app"]
+
+
+class _EngineEndpoint:
+    """A raw ASGI endpoint, so Starlette passes every HTTP method through."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # the platform has no websockets
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        request = Request(scope, receive)
+        try:
+            body = await _read_body(request, self.engine.max_body)
+        except ClientDisconnect:
+            return  # nobody is left to answer
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        answer = self.engine.handle_http(
+            scope["method"],
+            raw_path,
+            scope.get("query_string", b""),
+            request.headers.get("content-type"),
+            body,
+        )
+        response = Response(answer.body, answer.status, headers=dict(answer.headers))
+        await response(scope, receive, send)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, cut at ``limit + 1`` bytes: enough to tell that it is too large."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(chunks)[: limit + 1]
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    # Reached only if the endpoint itself fails: still the platform's envelope.
+    answer = internal_error_response()
+    return Response(answer.body, 200, headers=dict(answer.headers))
+
+
+def create_app(engine: Engine) -> Starlette:
+    """A Starlette app serving ``engine`` on every path."""
+    app = Starlette(exception_handlers={Exception: _internal_error})
+    app.router.default = _EngineEndpoint(engine)
+    app.router.redirect_slashes = False  # the engine answers /router/rest/ itself
+    return app

@@ -1,0 +1,205 @@
+"""The ``fake1688`` command: ``serve`` the fake over HTTP, ``index`` a photo folder.
+
+Problems the user can fix (a bad catalog or apps file, a port in use) are
+reported as one line on stderr with a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from .apps import DEMO_APP, AppRegistry
+from .gateway import FakeGateway
+
+__all__ = ["main"]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8688
+_ROUTER = "/openapi/router/rest"
+
+
+class CliError(Exception):
+    """A problem reported as one line: ``fake1688: <message>``."""
+
+    def __init__(self, message: str, status: int = 2) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fake1688", description="An offline, strict fake of 1688's 拍立淘 image search API."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser("serve", help="serve the fake gateway over HTTP (uvicorn)")
+    serve.add_argument(
+        "--host", default=DEFAULT_HOST, help="address to bind (default: %(default)s)"
+    )
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    serve.add_argument("--seed", type=int, default=0, help="seed of the generated catalog")
+    serve.add_argument("--catalog", type=Path, help="a catalog file from `fake1688 index`")
+    serve.add_argument("--apps", type=Path, help="a JSON or TOML file of app keys and secrets")
+    serve.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn's log level; 'info' logs every request (default: %(default)s)",
+    )
+    index = commands.add_parser("index", help="build a catalog file from a folder of photos")
+    index.add_argument("directory", type=Path, metavar="DIR", help="folder of product photos")
+    index.add_argument("--metadata", type=Path, help="CSV of offer fields, one row per photo")
+    index.add_argument("-o", "--output", type=Path, required=True, help="catalog file to write")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        return _index(args)
+    except CliError as error:
+        print(f"fake1688: {error}", file=sys.stderr)
+        return error.status
+    except KeyboardInterrupt:
+        return 130
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn  # noqa: PLC0415 - only the server needs it
+
+    catalog = _load_catalog(args.catalog, args.seed)
+    apps = _load_apps(args.apps)
+    gateway = FakeGateway(args.seed, catalog, apps)
+    sock = _bind(args.host, args.port)
+    host, port = sock.getsockname()[:2]
+    _banner(sys.stdout, host, port, gateway)
+    config = uvicorn.Config(gateway.asgi_app, log_level=args.log_level, lifespan="off")
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    return 0 if server.started else 1
+
+
+def _load_catalog(path: Path | None, seed: int) -> Any:
+    from .catalog import Catalog  # noqa: PLC0415 - numpy, Pillow: load on demand
+
+    try:
+        return Catalog.load(path) if path is not None else Catalog.default(seed)
+    except (OSError, ValueError) as error:
+        raise CliError(f"cannot use catalog {path}: {error}") from None
+
+
+def _load_apps(path: Path | None) -> AppRegistry | None:
+    if path is None:
+        return None
+    try:
+        return AppRegistry.load(path)
+    except ValueError as error:
+        raise CliError(str(error)) from None
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """Bind before starting uvicorn, so a busy port is one clear line."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        reason = error.strerror or str(error)
+        raise CliError(
+            f"cannot listen on {host}:{port}: {reason} (pick another --port)", 1
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _banner(out: TextIO, host: str, port: int, gateway: FakeGateway) -> None:
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}{_ROUTER}"
+    offers = getattr(gateway.catalog, "offers", ())
+    picture = f"http://{shown}:{port}{_path(offers[0].pic_url)}" if offers else None
+    lines = [f"fake1688 serving on {url}"]
+    if DEMO_APP.app_key in gateway.apps:
+        lines.append(f"  demo app: app_key={DEMO_APP.app_key} app_secret={DEMO_APP.app_secret}")
+        key, secret = DEMO_APP.app_key, DEMO_APP.app_secret
+    else:
+        keys = ", ".join(app.app_key for app in gateway.apps)
+        lines.append(f"  apps: {keys} (secrets from your apps file)")
+        key, secret = next(iter(gateway.apps)).app_key, "<your secret>"
+    if picture:
+        lines += ["", "Fetch a catalog photo:", f"  curl -so photo.jpg '{picture}'"]
+    lines += [
+        "",
+        "Search by that photo (Python):",
+        "  from pailitao import PailitaoClient",
+        f'  with PailitaoClient(app_key="{key}", app_secret="{secret}",',
+        f'                      base_url="{url}") as client:',
+        '      page = client.search_image(file=open("photo.jpg", "rb").read())',
+        "      print(page.total_results, [item.title for item in page.items[:3]])",
+        "",
+        "Ctrl-C stops the server.",
+    ]
+    print("\n".join(lines), file=out, flush=True)
+
+
+def _path(url: str) -> str:
+    """The path of a full or protocol-relative URL."""
+    rest = url.split("//", 1)[-1]
+    return "/" + rest.split("/", 1)[-1] if "/" in rest else "/"
+
+
+def _index(args: argparse.Namespace) -> int:
+    from .indexer import build_catalog  # noqa: PLC0415 - numpy, Pillow: load on demand
+
+    if not args.directory.is_dir():
+        raise CliError(f"{args.directory} is not a directory")
+    progress = _Progress(sys.stderr)
+    try:
+        catalog = build_catalog(args.directory, args.metadata, progress)
+        catalog.save(args.output)
+    except (OSError, ValueError) as error:
+        progress.abandon()
+        raise CliError(f"cannot index {args.directory}: {error}", 1) from None
+    print(f"wrote {len(catalog.offers)} offers to {args.output}", file=sys.stderr)
+    return 0
+
+
+class _Progress:
+    """A one-line progress bar on a terminal; a line per tenth elsewhere."""
+
+    def __init__(self, out: TextIO, width: int = 30) -> None:
+        self.out = out
+        self.width = width
+        self.tty = out.isatty()
+        self._shown = -1
+        self._open = False
+
+    def __call__(self, done: int, total: int) -> None:
+        steps = 100 if self.tty else 10
+        step = done * steps // total if total else steps
+        if step == self._shown:
+            return
+        self._shown = step
+        filled = self.width * done // total if total else self.width
+        bar = "#" * filled + "." * (self.width - filled)
+        line = f"indexing [{bar}] {done}/{total}"
+        if self.tty:
+            self.out.write("\r" + line + ("\n" if done >= total else ""))
+            self._open = done < total
+        else:
+            self.out.write(line + "\n")
+        self.out.flush()
+
+    def abandon(self) -> None:
+        """End an unfinished bar so the error message starts on its own line."""
+        if self._open:
+            self.out.write("\n")
+            self._open = False

@@ -1,0 +1,217 @@
+"""The engine: one linear pipeline from request to answer, no web framework.
+
+::
+
+    handle_http   raw HTTP pieces ─ protocol.parse_http ─┐   (both adapters enter here)
+    handle        FakeRequest ◄──────────────────────────┘
+      route       router path? else a served image, else 22/404
+      action      GET/POST only                                   9
+      read        query + body merged, conflicts rejected        41
+      method      21/22 ─ app_key 28/29 ─ timestamp 30/31 ─ v 32/33
+      format      23 ─ sign_method 25 ─ sign 24/25 (explained)
+      gates       ◄── part 2 plugs in here: rate limits, fault plan
+      dispatch    API table → handler: arguments 40/41 → backend → body
+      journal     every request, whatever happened
+
+Every failure is a :class:`~fake1688.errors.GatewayError` rendered as the
+platform's envelope; anything else becomes 15 ``isp.remote-service-error`` with
+the traceback kept in the journal, never in the answer.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Final
+
+from pailitao.signing import DEFAULT_SKEW
+
+from . import checks, render
+from .api import Call, ImageSearchApi
+from .apps import App, AppRegistry
+from .errors import GatewayError, HttpActionNotAllowed, PathNotFound, RemoteServiceError
+from .journal import Journal, Verification
+from .protocol import FakeRequest, FakeResponse, parse_http
+from .search import CatalogLike
+from .store import UploadLimits, UploadStore
+
+__all__ = [
+    "DEFAULT_MAX_IMAGE_BYTES",
+    "ROUTER_PATHS",
+    "Engine",
+    "Gate",
+    "internal_error_response",
+]
+
+#: Where the TOP router answers.
+ROUTER_PATHS: Final = frozenset({"/router/rest", "/openapi/router/rest"})
+#: The documented image size limit, 5 MB.
+DEFAULT_MAX_IMAGE_BYTES: Final = 5 * 1024 * 1024
+_ACTIONS: Final = frozenset({"GET", "POST"})
+_FORM_OVERHEAD: Final = 1024 * 1024
+
+#: A gate sees every verified call before its handler and may raise a GatewayError.
+Gate = Callable[[Call], None]
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """What the pipeline learnt about one request, for the journal."""
+
+    api_method: str | None = None
+    verification: Verification = Verification.NOT_REACHED
+    error: GatewayError | None = None
+    traceback: str | None = None
+
+
+class Engine:
+    """The fake TOP router: request in, response out; holds all the state.
+
+    ``reset()`` forgets uploads and the journal; the catalog stays.
+    """
+
+    def __init__(
+        self,
+        catalog: CatalogLike[Any],
+        apps: AppRegistry | Iterable[App] | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+        deterministic: bool = True,
+        timestamp_skew: timedelta = DEFAULT_SKEW,
+        max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+        upload_limits: UploadLimits | None = None,
+        journal_size: int = 1000,
+    ) -> None:
+        self.apps = _registry(apps)
+        self.clock = clock or time.time
+        self.deterministic = deterministic
+        self.timestamp_skew = timestamp_skew
+        self.store = UploadStore(upload_limits)
+        self.journal = Journal(journal_size)
+        self.api = ImageSearchApi(catalog, self.store, max_image_bytes=max_image_bytes)
+        #: Checks run on every verified call before its handler (part 2's hook).
+        self.gates: list[Gate] = []
+        # Base64 grows an image by 4/3; the rest of a form is small.
+        self.max_body = max_image_bytes * 4 // 3 + _FORM_OVERHEAD
+
+    @property
+    def catalog(self) -> CatalogLike[Any]:
+        """The catalog searched (immutable; survives ``reset()``)."""
+        return self.api.catalog
+
+    def reset(self) -> None:
+        """Forget uploads and journal entries."""
+        self.store.clear()
+        self.journal.clear()
+
+    def handle_http(
+        self,
+        method: str,
+        raw_path: bytes,
+        query_string: bytes,
+        content_type: str | None,
+        body: bytes,
+    ) -> FakeResponse:
+        """The adapters' entry: parse raw HTTP, then :meth:`handle`. Never raises."""
+        try:
+            request = parse_http(
+                method, raw_path, query_string, content_type, body, max_body=self.max_body
+            )
+            return self.handle(request)
+        except Exception:  # last resort; handle() already guards its own work
+            return internal_error_response()
+
+    def handle(self, request: FakeRequest) -> FakeResponse:
+        """Answer one request and journal it."""
+        started, received_at = time.perf_counter(), self.clock()
+        outcome = _Outcome()
+        request_id = render.request_id(request, deterministic=self.deterministic)
+        try:
+            response = self._route(request, outcome, request_id)
+        except GatewayError as error:
+            outcome.error = error
+            response = render.error_response(error, request_id)
+        except Exception as unexpected:
+            outcome.error = RemoteServiceError(
+                f"the fake gateway failed ({type(unexpected).__name__}); its journal keeps "
+                f"the details under request_id {request_id}"
+            )
+            outcome.traceback = traceback.format_exc()
+            response = render.error_response(outcome.error, request_id)
+        self._record(request, outcome, response, request_id, (received_at, started))
+        return response
+
+    def _route(self, request: FakeRequest, outcome: _Outcome, request_id: str) -> FakeResponse:
+        if request.path not in ROUTER_PATHS:
+            return self._static(request)
+        if request.method not in _ACTIONS:
+            raise HttpActionNotAllowed(
+                f"HTTP {request.method[:20]} is not allowed on the router; use POST (or GET)"
+            )
+        call = self._admit(request, outcome)
+        for gate in self.gates:
+            gate(call)
+        body = self.api.handlers[call.api_method](call, request_id)
+        return render.json_response(body)
+
+    def _admit(self, request: FakeRequest, outcome: _Outcome) -> Call:
+        """The system checks, in the platform's order; returns the verified call."""
+        params = checks.merge_params(request)
+        outcome.api_method = params.get("method") or None
+        method = checks.check_method(params, request, self.api.handlers)
+        app = checks.check_app(params, request, self.apps)
+        checks.check_timestamp(params, request, self.clock, self.timestamp_skew)
+        checks.check_version(params, request)
+        checks.check_format(params)
+        sign_method = checks.check_sign_method(params)
+        outcome.verification = Verification.FAILED
+        checks.check_sign(params, app, sign_method)
+        outcome.verification = Verification.PASSED
+        return Call(method, app, params, request.files)
+
+    def _static(self, request: FakeRequest) -> FakeResponse:
+        found = self.api.image_for_path(request.path) if request.method == "GET" else None
+        if found is None:
+            raise PathNotFound(
+                f"nothing is served at {request.path[:120]!r}; the TOP router is at "
+                "/router/rest and /openapi/router/rest"
+            )
+        image, content_type = found
+        headers = (("content-type", content_type), ("content-length", str(len(image))))
+        return FakeResponse(200, headers, image)
+
+    def _record(
+        self,
+        request: FakeRequest,
+        outcome: _Outcome,
+        response: FakeResponse,
+        request_id: str,
+        times: tuple[float, float],
+    ) -> None:
+        received_at, started = times
+        self.journal.record(
+            request,
+            received_at=received_at,
+            api_method=outcome.api_method,
+            verification=outcome.verification,
+            status=response.status,
+            error=outcome.error,
+            request_id=request_id,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            traceback=outcome.traceback,
+        )
+
+
+def _registry(apps: AppRegistry | Iterable[App] | None) -> AppRegistry:
+    if apps is None:
+        return AppRegistry.demo()
+    return apps if isinstance(apps, AppRegistry) else AppRegistry(apps)
+
+
+def internal_error_response(request_id: str = "0000000000000") -> FakeResponse:
+    """The 15 envelope for a failure outside the engine's own guard (adapters use it)."""
+    error = RemoteServiceError("the fake gateway failed before it could read the request")
+    return render.error_response(error, request_id)

@@ -1,0 +1,114 @@
+"""``FakeGateway``: the engine with its catalog, ready to plug in three ways.
+
+::
+
+    gw = FakeGateway()
+    httpx.Client(transport=gw.transport())          # in-process, sync
+    httpx.AsyncClient(transport=gw.async_transport())  # in-process, async
+    uvicorn.run(gw.asgi_app)                         # over HTTP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from functools import cached_property
+from typing import Any, Final
+
+from starlette.applications import Starlette
+
+from pailitao.recording import IN_PROCESS_HOST
+from pailitao.signing import DEFAULT_SKEW
+
+from .apps import App, AppRegistry
+from .asgi import create_app
+from .engine import DEFAULT_MAX_IMAGE_BYTES, Engine
+from .journal import Journal
+from .search import CatalogLike
+from .store import UploadLimits, UploadStore
+from .transport import AsyncFakeTransport, FakeTransport
+
+__all__ = ["BASE_URL", "FakeGateway"]
+
+#: A base URL for in-process clients. The host is never resolved (``.test`` is a
+#: reserved name), and pailitao's cassettes never record it.
+BASE_URL: Final = f"http://{IN_PROCESS_HOST}/openapi/router/rest"
+
+
+class FakeGateway:
+    """A strict, offline fake of the 1688 TOP router for image search.
+
+    ``seed`` picks the default generated catalog; pass ``catalog`` to use another
+    (e.g. ``Catalog.load(path)``). ``apps`` defaults to the demo app
+    ``test_app_key``/``test_app_secret``. ``clock`` (epoch seconds) is what
+    timestamps are checked against. With ``deterministic`` the same request
+    always gets the same bytes, request id included.
+    """
+
+    def __init__(
+        self,
+        seed: int = 0,
+        catalog: CatalogLike[Any] | None = None,
+        apps: AppRegistry | Iterable[App] | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+        deterministic: bool = True,
+        upload_limits: UploadLimits | None = None,
+        timestamp_skew: timedelta = DEFAULT_SKEW,
+        max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+        journal_size: int = 1000,
+    ) -> None:
+        self.engine = Engine(
+            catalog if catalog is not None else _default_catalog(seed),
+            apps,
+            clock=clock,
+            deterministic=deterministic,
+            timestamp_skew=timestamp_skew,
+            max_image_bytes=max_image_bytes,
+            upload_limits=upload_limits,
+            journal_size=journal_size,
+        )
+
+    @property
+    def catalog(self) -> CatalogLike[Any]:
+        """The catalog searched."""
+        return self.engine.catalog
+
+    @property
+    def apps(self) -> AppRegistry:
+        """The apps whose signatures are accepted."""
+        return self.engine.apps
+
+    @property
+    def journal(self) -> Journal:
+        """The bounded request journal."""
+        return self.engine.journal
+
+    @property
+    def store(self) -> UploadStore:
+        """The bounded upload store."""
+        return self.engine.store
+
+    def transport(self) -> FakeTransport:
+        """A sync httpx transport answered by this gateway."""
+        return FakeTransport(self.engine)
+
+    def async_transport(self) -> AsyncFakeTransport:
+        """An async httpx transport answered by this gateway."""
+        return AsyncFakeTransport(self.engine)
+
+    @cached_property
+    def asgi_app(self) -> Starlette:
+        """The Starlette app serving this gateway (for uvicorn or ASGITransport)."""
+        return create_app(self.engine)
+
+    def reset(self) -> None:
+        """Forget uploads and the journal; the catalog stays."""
+        self.engine.reset()
+
+
+def _default_catalog(seed: int) -> CatalogLike[Any]:
+    # Imported on demand: the catalog pulls in numpy, Pillow and its image data.
+    from .catalog import Catalog  # noqa: PLC0415
+
+    return Catalog.default(seed)

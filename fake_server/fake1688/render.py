@@ -1,0 +1,107 @@
+"""Answer bodies as the platform renders them: compact UTF-8 JSON.
+
+``ensure_ascii=False`` and compact separators, as live answers are; the search
+body is assembled from pre-serialised item chunks so a page costs a join, not a
+``json.dumps`` of every offer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Sequence
+from typing import Final
+
+from .errors import GatewayError
+from .protocol import FakeRequest, FakeResponse
+
+__all__ = [
+    "JSON_TYPE",
+    "dumps",
+    "error_response",
+    "json_response",
+    "request_id",
+    "search_body",
+    "upload_body",
+]
+
+JSON_TYPE: Final = "application/json;charset=UTF-8"
+#: Left out of the deterministic request id: they change on every call.
+_VOLATILE: Final = frozenset({"timestamp", "sign"})
+_BASE36: Final = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def dumps(data: object) -> bytes:
+    """JSON as the platform writes it: compact, UTF-8, Chinese unescaped."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def json_response(body: bytes, status: int = 200) -> FakeResponse:
+    """A JSON answer with the platform's Content-Type."""
+    headers = (("content-type", JSON_TYPE), ("content-length", str(len(body))))
+    return FakeResponse(status, headers, body)
+
+
+def error_response(error: GatewayError, request_id: str) -> FakeResponse:
+    """The error envelope, with the error's HTTP status (200 but for a 404 path)."""
+    body = dumps(
+        {
+            "error_response": {
+                "code": error.code,
+                "msg": error.msg,
+                "sub_code": error.sub_code,
+                "sub_msg": error.sub_msg,
+                "request_id": request_id,
+            }
+        }
+    )
+    return json_response(body, error.status)
+
+
+def search_body(
+    page: int, page_size: int, total: int, items: Sequence[bytes], request_id: str
+) -> bytes:
+    """``items_search_img_response`` from pre-serialised item JSON."""
+    pagecount = -(-total // page_size)
+    head = (
+        '{"items_search_img_response":{"items":{'
+        f'"page":{page},"page_size":{page_size},"pagecount":{pagecount},'
+        f'"total_results":{total},"real_total_results":{total},"item":['
+    )
+    tail = ']},"request_id":' + json.dumps(request_id) + "}}"
+    return head.encode() + b",".join(items) + tail.encode()
+
+
+def upload_body(imgid: str, request_id: str) -> bytes:
+    """``upload_img_response`` naming the new imgid."""
+    items = {"item": {"name": imgid, "status": 1}}
+    return dumps({"upload_img_response": {"items": items, "request_id": request_id}})
+
+
+def request_id(request: FakeRequest, *, deterministic: bool) -> str:
+    """A 13-character id like the platform's ``13yki55kbv7ug``.
+
+    Deterministic ids hash the request minus ``timestamp`` and ``sign``, so the
+    same call gives the same bytes on every run; otherwise the id is random.
+    """
+    if not deterministic:
+        return _base36(secrets.randbits(64))
+    digest = hashlib.blake2b(digest_size=8)
+    for part in (request.method, request.path, request.read_error or ""):
+        digest.update(part.encode("utf-8", "replace") + b"\0")
+    for key, value in sorted((*request.query, *request.form)):
+        if key not in _VOLATILE:
+            digest.update(key.encode("utf-8", "replace") + b"\0")
+            digest.update(value.encode("utf-8", "replace") + b"\0")
+    for name in sorted(request.files):
+        digest.update(name.encode("utf-8", "replace") + b"\0" + request.files[name] + b"\0")
+    return _base36(int.from_bytes(digest.digest(), "big"))
+
+
+def _base36(number: int) -> str:
+    chars = []
+    for _ in range(13):
+        number, rest = divmod(number, 36)
+        chars.append(_BASE36[rest])
+    return "".join(reversed(chars))

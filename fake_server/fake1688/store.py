@@ -1,0 +1,118 @@
+"""The bounded upload store behind ``1688.upload.img``.
+
+An upload is kept under an imgid derived from its sha256, so the same image
+always gets the same imgid. The store is bounded by image count and total
+bytes; the least recently used image goes first (a search by imgid counts as
+a use). An evicted imgid is answered like an unknown one, with a hint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = ["IMGID_PREFIX", "UploadLimits", "UploadStore", "imgid_for", "imgid_token"]
+
+#: Where the platform hosts uploaded images; imgids are URLs under it.
+IMGID_PREFIX: Final = "https://cbu01.alicdn.com/img/ibank/"
+_TOKEN_LENGTH: Final = 22
+_BASE62: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_IMGID: Final = re.compile(
+    r"(?:(?:https?:)?//cbu01\.alicdn\.com)?(?:/img/ibank/)?O1CN01([0-9A-Za-z]{22})_!!0-0-cib\.jpg"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UploadLimits:
+    """How much the upload store keeps before evicting the least recently used."""
+
+    max_images: int = 1000
+    max_bytes: int = 64 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        if self.max_images < 1 or self.max_bytes < 1:
+            raise ValueError("upload limits must be positive")
+
+
+def imgid_for(image: bytes) -> str:
+    """The imgid URL the fake issues for these image bytes."""
+    return _url(_token(image))
+
+
+def _token(image: bytes) -> str:
+    number = int.from_bytes(hashlib.sha256(image).digest()[:17], "big")
+    chars = []
+    for _ in range(_TOKEN_LENGTH):
+        number, rest = divmod(number, 62)
+        chars.append(_BASE62[rest])
+    return "".join(chars)
+
+
+def _url(token: str) -> str:
+    return f"{IMGID_PREFIX}O1CN01{token}_!!0-0-cib.jpg"
+
+
+def imgid_token(reference: str) -> str | None:
+    """The token of an imgid given as a URL (http, https or ``//``), a path or a bare name."""
+    match = _IMGID.fullmatch(reference.strip())
+    return match.group(1) if match else None
+
+
+class UploadStore:
+    """Uploaded images by imgid, LRU-bounded; safe to share between threads."""
+
+    def __init__(self, limits: UploadLimits | None = None) -> None:
+        self.limits = limits or UploadLimits()
+        self._images: OrderedDict[str, bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def put(self, image: bytes) -> str:
+        """Keep an image; returns its imgid (the same for the same bytes)."""
+        token = _token(image)
+        imgid = _url(token)
+        with self._lock:
+            if token in self._images:
+                self._images.move_to_end(token)
+                return imgid
+            self._images[token] = image
+            self._bytes += len(image)
+            self._evict()
+        return imgid
+
+    def _evict(self) -> None:
+        # The newest image always stays, even when it alone is over max_bytes.
+        while len(self._images) > 1 and (
+            len(self._images) > self.limits.max_images or self._bytes > self.limits.max_bytes
+        ):
+            _, dropped = self._images.popitem(last=False)
+            self._bytes -= len(dropped)
+
+    def get(self, reference: str) -> bytes | None:
+        """The image behind an imgid (URL, path or bare name), marking it used."""
+        token = imgid_token(reference)
+        if token is None:
+            return None
+        with self._lock:
+            image = self._images.get(token)
+            if image is not None:
+                self._images.move_to_end(token)
+            return image
+
+    def clear(self) -> None:
+        """Forget every upload."""
+        with self._lock:
+            self._images.clear()
+            self._bytes = 0
+
+    @property
+    def total_bytes(self) -> int:
+        """Bytes held now."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._images)

@@ -1,0 +1,169 @@
+"""``fake1688 serve|index``: one-line errors, the banner, a real server process."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from fake1688 import App, AppRegistry, FakeGateway, cli
+from fake1688.catalog import Catalog
+from PIL import Image
+
+
+@pytest.fixture
+def quick_catalog(monkeypatch: pytest.MonkeyPatch, catalog: Any) -> None:
+    """Serve the session's catalog instead of loading one."""
+    monkeypatch.setattr(cli, "_load_catalog", lambda path, seed: catalog)
+
+
+def test_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["serve", "--help"])
+    assert done.value.code == 0
+    assert "--catalog" in capsys.readouterr().out
+
+
+def test_a_port_in_use_is_one_line(quick_catalog: None, capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert cli.main(["serve", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"fake1688: cannot listen on 127.0.0.1:{port}: ")
+    assert err.endswith("(pick another --port)\n")
+    assert err.count("\n") == 1
+
+
+def test_a_bad_apps_file_is_one_line(
+    quick_catalog: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    apps = tmp_path / "apps.json"
+    apps.write_text('{"apps": "nope"}')
+    assert cli.main(["serve", "--apps", str(apps)]) == 2
+    assert capsys.readouterr().err == (
+        f'fake1688: apps file {apps}: expected a non-empty list under "apps"\n'
+    )
+
+
+def test_a_bad_catalog_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "catalog.bin"
+    bad.write_bytes(b"not a catalog")
+    assert cli.main(["serve", "--catalog", str(bad), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"fake1688: cannot use catalog {bad}: ")
+    assert err.count("\n") == 1
+
+
+def test_the_banner_shows_url_credentials_and_an_example(catalog: Any) -> None:
+    out = io.StringIO()
+    cli._banner(out, "127.0.0.1", 8688, FakeGateway(catalog=catalog))
+    text = out.getvalue()
+    assert text.startswith("fake1688 serving on http://127.0.0.1:8688/openapi/router/rest\n")
+    assert "  demo app: app_key=test_app_key app_secret=test_app_secret\n" in text
+    path = "/" + catalog.offers[0].pic_url.split("//", 1)[1].split("/", 1)[1]
+    assert f"curl -so photo.jpg 'http://127.0.0.1:8688{path}'" in text
+    assert 'base_url="http://127.0.0.1:8688/openapi/router/rest") as client:' in text
+
+
+def test_the_banner_never_prints_secrets_from_a_file(catalog: Any) -> None:
+    out = io.StringIO()
+    apps = AppRegistry([App("ci_key", "ci_secret")])
+    cli._banner(out, "::1", 9000, FakeGateway(catalog=catalog, apps=apps))
+    text = out.getvalue()
+    assert "http://[::1]:9000/openapi/router/rest" in text
+    assert "  apps: ci_key (secrets from your apps file)\n" in text
+    assert "ci_secret" not in text
+
+
+def test_progress_without_a_terminal_prints_tenths() -> None:
+    out = io.StringIO()
+    progress = cli._Progress(out, width=10)
+    for done in range(101):
+        progress(done, 100)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 11
+    assert lines[0] == "indexing [..........] 0/100"
+    assert lines[-1] == "indexing [##########] 100/100"
+
+
+def test_index_needs_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["index", str(tmp_path / "missing"), "-o", str(tmp_path / "c.bin")])
+    assert code == 2
+    assert capsys.readouterr().err == f"fake1688: {tmp_path / 'missing'} is not a directory\n"
+
+
+def _photos(folder: Path, count: int) -> None:
+    folder.mkdir()
+    for number in range(count):
+        image = Image.new("RGB", (64, 64), (40 * number, 200 - 30 * number, 90))
+        image.paste((255, 255, 255), (8 * number, 8, 8 * number + 20, 40))
+        image.save(folder / f"p{number}.png")
+
+
+def test_index_builds_a_catalog_with_progress(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _photos(tmp_path / "photos", 3)
+    metadata = tmp_path / "items.csv"
+    metadata.write_text("file,title,price\np1.png,红色杯子,12.50\n", encoding="utf-8")
+    out = tmp_path / "mine.catalog"
+    assert (
+        cli.main(["index", str(tmp_path / "photos"), "--metadata", str(metadata), "-o", str(out)])
+        == 0
+    )
+    err = capsys.readouterr().err
+    assert "indexing [" in err
+    assert err.endswith(f"wrote 3 offers to {out}\n")
+    loaded = Catalog.load(out)
+    assert sorted(offer.title for offer in loaded.offers) == ["p0", "p2", "红色杯子"]
+
+
+def test_index_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "bad.jpg").write_bytes(b"not a photo")
+    code = cli.main(["index", str(tmp_path / "photos"), "-o", str(tmp_path / "c.bin")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"fake1688: cannot index {tmp_path / 'photos'}: ")
+    assert "Traceback" not in err
+
+
+def test_serve_runs_a_real_server_process(tmp_path: Path) -> None:
+    apps = tmp_path / "apps.json"
+    apps.write_text(json.dumps({"apps": [{"app_key": "test_app_key", "app_secret": "s3cret"}]}))
+    command = [sys.executable, "-m", "fake1688", "serve", "--port", "0", "--apps", str(apps)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("fake1688 serving on http://127.0.0.1:")
+        url = first.split()[-1]
+        assert "s3cret" not in process.stdout.readline()
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                answer = requests.post(url, data={"v": "2.0"}, timeout=5).json()
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.05)
+        assert answer["error_response"]["code"] == 21
+    finally:
+        process.send_signal(signal.SIGINT)  # Ctrl-C: uvicorn shuts down, then re-raises it
+        _, err = process.communicate(timeout=20)
+    assert process.returncode == 130
+    assert "Traceback" not in err

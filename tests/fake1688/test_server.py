@@ -1,0 +1,129 @@
+"""Over real HTTP: uvicorn on a free 127.0.0.1 port, driven by ``requests``.
+
+Only 127.0.0.1 is ever contacted; the server is stopped after the module.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import requests
+import uvicorn
+from fake1688 import FakeGateway
+
+from pailitao import PailitaoClient
+
+NOW = 1_764_300_000.0
+SECRET = "test_app_secret"
+
+
+@pytest.fixture(scope="module")
+def live(catalog: Any) -> Iterator[tuple[str, FakeGateway]]:
+    """``(base URL, gateway)`` of a uvicorn server in a thread."""
+    gateway = FakeGateway(catalog=catalog, clock=lambda: NOW)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(gateway.asgi_app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}", gateway
+    server.should_exit = True
+    thread.join(10)
+    sock.close()
+
+
+def _seed_example(url: str, image: bytes, secret: str) -> requests.Response:
+    """The seed article's code, as written (requests, md5, ms timestamp, no sign_method)."""
+    params = {
+        "method": "1688.items.search.img",
+        "app_key": "test_app_key",
+        "timestamp": str(int(NOW * 1000)),
+        "v": "2.0",
+        "format": "json",
+        "image": base64.b64encode(image).decode("utf-8"),
+    }
+    param_str = "".join(f"{k}{v}" for k, v in sorted(params.items()))
+    params["sign"] = hashlib.md5(f"{secret}{param_str}{secret}".encode()).hexdigest().upper()
+    return requests.post(url + "/openapi/router/rest", data=params, timeout=10)
+
+
+def test_the_seed_example_works(live: tuple[str, FakeGateway], photo: bytes, catalog: Any) -> None:
+    url, _ = live
+    response = _seed_example(url, photo, SECRET)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json;charset=UTF-8"
+    items = response.json()["items_search_img_response"]["items"]
+    assert items["item"][0]["num_iid"] == catalog.offers[0].num_iid
+
+
+def test_live_answers_equal_in_process_answers(live: tuple[str, FakeGateway], photo: bytes) -> None:
+    url, gateway = live
+    over_http = _seed_example(url, photo, SECRET)
+    with httpx.Client(transport=gateway.transport()) as http:
+        request = over_http.request
+        assert isinstance(request.body, str | bytes)
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        in_process = http.post(str(request.url), content=body, headers=dict(request.headers))
+    assert over_http.content == in_process.content
+
+
+def test_errors_over_http(live: tuple[str, FakeGateway], photo: bytes) -> None:
+    url, _ = live
+    wrong = _seed_example(url, photo, secret="nope").json()["error_response"]
+    assert (wrong["code"], wrong["msg"]) == (25, "Invalid signature")
+    missing = requests.post(url + "/router/rest", data={"v": "2.0"}, timeout=10)
+    assert missing.json()["error_response"]["code"] == 21
+    put = requests.put(url + "/router/rest", timeout=10)
+    assert (put.status_code, put.json()["error_response"]["code"]) == (200, 9)
+    lost = requests.get(url + "/no/such/path", timeout=10)
+    assert lost.status_code == 404
+    assert lost.json()["error_response"]["sub_code"] == "isv.path-not-found"
+
+
+def test_malformed_multipart_over_http(live: tuple[str, FakeGateway]) -> None:
+    url, _ = live
+    response = requests.post(
+        url + "/router/rest",
+        data=b'--b\r\nContent-Disposition: form-data; name="method"\r\n\r\nx',
+        headers={"content-type": "multipart/form-data; boundary=b"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    error = response.json()["error_response"]
+    assert (error["code"], error["sub_msg"]) == (
+        41,
+        "the multipart body is truncated: no closing boundary; the request's params cannot be read",
+    )
+
+
+def test_multipart_upload_and_photo_serving_over_http(
+    live: tuple[str, FakeGateway], photo: bytes
+) -> None:
+    url, _ = live
+    with PailitaoClient(
+        app_key="test_app_key",
+        app_secret="test_app_secret",
+        base_url=url + "/openapi/router/rest",
+        clock=lambda: NOW,
+        image_encoding="multipart",
+    ) as client:
+        imgid = client.upload_image(photo)
+        page = client.search_image(imgid=imgid, page_size=50)
+        assert page.items
+    served = requests.get(url + imgid.removeprefix("https://cbu01.alicdn.com"), timeout=10)
+    assert served.status_code == 200
+    assert served.content == photo
+    assert served.headers["content-type"].startswith("image/")

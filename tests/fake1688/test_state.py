@@ -1,0 +1,201 @@
+"""The engine's state: the app registry, the upload store, the journal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fake1688 import (
+    DEMO_APP,
+    App,
+    AppRegistry,
+    AppsFileError,
+    Journal,
+    UploadLimits,
+    UploadStore,
+    Verification,
+)
+from fake1688.errors import InvalidSignature
+from fake1688.journal import mask_app_key, redact_params
+from fake1688.protocol import FakeRequest
+from fake1688.store import imgid_for, imgid_token
+
+# -- apps -------------------------------------------------------------------------------
+
+
+def test_the_default_registry_is_the_demo_app() -> None:
+    registry = AppRegistry()
+    assert list(registry) == [DEMO_APP]
+    assert registry.get("test_app_key") == App("test_app_key", "test_app_secret", "demo")
+    assert "test_app_secret" not in repr(DEMO_APP)
+
+
+def test_apps_from_json_and_toml(tmp_path: Path) -> None:
+    json_file = tmp_path / "apps.json"
+    json_file.write_text(
+        json.dumps({"apps": [{"app_key": "k1", "app_secret": "s1", "name": "CI"}]})
+    )
+    toml_file = tmp_path / "apps.toml"
+    toml_file.write_text(
+        '[[apps]]\napp_key = "k2"\napp_secret = "s2"\n\n[[apps]]\napp_key = "k3"\napp_secret = "s3"\n'
+    )
+    assert list(AppRegistry.load(json_file)) == [App("k1", "s1", "CI")]
+    assert [app.app_key for app in AppRegistry.load(toml_file)] == ["k2", "k3"]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("{", "cannot read apps file"),
+        ('{"apps": []}', 'expected a non-empty list under "apps"'),
+        ('{"apps": [{"app_key": "k"}]}', "needs a non-empty app_key and app_secret"),
+        (
+            '{"apps": [{"app_key": 1, "app_secret": "s"}]}',
+            "app #1: app_key, app_secret and name must be strings",
+        ),
+        (
+            '{"apps": [{"app_key": "k", "app_secret": "s"}, {"app_key": "k", "app_secret": "t"}]}',
+            "registered twice",
+        ),
+    ],
+)
+def test_bad_apps_files(tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "apps.json"
+    path.write_text(text)
+    with pytest.raises(AppsFileError, match=problem):
+        AppRegistry.load(path)
+
+
+def test_missing_apps_file(tmp_path: Path) -> None:
+    with pytest.raises(AppsFileError, match="cannot read apps file"):
+        AppRegistry.load(tmp_path / "nope.toml")
+
+
+# -- upload store ---------------------------------------------------------------------
+
+
+def test_imgids_are_stable_and_resolvable_in_every_spelling() -> None:
+    imgid = imgid_for(b"photo")
+    assert imgid == imgid_for(b"photo") != imgid_for(b"other")
+    token = imgid_token(imgid)
+    assert token is not None
+    name = imgid.rsplit("/", 1)[1]
+    for spelling in (
+        imgid,
+        imgid.replace("https:", "http:"),
+        imgid.removeprefix("https:"),
+        "/img/ibank/" + name,
+        name,
+    ):
+        assert imgid_token(spelling) == token
+    assert imgid_token("https://example.com/" + name) is None
+    assert imgid_token(imgid + "x") is None
+
+
+def test_store_evicts_the_least_recently_used_by_count() -> None:
+    store = UploadStore(UploadLimits(max_images=2))
+    first, second = store.put(b"1"), store.put(b"2")
+    assert store.get(first) == b"1"  # now the most recently used
+    store.put(b"3")
+    assert (store.get(first), store.get(second), len(store)) == (b"1", None, 2)
+
+
+def test_store_evicts_by_bytes_but_keeps_the_newest() -> None:
+    store = UploadStore(UploadLimits(max_bytes=10))
+    old = store.put(b"x" * 6)
+    new = store.put(b"y" * 6)
+    assert (store.get(old), store.get(new), store.total_bytes) == (None, b"y" * 6, 6)
+    huge = store.put(b"z" * 50)
+    assert (store.get(huge), len(store)) == (b"z" * 50, 1)
+
+
+def test_store_put_twice_keeps_one_copy() -> None:
+    store = UploadStore()
+    store.put(b"a")
+    store.put(b"a")
+    assert (len(store), store.total_bytes) == (1, 1)
+    store.clear()
+    assert (len(store), store.total_bytes) == (0, 0)
+
+
+def test_upload_limits_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        UploadLimits(max_images=0)
+
+
+# -- journal ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "masked"),
+    [("test_app_key", "test***key"), ("12345678", "12***"), ("abcd", "***"), ("", "***")],
+)
+def test_mask_app_key(key: str, masked: str) -> None:
+    assert mask_app_key(key) == masked
+
+
+def test_redaction() -> None:
+    shown = redact_params(
+        [
+            ("sign", "ABC"),
+            ("session", "s"),
+            ("app_key", "test_app_key"),
+            ("image", "A" * 5000),
+            ("title", "t" * 300),
+            ("v", "2.0"),
+            ("v", "3.0"),
+        ]
+    )
+    assert shown == {
+        "sign": "<redacted>",
+        "session": "<redacted>",
+        "app_key": "test***key",
+        "image": "<base64 image: 5,000 chars>",
+        "title": "t" * 100 + "…(300 chars)",
+        "v": "2.0 | 3.0",
+    }
+
+
+def _record(journal: Journal, request: FakeRequest, request_id: str = "r") -> None:
+    journal.record(
+        request,
+        received_at=1.0,
+        api_method="m",
+        verification=Verification.FAILED,
+        status=200,
+        error=InvalidSignature("over '<secret>app_keytest_app_key<secret>'"),
+        request_id=request_id,
+        duration_ms=1.23456,
+    )
+
+
+def test_journal_is_bounded_and_redacted() -> None:
+    journal = Journal(maxlen=2)
+    request = FakeRequest(
+        "POST", "/router/rest", [("app_key", "test_app_key")], files={"image": b"\xff" * 10}
+    )
+    for request_id in ("a", "b", "c"):
+        _record(journal, request, request_id)
+    assert [entry.request_id for entry in journal] == ["b", "c"]
+    entry = journal.last()
+    assert entry is not None
+    assert (entry.seq, entry.code, entry.sub_code, entry.duration_ms) == (
+        3,
+        25,
+        "isv.invalid-parameter",
+        1.235,
+    )
+    assert entry.sub_msg == "over '<secret>app_keytest***key<secret>'"
+    assert entry.files["image"].startswith("<10 bytes, sha256 ")
+    data = entry.to_dict()
+    assert data["verification"] == "failed"
+    json.dumps(data)  # JSON-ready
+    assert journal.find("b")[0].seq == 2
+    journal.clear()
+    assert (len(journal), journal.last()) == (0, None)
+
+
+def test_journal_needs_room() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        Journal(0)
