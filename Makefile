@@ -2,16 +2,17 @@
 # with only Python >= 3.11 and make.
 PYTHON ?= python3
 VENV   := .venv
-BIN    := $(VENV)/bin
+BIN    := $(abspath $(VENV))/bin
 STAMP  := $(VENV)/.installed-stamp
+EXAMPLE := docs/examples/downstream
 
-.PHONY: install test lint typecheck pytest serve clean
+.PHONY: install test lint typecheck pytest scan example serve cassettes clean
 
-$(BIN)/python:
+$(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "pailitao needs Python >= 3.11")'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
@@ -28,10 +29,24 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+# No cassette may hold a secret.
+scan: install
+	$(BIN)/pailitao cassettes scan cassettes/ $(EXAMPLE)/tests/cassettes/
+
+# The example downstream project, against the fake and against its own cassettes.
+example: install
+	cd $(EXAMPLE) && $(BIN)/pytest -q -p no:cacheprovider --pailitao-mode=fake
+	cd $(EXAMPLE) && $(BIN)/pytest -q -p no:cacheprovider --pailitao-mode=replay
+
+test: lint typecheck pytest scan example
 
 serve: install
 	$(BIN)/fake1688 serve --host 127.0.0.1 --port 8688
+
+# Re-record the example cassettes against a local fake gateway.
+cassettes: install
+	$(BIN)/python cassettes/record.py
+	cd $(EXAMPLE) && $(BIN)/python record_cassettes.py -q
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

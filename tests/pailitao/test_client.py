@@ -398,7 +398,9 @@ async def test_async_errors_and_upload(gateway, make_async_client, jpeg) -> None
     assert gateway.calls == 2
 
 
-def test_foreign_exceptions_from_the_transport_keep_their_type_but_lose_the_sign(gateway, make_client) -> None:
+def test_foreign_exceptions_from_the_transport_keep_their_type_but_lose_the_sign(
+    gateway, make_client
+) -> None:
     class CassetteMiss(Exception):
         pass
 

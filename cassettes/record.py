@@ -1,0 +1,128 @@
+"""Re-record the example cassettes in this folder over real HTTP from `fake1688 serve`.
+
+    .venv/bin/python cassettes/record.py      (or: make cassettes)
+
+Starts the fake gateway (default catalog, seed 0) on a free 127.0.0.1 port,
+runs each scenario through the pailitao client inside a recording cassette,
+keeps the query images in `blobs/`, and stops the server. The cassettes are
+examples and test fixtures: they show what the fake answers, not what the live
+platform answers.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from fake1688 import DEMO_APP, FakeGateway
+from fake1688.server import ThreadedServer
+
+from pailitao import ApiError, PailitaoClient, RetryPolicy
+from pailitao.recording import make_vcr
+
+HERE = Path(__file__).parent
+BLOBS = HERE / "blobs"
+Scenario = Callable[[PailitaoClient, FakeGateway], None]
+
+
+def photo(gateway: FakeGateway, index: int) -> bytes:
+    """The photo of a catalog offer: what a buyer would search with."""
+    return gateway.catalog.image_bytes(gateway.catalog.offers[index])
+
+
+def each_sort(client: PailitaoClient, gateway: FakeGateway) -> None:
+    for sort in ("relevance", "price_asc", "price_desc", "sales_desc", "sales_asc"):
+        client.search_image(file=photo(gateway, 10), sort=sort, page_size=10)
+
+
+def with_cat(client: PailitaoClient, gateway: FakeGateway) -> None:
+    offer = gateway.catalog.offers[20]
+    client.search_image(file=photo(gateway, 20), cat=offer.cat, page_size=10)
+
+
+def several_pages(client: PailitaoClient, gateway: FakeGateway) -> None:
+    for page in (1, 2, 3):
+        client.search_image(file=photo(gateway, 30), page=page, page_size=20)
+
+
+def upload_then_search(client: PailitaoClient, gateway: FakeGateway) -> None:
+    imgid = client.upload_image(photo(gateway, 40))
+    client.search_image(imgid=imgid, sort="price_asc", page_size=10)
+
+
+def multipart_upload(client: PailitaoClient, gateway: FakeGateway) -> None:
+    with _client(client.base_url, image_encoding="multipart") as multipart:
+        multipart.search_image(file=photo(gateway, 50), page_size=10)
+
+
+def _expect_error(call: Callable[[], object]) -> None:
+    try:
+        call()
+    except ApiError:
+        return
+    raise SystemExit("expected the fake to answer with an error envelope")
+
+
+def error_25_invalid_signature(client: PailitaoClient, gateway: FakeGateway) -> None:
+    with _client(client.base_url, app_secret="not-the-secret") as wrong:
+        _expect_error(lambda: wrong.search_image(file=photo(gateway, 60)))
+
+
+def error_29_invalid_app_key(client: PailitaoClient, gateway: FakeGateway) -> None:
+    with _client(client.base_url, app_key="no_such_app") as unknown:
+        _expect_error(lambda: unknown.search_image(file=photo(gateway, 60)))
+
+
+def error_31_invalid_timestamp(client: PailitaoClient, gateway: FakeGateway) -> None:
+    an_hour_ago = time.time() - 3600
+    with _client(client.base_url, clock=lambda: an_hour_ago) as late:
+        _expect_error(lambda: late.search_image(file=photo(gateway, 60)))
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "search_each_sort": each_sort,
+    "search_with_cat": with_cat,
+    "search_several_pages": several_pages,
+    "upload_then_search_by_imgid": upload_then_search,
+    "search_multipart_upload": multipart_upload,
+    "error_25_invalid_signature": error_25_invalid_signature,
+    "error_29_invalid_app_key": error_29_invalid_app_key,
+    "error_31_invalid_timestamp": error_31_invalid_timestamp,
+}
+
+
+def _client(base_url: str, **options: object) -> PailitaoClient:
+    settings: dict[str, object] = {
+        "app_key": DEMO_APP.app_key,
+        "app_secret": DEMO_APP.app_secret,
+        "base_url": base_url,
+        "retry": RetryPolicy.disabled(),
+    }
+    return PailitaoClient(**(settings | options))  # type: ignore[arg-type]
+
+
+def main() -> int:
+    shutil.rmtree(BLOBS, ignore_errors=True)
+    gateway = FakeGateway(seed=0)
+    with ThreadedServer(gateway) as server:
+        for name, scenario in SCENARIOS.items():
+            # The wrong-secret scenario must be recorded, so its sign is not checked here.
+            vcr = make_vcr(
+                secret=DEMO_APP.app_secret,
+                app_key=DEMO_APP.app_key,
+                record_mode="all",
+                verify_signatures=not name.startswith("error_25"),
+                blob_dir=BLOBS,
+                cassette_library_dir=HERE,
+            )
+            with vcr.use_cassette(name, drop_unused_requests=True), _client(server.base_url) as c:
+                scenario(c, gateway)
+            print(f"recorded {name}.yaml", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

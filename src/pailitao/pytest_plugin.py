@@ -1,0 +1,373 @@
+"""pytest plugin: the same tests against the fake, cassettes, or the live API.
+
+The only module that wires the rooms together — client, fake gateway,
+recording — and it holds no logic of its own. Heavy imports (the fake, vcrpy,
+respx, uvicorn) happen inside the fixtures that need them.
+
+Mode precedence: ``@pytest.mark.pailitao(mode=...)`` > ``--pailitao-mode`` >
+``$PAILITAO_MODE`` > ``fake``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
+
+import pytest
+
+from .client import AsyncPailitaoClient, PailitaoClient
+from .recording.config import IN_PROCESS_HOST
+from .retry import RetryPolicy
+
+if TYPE_CHECKING:
+    import httpx
+    import respx
+    from fake1688 import FakeGateway
+    from fake1688.server import ThreadedServer
+
+__all__ = ["Mode", "PailitaoConfig"]
+
+Mode = Literal["fake", "replay", "record", "live"]
+MODES: Final = get_args(Mode)
+DEMO_APP_KEY: Final = "test_app_key"
+DEMO_APP_SECRET: Final = "test_app_secret"  # noqa: S105 - the fake's published demo secret
+IN_PROCESS_URL: Final = f"http://{IN_PROCESS_HOST}/openapi/router/rest"
+LIVE_HOST: Final = "api.1688.com"
+ENV_MODE, ENV_KEY, ENV_SECRET, ENV_URL = (
+    "PAILITAO_MODE",
+    "PAILITAO_APP_KEY",
+    "PAILITAO_APP_SECRET",
+    "PAILITAO_BASE_URL",
+)
+#: Against the in-process fake there is nothing to wait for: retry at once.
+FAKE_RETRY: Final = RetryPolicy(backoff=0.0, max_backoff=0.0, jitter=0.0)
+_REPORTED_REQUESTS: Final = 10
+
+
+@dataclass(frozen=True)
+class PailitaoConfig:
+    """Everything the fixtures need; override the ``pailitao_config`` fixture to change it."""
+
+    mode: Mode = "fake"
+    seed: int = 0
+    cassette: Path = Path("cassettes/test.yaml")
+    app_key: str = DEMO_APP_KEY
+    app_secret: str = field(default=DEMO_APP_SECRET, repr=False)
+    base_url: str | None = None
+    catalog: Path | None = None
+
+    @property
+    def credentials_missing(self) -> bool:
+        return self.mode in ("record", "live") and not (self.app_key and self.app_secret)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("pailitao", "1688 拍立淘 test harness (pailitao)")
+    group.addoption(
+        "--pailitao-mode",
+        choices=MODES,
+        default=None,
+        help=f"run pailitao tests against the in-process fake, cassettes, while recording, "
+        f"or the live API (also ${ENV_MODE}; default: fake)",
+    )
+    group.addoption(
+        "--pailitao-seed",
+        type=int,
+        default=None,
+        help="catalog seed of the fake gateway (default: 0)",
+    )
+    group.addoption(
+        "--pailitao-cassette-dir",
+        default=None,
+        metavar="DIR",
+        help="where cassettes live: DIR/<test module>/<test name>.yaml "
+        "(default: a 'cassettes' folder beside each test module)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "pailitao(mode=None, seed=None, catalog=None): run this test in a given pailitao mode, "
+        "with a given fake catalog seed or catalog file",
+    )
+    env_mode = os.environ.get(ENV_MODE)
+    if env_mode and env_mode not in MODES:
+        raise pytest.UsageError(f"${ENV_MODE} must be one of {', '.join(MODES)}, not {env_mode!r}")
+
+
+_MARKER_ARGS: Final = ("mode", "seed", "catalog")
+_GATEWAY: Final = pytest.StashKey["FakeGateway"]()
+
+
+def marker_options(**kwargs: Any) -> dict[str, Any]:
+    """Validate ``@pytest.mark.pailitao(...)`` arguments; raises ``ValueError`` saying why."""
+    for name in kwargs:
+        if name not in _MARKER_ARGS:
+            guess = difflib.get_close_matches(name, _MARKER_ARGS, n=1)
+            hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+            raise ValueError(f"unknown argument {name!r}{hint}; it takes {', '.join(_MARKER_ARGS)}")
+    mode, seed, catalog = (kwargs.get(name) for name in _MARKER_ARGS)
+    if mode is not None and mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+        raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
+    if catalog is not None and not Path(catalog).is_file():
+        raise ValueError(f"catalog file {str(catalog)!r} does not exist")
+    options = {"mode": mode, "seed": seed, "catalog": None if catalog is None else Path(catalog)}
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def _marker(request: pytest.FixtureRequest) -> dict[str, Any]:
+    mark = request.node.get_closest_marker("pailitao")
+    if mark is None:
+        return {}
+    try:
+        if mark.args:
+            raise ValueError("it takes keyword arguments only")
+        return marker_options(**mark.kwargs)
+    except ValueError as error:
+        pytest.fail(f"@pytest.mark.pailitao: {error}", pytrace=False)
+
+
+def _cassette_path(request: pytest.FixtureRequest) -> Path:
+    base = request.config.getoption("pailitao_cassette_dir")
+    module = Path(request.node.path)
+    root = Path(base) if base else module.parent / "cassettes"
+    name = re.sub(r"[^\w.-]+", "_", str(request.node.name)).strip("_")
+    return root / module.stem / f"{name}.yaml"
+
+
+@pytest.fixture
+def pailitao_config(request: pytest.FixtureRequest) -> PailitaoConfig:
+    """The mode, seed, cassette, credentials and base URL of this test."""
+    marker = _marker(request)
+    mode = cast(  # each source was validated where it was read
+        Mode,
+        marker.get("mode")
+        or request.config.getoption("pailitao_mode")
+        or os.environ.get(ENV_MODE)
+        or "fake",
+    )
+    seed = marker.get("seed", request.config.getoption("pailitao_seed") or 0)
+    config = PailitaoConfig(mode=mode, seed=seed, cassette=_cassette_path(request))
+    config = replace(config, catalog=marker.get("catalog"))
+    if mode == "fake":
+        return config
+    key, secret = os.environ.get(ENV_KEY, ""), os.environ.get(ENV_SECRET, "")
+    if mode == "replay":  # replays verify signs with whatever the client signs with
+        key, secret = key or DEMO_APP_KEY, secret or DEMO_APP_SECRET
+    return replace(config, app_key=key, app_secret=secret, base_url=os.environ.get(ENV_URL))
+
+
+# -- the fake ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _pailitao_gateways() -> dict[tuple[int, Path | None], FakeGateway]:
+    """One fake per (seed, catalog file) for the whole session: catalogs are costly."""
+    return {}
+
+
+@pytest.fixture
+def pailitao_fake(
+    request: pytest.FixtureRequest,
+    pailitao_config: PailitaoConfig,
+    _pailitao_gateways: dict[tuple[int, Path | None], FakeGateway],
+) -> FakeGateway:
+    """The in-process fake gateway of this test (journal, catalog, uploads), freshly reset."""
+    from fake1688 import FakeGateway  # noqa: PLC0415 - optional and heavy
+
+    key = (pailitao_config.seed, pailitao_config.catalog)
+    gateway = _pailitao_gateways.get(key)
+    if gateway is None:
+        catalog = None
+        if pailitao_config.catalog is not None:
+            from fake1688.catalog import Catalog  # noqa: PLC0415
+
+            catalog = Catalog.load(pailitao_config.catalog)
+        gateway = _pailitao_gateways[key] = FakeGateway(seed=pailitao_config.seed, catalog=catalog)
+    gateway.reset()
+    request.node.stash[_GATEWAY] = gateway  # for the failure report
+    return gateway
+
+
+@dataclass(frozen=True)
+class _Binding:
+    """How this test's clients reach the API: credentials, URL, transports."""
+
+    app_key: str
+    app_secret: str = field(repr=False)
+    base_url: str
+    transport: httpx.BaseTransport | None = None
+    async_transport: httpx.AsyncBaseTransport | None = None
+    retry: RetryPolicy | None = None
+
+    def client_options(self) -> dict[str, Any]:
+        return {
+            "app_key": self.app_key,
+            "app_secret": self.app_secret,
+            "base_url": self.base_url,
+            "retry": self.retry,
+        }
+
+
+def _recorded_base_url(path: Path) -> str | None:
+    """The router URL the cassette was recorded against, so replay needs no setting."""
+    if not path.exists():
+        return None
+    from .recording.serializer import serializer  # noqa: PLC0415
+
+    interactions = serializer.deserialize(path.read_text(encoding="utf-8"))["interactions"]
+    return str(interactions[0]["request"]["uri"]) if interactions else None
+
+
+@contextmanager
+def _cassette(config: PailitaoConfig) -> Iterator[None]:
+    from .recording import make_vcr  # noqa: PLC0415 - vcrpy is optional
+
+    recording = config.mode == "record"
+    vcr = make_vcr(
+        secret=config.app_secret,
+        app_key=config.app_key,
+        record_mode="all" if recording else "none",
+        cassette_library_dir=config.cassette.parent,
+    )
+    with vcr.use_cassette(config.cassette.name, drop_unused_requests=recording):
+        yield
+
+
+@pytest.fixture
+def _pailitao_binding(
+    request: pytest.FixtureRequest, pailitao_config: PailitaoConfig
+) -> Iterator[_Binding]:
+    config = pailitao_config
+    if config.mode == "fake":
+        gateway: FakeGateway = request.getfixturevalue("pailitao_fake")
+        yield _Binding(
+            DEMO_APP_KEY,
+            DEMO_APP_SECRET,
+            IN_PROCESS_URL,
+            gateway.transport(),
+            gateway.async_transport(),
+            FAKE_RETRY,
+        )
+        return
+    if config.credentials_missing:
+        pytest.skip(
+            f"pailitao {config.mode} mode needs credentials: set {ENV_KEY} and {ENV_SECRET} "
+            f"(and {ENV_URL} to use another gateway, e.g. a running `fake1688 serve`)"
+        )
+    base_url = config.base_url
+    if config.mode == "replay" and base_url is None:
+        base_url = _recorded_base_url(config.cassette)
+    binding = _Binding(config.app_key, config.app_secret, base_url or _live_url())
+    with ExitStack() as stack:
+        if config.mode in ("replay", "record"):
+            stack.enter_context(_cassette(config))
+        yield binding
+
+
+def _live_url() -> str:
+    from ._base import DEFAULT_BASE_URL  # noqa: PLC0415
+
+    return DEFAULT_BASE_URL
+
+
+@pytest.fixture
+def pailitao_client(_pailitao_binding: _Binding) -> Iterator[PailitaoClient]:
+    """A :class:`PailitaoClient` bound to this test's mode."""
+    binding = _pailitao_binding
+    options = binding.client_options()
+    with PailitaoClient(transport=binding.transport, **options) as client:
+        yield client
+
+
+def _async_fixture() -> Callable[[Any], Any]:
+    """pytest-asyncio's fixture decorator, so the async client works in its strict mode."""
+    try:
+        import pytest_asyncio  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - anyio's plugin handles plain async fixtures
+        return pytest.fixture
+    return pytest_asyncio.fixture
+
+
+@_async_fixture()
+async def pailitao_async_client(_pailitao_binding: _Binding) -> AsyncIterator[AsyncPailitaoClient]:
+    """An :class:`AsyncPailitaoClient` bound to this test's mode."""
+    binding = _pailitao_binding
+    options = binding.client_options()
+    async with AsyncPailitaoClient(transport=binding.async_transport, **options) as client:
+        yield client
+
+
+# -- the fake over HTTP, and for clients you own ---------------------------------
+
+
+@dataclass(frozen=True)
+class FakeServer:
+    """A running HTTP fake: ``url``, ``base_url`` and the demo credentials."""
+
+    url: str
+    base_url: str
+    gateway: FakeGateway
+    app_key: str = DEMO_APP_KEY
+    app_secret: str = field(default=DEMO_APP_SECRET, repr=False)
+
+
+@pytest.fixture(scope="session")
+def pailitao_server(request: pytest.FixtureRequest) -> Iterator[FakeServer]:
+    """The fake gateway over HTTP on a free 127.0.0.1 port, for the whole session.
+
+    For code that uses ``requests``, another HTTP client or a subprocess. Under
+    pytest-xdist every worker runs its own.
+    """
+    from fake1688 import FakeGateway  # noqa: PLC0415
+    from fake1688.server import ThreadedServer  # noqa: PLC0415
+
+    seed = request.config.getoption("pailitao_seed") or 0
+    server: ThreadedServer = ThreadedServer(FakeGateway(seed=seed))
+    with server:
+        yield FakeServer(server.url, server.base_url, server.gateway)
+
+
+@pytest.fixture
+def pailitao_respx(pailitao_fake: FakeGateway) -> Iterator[respx.MockRouter]:
+    """Route your own httpx client's calls to api.1688.com into the in-process fake."""
+    try:
+        import respx  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - depends on the environment
+        pytest.fail("pailitao_respx needs respx: pip install respx", pytrace=False)
+    transport = pailitao_fake.transport()
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+        router.route(host=LIVE_HOST).mock(side_effect=transport.handle_request)
+        router.route(host=IN_PROCESS_HOST).mock(side_effect=transport.handle_request)
+        yield router
+
+
+# -- reporting -------------------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    gateway = item.stash.get(_GATEWAY, None)
+    if report.failed and report.when == "call" and gateway is not None:
+        entries = gateway.journal.entries()[-_REPORTED_REQUESTS:]
+        lines = [_describe(entry) for entry in entries] or ["(no requests)"]
+        report.sections.append(("pailitao: the last requests the fake saw", "\n".join(lines)))
+    return report
+
+
+def _describe(entry: Any) -> str:
+    outcome = "ok" if entry.code == 0 else f"{entry.code} {entry.sub_code or ''}".strip()
+    return (
+        f"#{entry.seq} {entry.http_method} {entry.path} {entry.api_method or '-'} "
+        f"sign {entry.verification} -> {outcome}"
+    )

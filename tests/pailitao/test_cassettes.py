@@ -1,0 +1,148 @@
+"""The shipped cassettes in cassettes/: they replay with no server running, plain
+vcrpy loads every one, and none holds a secret."""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import vcr as vcrpy
+import yaml
+
+from pailitao import (
+    AppKeyError,
+    PailitaoClient,
+    RetryPolicy,
+    SignatureError,
+    TimestampError,
+)
+from pailitao.recording import make_vcr
+from pailitao.recording.scan import scan_paths
+
+CASSETTES = Path(__file__).parents[2] / "cassettes"
+ALL = sorted(CASSETTES.glob("*.yaml"))
+KEY, SECRET = "test_app_key", "test_app_secret"
+
+
+def recorded(name: str) -> dict:
+    return yaml.safe_load((CASSETTES / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+def image_of(name: str, index: int = 0) -> bytes:
+    """The query image of an interaction, from the blobs kept beside the cassettes."""
+    body = recorded(name)["interactions"][index]["request"]["body"]
+    sha256, kind = re.search(r"image=<image sha256=(\w+) size=\d+ format=(\w+)>", body).groups()
+    return (CASSETTES / "blobs" / f"{sha256}.{kind}").read_bytes()
+
+
+@contextmanager
+def replay(name: str, secret: str = SECRET, **options) -> Iterator[PailitaoClient]:
+    base_url = recorded(name)["interactions"][0]["request"]["uri"]
+    vcr = make_vcr(secret=secret, app_key=KEY, cassette_library_dir=CASSETTES)
+    settings = {"app_key": KEY, "app_secret": secret, "base_url": base_url}
+    with (
+        vcr.use_cassette(name),
+        PailitaoClient(retry=RetryPolicy.disabled(), **settings | options) as c,
+    ):
+        yield c
+
+
+def test_the_expected_cassettes_are_shipped() -> None:
+    assert [path.stem for path in ALL] == [
+        "error_25_invalid_signature",
+        "error_29_invalid_app_key",
+        "error_31_invalid_timestamp",
+        "search_each_sort",
+        "search_multipart_upload",
+        "search_several_pages",
+        "search_with_cat",
+        "upload_then_search_by_imgid",
+    ]
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
+def test_plain_vcrpy_loads_every_cassette(path: Path) -> None:
+    with vcrpy.VCR(record_mode="none").use_cassette(str(path)) as cassette:
+        assert len(cassette) >= 1
+
+
+def test_no_cassette_holds_a_secret() -> None:
+    count, findings = scan_paths(
+        [CASSETTES], {"configured-secret": SECRET, "configured-app-key": KEY}
+    )
+    assert count == len(ALL)
+    assert findings == []
+
+
+def test_each_sort_orders_the_similar_set() -> None:
+    image = image_of("search_each_sort")
+    with replay("search_each_sort") as client:
+        pages = {sort: client.search_image(file=image, sort=sort, page_size=10)
+                 for sort in ("relevance", "price_asc", "price_desc", "sales_desc", "sales_asc")}  # fmt: skip
+
+    def column(sort: str, field: str) -> list:
+        return [getattr(item, field) for item in pages[sort].items]
+
+    assert column("price_asc", "price") == sorted(column("price_asc", "price"))
+    assert column("price_desc", "price") == sorted(column("price_desc", "price"), reverse=True)
+    assert column("sales_desc", "sales") == sorted(column("sales_desc", "sales"), reverse=True)
+    assert column("sales_asc", "sales") == sorted(column("sales_asc", "sales"))
+    assert column("price_asc", "price")[0] <= column("price_desc", "price")[-1]
+    assert len({page.total_results for page in pages.values()}) == 1
+
+
+def test_pages_are_consistent_and_disjoint() -> None:
+    image = image_of("search_several_pages")
+    with replay("search_several_pages") as client:
+        pages = [client.search_image(file=image, page=n, page_size=20) for n in (1, 2, 3)]
+    ids = [item.num_iid for page in pages for item in page.items]
+    assert len(ids) == len(set(ids)) == 60
+    assert {(p.total_results, p.page_count) for p in pages} == {
+        (pages[0].total_results, pages[0].page_count)
+    }
+
+
+def test_cat_filters_the_result() -> None:
+    with replay("search_with_cat") as client:
+        cat = re.search(
+            r"cat=(\d+)", recorded("search_with_cat")["interactions"][0]["request"]["body"]
+        )[1]
+        page = client.search_image(file=image_of("search_with_cat"), cat=cat, page_size=10)
+    assert page.items
+    assert {item.cat for item in page.items} == {cat}
+
+
+def test_upload_then_search_by_imgid() -> None:
+    with replay("upload_then_search_by_imgid") as client:
+        imgid = client.upload_image(image_of("upload_then_search_by_imgid"))
+        page = client.search_image(imgid=imgid, sort="price_asc", page_size=10)
+    assert imgid.startswith("https://cbu01.alicdn.com/img/ibank/")
+    assert page.items
+
+
+def test_multipart_upload_replays_under_a_new_boundary() -> None:
+    with replay("search_multipart_upload", image_encoding="multipart") as client:
+        assert client.search_image(file=image_of("search_multipart_upload"), page_size=10).items
+
+
+def test_error_25_invalid_signature() -> None:
+    with replay("error_25_invalid_signature", secret="not-the-secret") as client:
+        with pytest.raises(SignatureError) as caught:
+            client.search_image(file=image_of("error_25_invalid_signature"))
+    assert caught.value.code == 25
+    assert "test_app_key" in caught.value.sub_msg  # the placeholder is restored on replay
+
+
+def test_error_29_invalid_app_key() -> None:
+    with replay("error_29_invalid_app_key", app_key="no_such_app") as client:
+        with pytest.raises(AppKeyError) as caught:
+            client.search_image(file=image_of("error_29_invalid_app_key"))
+    assert (caught.value.code, caught.value.sub_code) == (29, "isv.appkey-not-exists")
+
+
+def test_error_31_invalid_timestamp() -> None:
+    with replay("error_31_invalid_timestamp") as client:
+        with pytest.raises(TimestampError) as caught:
+            client.search_image(file=image_of("error_31_invalid_timestamp"))
+    assert caught.value.code == 31

@@ -1,0 +1,284 @@
+"""The pytest plugin, driven through pytester: every mode, fixture, option, marker
+check, skip message and the --help text."""
+
+import pytest
+
+# Inner pytester runs restore sys.modules afterwards; numpy cannot be imported
+# twice in one process, so everything heavy the inner runs use is loaded here.
+import requests  # noqa: F401
+import respx  # noqa: F401
+import vcr  # noqa: F401
+from fake1688 import FakeGateway
+from fake1688.server import ThreadedServer
+
+
+def _warm_up() -> None:
+    """Run the fake's lazy imports (image decoding, hashing) before any inner run."""
+    from pailitao import PailitaoClient
+
+    gateway = FakeGateway()
+    image = gateway.catalog.image_bytes(gateway.catalog.offers[0])
+    with PailitaoClient(app_key="test_app_key", app_secret="test_app_secret",
+                        base_url="http://fake1688.test/openapi/router/rest",
+                        transport=gateway.transport()) as client:  # fmt: skip
+        client.search_image(file=image)
+
+
+_warm_up()
+
+pytest_plugins = ["pytester"]
+
+INI = """
+[pytest]
+asyncio_mode = strict
+asyncio_default_fixture_loop_scope = function
+asyncio_default_test_loop_scope = function
+"""
+
+SEARCH_TESTS = """
+import pytest
+
+
+def test_search_finds_the_offer_in_the_photo(pailitao_client, pailitao_fake):
+    offer = pailitao_fake.catalog.offers[7]
+    page = pailitao_client.search_image(file=pailitao_fake.catalog.image_bytes(offer), page_size=5)
+    assert page.items[0].num_iid == offer.num_iid
+
+
+def test_upload_then_search_by_imgid(pailitao_client, pailitao_fake):
+    offer = pailitao_fake.catalog.offers[3]
+    imgid = pailitao_client.upload_image(pailitao_fake.catalog.image_bytes(offer))
+    assert pailitao_client.search_image(imgid=imgid, sort="price_asc", page=2).page == 2
+"""
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PAILITAO_MODE", "PAILITAO_APP_KEY", "PAILITAO_APP_SECRET", "PAILITAO_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeini(INI)
+    return pytester
+
+
+def test_help_lists_the_option_group(project: pytest.Pytester) -> None:
+    result = project.runpytest("--help")
+    result.stdout.fnmatch_lines(
+        [
+            "1688 拍立淘 test harness (pailitao):",
+            "  --pailitao-mode={fake,replay,record,live}",
+            "*--pailitao-seed=PAILITAO_SEED*",
+            "*--pailitao-cassette-dir=DIR*",
+        ]
+    )
+
+
+def test_markers_are_registered(project: pytest.Pytester) -> None:
+    result = project.runpytest("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.pailitao(mode=None, seed=None, catalog=None):*"])
+
+
+def test_fake_mode_is_the_default(project: pytest.Pytester) -> None:
+    project.makepyfile(test_search=SEARCH_TESTS)
+    project.runpytest().assert_outcomes(passed=2)
+
+
+def test_async_client_in_fake_mode(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.asyncio
+        async def test_async(pailitao_async_client, pailitao_fake):
+            offer = pailitao_fake.catalog.offers[1]
+            image = pailitao_fake.catalog.image_bytes(offer)
+            items = [i async for i in pailitao_async_client.iter_search(file=image, max_items=45)]
+            assert items[0].num_iid == offer.num_iid
+            assert len({i.num_iid for i in items}) == 45
+        """
+    )
+    project.runpytest().assert_outcomes(passed=1)
+
+
+def test_the_fake_is_reset_between_tests_and_journal_is_shown_on_failure(
+    project: pytest.Pytester,
+) -> None:
+    project.makepyfile(
+        """
+        def test_one(pailitao_client, pailitao_fake):
+            pailitao_client.search_image(imgid=pailitao_fake.catalog.offers[0].pic_url)
+            assert len(pailitao_fake.journal) == 1
+
+        def test_two_fails(pailitao_client, pailitao_fake):
+            assert len(pailitao_fake.journal) == 0
+            pailitao_client.search_image(imgid="https://cbu01.alicdn.com/img/ibank/unknown.jpg")
+        """
+    )
+    result = project.runpytest()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*pailitao: the last requests the fake saw*",
+            "#* POST /openapi/router/rest 1688.items.search.img sign passed -> 41 isv.invalid-parameter",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("marker", "message"),
+    [
+        (
+            'mood="fake"',
+            "unknown argument 'mood' (did you mean 'mode'?); it takes mode, seed, catalog",
+        ),
+        ('mode="offline"', "mode must be one of fake, replay, record, live, not 'offline'"),
+        ("seed=-1", "seed must be a non-negative integer, not -1"),
+        ('"fake"', "it takes keyword arguments only"),
+        ('catalog="missing.catalog"', "catalog file 'missing.catalog' does not exist"),
+    ],
+)
+def test_marker_arguments_are_validated(
+    project: pytest.Pytester, marker: str, message: str
+) -> None:
+    project.makepyfile(
+        f"""
+        import pytest
+
+        @pytest.mark.pailitao({marker})
+        def test_marked(pailitao_client):
+            pass
+        """
+    )
+    result = project.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*@pytest.mark.pailitao: {message}*"])
+
+
+def test_marker_and_option_choose_mode_and_seed(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        """
+        import pytest
+
+        def test_from_option(pailitao_config, pailitao_fake):
+            assert (pailitao_config.mode, pailitao_config.seed) == ("fake", 3)
+
+        @pytest.mark.pailitao(seed=5)
+        def test_marker_wins(pailitao_config, pailitao_fake):
+            assert pailitao_config.seed == 5
+            assert pailitao_fake.catalog.offers[0].num_iid != _seed_zero_first()
+
+        def _seed_zero_first():
+            from fake1688.catalog import Catalog
+            return Catalog.default(0).offers[0].num_iid
+        """
+    )
+    project.runpytest("--pailitao-seed", "3").assert_outcomes(passed=2)
+
+
+def test_an_invalid_mode_in_the_environment_is_a_usage_error(
+    project: pytest.Pytester, monkeypatch
+) -> None:
+    monkeypatch.setenv("PAILITAO_MODE", "staging")
+    result = project.runpytest()
+    result.stderr.fnmatch_lines(
+        ["*$PAILITAO_MODE must be one of fake, replay, record, live, not 'staging'*"]
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+@pytest.mark.parametrize("mode", ["live", "record"])
+def test_live_and_record_skip_without_credentials(project: pytest.Pytester, mode: str) -> None:
+    project.makepyfile(test_search=SEARCH_TESTS)
+    result = project.runpytest(f"--pailitao-mode={mode}", "-rs")
+    result.assert_outcomes(skipped=2)
+    message = (
+        f"pailitao {mode} mode needs credentials: set PAILITAO_APP_KEY and PAILITAO_APP_SECRET "
+        "(and PAILITAO_BASE_URL to use another gateway, e.g. a running `fake1688 serve`)"
+    )
+    assert result.stdout.str().count(message) == 2
+
+
+def test_record_against_a_running_fake_then_replay_offline(
+    project: pytest.Pytester, monkeypatch
+) -> None:
+    project.makepyfile(
+        test_rec="""
+        def test_search(pailitao_client):
+            page = pailitao_client.search_image(image_url=_url(), cat=None, sort="sales_desc", page=2)
+            assert page.page == 2 and page.items
+
+        def _url():
+            from fake1688.catalog import Catalog
+            return Catalog.default(0).offers[11].pic_url
+        """
+    )
+    with ThreadedServer(FakeGateway()) as server:
+        monkeypatch.setenv("PAILITAO_APP_KEY", "test_app_key")
+        monkeypatch.setenv("PAILITAO_APP_SECRET", "test_app_secret")
+        monkeypatch.setenv("PAILITAO_BASE_URL", server.base_url)
+        project.runpytest("--pailitao-mode=record").assert_outcomes(passed=1)
+    cassette = project.path / "cassettes" / "test_rec" / "test_search.yaml"
+    text = cassette.read_text(encoding="utf-8")
+    assert "sort=sales_desc" in text
+    assert "test_app_secret" not in text
+    for name in ("PAILITAO_APP_KEY", "PAILITAO_APP_SECRET", "PAILITAO_BASE_URL"):
+        monkeypatch.delenv(name)
+    project.runpytest("--pailitao-mode=replay").assert_outcomes(passed=1)  # the server is gone
+    monkeypatch.setenv("PAILITAO_MODE", "replay")
+    project.runpytest().assert_outcomes(passed=1)
+    cassette.write_text(text.replace("sort=sales_desc", "sort=price_asc"), encoding="utf-8")
+    result = project.runpytest("--pailitao-mode=replay")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*-sort=price_asc*", "*+sort=sales_desc*"])
+
+
+def test_cassette_dir_option(project: pytest.Pytester, tmp_path, monkeypatch) -> None:
+    project.makepyfile(
+        test_dir=f"""
+        def test_where(pailitao_config):
+            assert pailitao_config.cassette.parts[-2:] == ("test_dir", "test_where.yaml")
+            assert str(pailitao_config.cassette).startswith({str(tmp_path)!r})
+        """
+    )
+    project.runpytest(f"--pailitao-cassette-dir={tmp_path}").assert_outcomes(passed=1)
+
+
+def test_server_fixture_serves_requests(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        """
+        import requests
+        from pailitao import signing
+
+        def test_over_http(pailitao_server):
+            params = {"method": "1688.upload.img", "app_key": pailitao_server.app_key, "v": "2.0",
+                      "timestamp": signing.format_timestamp(), "format": "json"}
+            params["sign"] = signing.sign(params, pailitao_server.app_secret)
+            answer = requests.post(pailitao_server.base_url, data=params, timeout=5).json()
+            assert answer["error_response"]["code"] == 40
+            assert pailitao_server.url.startswith("http://127.0.0.1:")
+        """
+    )
+    project.runpytest().assert_outcomes(passed=1)
+
+
+def test_respx_fixture_routes_your_own_httpx_client(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        """
+        import httpx
+        from pailitao import signing
+
+        def test_own_client(pailitao_respx, pailitao_fake):
+            params = {"method": "1688.items.search.img", "app_key": "test_app_key", "v": "2.0",
+                      "timestamp": signing.format_timestamp(), "format": "json",
+                      "imageUrl": pailitao_fake.catalog.offers[2].pic_url}
+            params["sign"] = signing.sign(params, "test_app_secret")
+            answer = httpx.post("https://api.1688.com/openapi/router/rest", data=params).json()
+            items = answer["items_search_img_response"]["items"]["item"]
+            assert items[0]["num_iid"] == pailitao_fake.catalog.offers[2].num_iid
+            assert pailitao_respx.calls.call_count == 1
+        """
+    )
+    project.runpytest().assert_outcomes(passed=1)
