@@ -11,8 +11,8 @@ line — with every image replaced by its fingerprint::
     method=1688.items.search.img
     page=2
 
-Stored this way, a cassette stays small and readable, and vcrpy's own ``body``
-matcher explains a mismatch as a line diff (``-page=1`` / ``+page=2``).
+Stored this way, a cassette stays small and readable, and a mismatch can be
+explained param by param (``param 'page': recorded '1', this request '2'``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 * Requests are stored and matched in their canonical form (see
   :mod:`pailitao.recording.canonical`): method, host, path and the sorted params
-  without ``timestamp``, ``sign``, ``app_key`` & co, images as fingerprints.
+  without ``timestamp``, ``sign``, ``app_key`` & co, images as fingerprints. The
+  ``pailitao_params`` matcher names the param that differs when none matches.
 * The configured secret and app key are scrubbed from everything saved, and
   only a whitelisted few headers are kept.
 * During replay every outgoing signed request is verified with the configured
@@ -13,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -96,6 +98,49 @@ def _request_hook(secret: str | None, verify: bool, blob_dir: Path | None) -> Ca
     return canonicalise
 
 
+MATCHER_NAME: Final = "pailitao_params"
+_SHOWN: Final = 120
+
+
+def _lines(body: Any) -> str:
+    if isinstance(body, bytes):
+        return body.decode("utf-8", "replace")
+    return "" if body is None else str(body)
+
+
+@functools.lru_cache(maxsize=1024)  # recorded bodies are compared again and again
+def _params_of(text: str) -> dict[str, str]:
+    return dict(line.partition("=")[::2] for line in text.splitlines() if line)
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= _SHOWN else value[:_SHOWN] + "…")
+
+
+def _difference(key: str, new: str | None, old: str | None) -> str:
+    what = {"method": "API method", "image": "image", "file": "image"}.get(key, f"param {key!r}")
+    if old is None:
+        return f"{what}: only in this request ({_shown(new or '')})"
+    if new is None:
+        return f"{what}: only in the recorded request ({_shown(old)})"
+    return f"{what}: recorded {_shown(old)}, this request {_shown(new)}"
+
+
+def pailitao_params(request: Any, recorded: Any) -> None:
+    """vcrpy matcher over canonical bodies: says which param differs, and how.
+
+    Cheap on a match; builds its message only for params that differ (vcrpy
+    evaluates every matcher against every recorded request).
+    """
+    new_text, old_text = _lines(request.body), _lines(recorded.body)
+    if new_text == old_text:
+        return
+    new, old = _params_of(new_text), _params_of(old_text)
+    keys = sorted(set(new) | set(old), key=lambda k: (k != "method", k))
+    differences = [_difference(k, new.get(k), old.get(k)) for k in keys if new.get(k) != old.get(k)]
+    raise AssertionError("; ".join(differences) or "the bodies differ")
+
+
 def _response_hook(response: dict[str, Any]) -> dict[str, Any]:
     headers = response.get("headers") or {}
     response["headers"] = {k: v for k, v in headers.items() if k.lower() in _KEPT_RESPONSE_HEADERS}
@@ -118,8 +163,8 @@ def vcr_config(
     ``"none"``: replay only, safe in CI. ``blob_dir`` keeps uploaded image bytes
     beside the cassettes (``<sha256>.<format>``), written only while recording.
 
-    The cassette serializer is registered on a VCR instance by
-    :func:`register` (or use :func:`make_vcr`).
+    The cassette serializer and the params matcher are registered on a VCR
+    instance by :func:`register` (or use :func:`make_vcr`).
     """
     if record_mode not in RECORD_MODES:
         raise ValueError(
@@ -131,7 +176,7 @@ def vcr_config(
         "record_mode": record_mode,
         "serializer": SERIALIZER_NAME,
         "path_transformer": _ensure_yaml_suffix,
-        "match_on": ("method", "host", "path", "body"),
+        "match_on": ("method", "host", "path", MATCHER_NAME),
         "before_record_request": _request_hook(secret, verify_signatures, blobs),
         "before_record_response": _response_hook,
         "filter_sensitive_data": [(p, v) for p, v in sensitive if v],
@@ -145,8 +190,9 @@ def _ensure_yaml_suffix(path: str) -> str:
 
 
 def register(instance: vcr.VCR) -> vcr.VCR:
-    """Register the cassette serializer on a VCR instance (returns it)."""
+    """Register the cassette serializer and the params matcher on a VCR instance."""
     instance.register_serializer(SERIALIZER_NAME, serializer)
+    instance.register_matcher(MATCHER_NAME, pailitao_params)
     return instance
 
 

@@ -26,7 +26,9 @@ class CassetteFormatError(ValueError):
 def _dumper() -> Any:
     import yaml  # noqa: PLC0415 - PyYAML comes with the `record` extra
 
-    class Dumper(yaml.SafeDumper):
+    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when PyYAML has it
+
+    class Dumper(base):  # type: ignore[valid-type,misc]
         """Safe YAML with multi-line strings as literal blocks."""
 
     def represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -54,7 +56,8 @@ class _Serializer:
     def deserialize(text: str) -> dict[str, Any]:
         import yaml  # noqa: PLC0415
 
-        data = yaml.safe_load(text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
         if not isinstance(data, dict) or "interactions" not in data:
             raise CassetteFormatError("not a vcrpy cassette: no top-level 'interactions'")
         found = data.get("pailitao_format", CASSETTE_FORMAT)
