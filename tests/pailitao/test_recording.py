@@ -2,6 +2,7 @@
 signature checks during replay. The "server" here is an httpx.MockTransport
 (which vcrpy intercepts like a network transport)."""
 
+import base64
 import io
 import re
 from pathlib import Path
@@ -188,12 +189,15 @@ def test_the_secret_in_a_response_is_replaced_and_restored(library: Path) -> Non
     assert "bad <PAILITAO_APP_SECRET>" in text
 
 
+def wrong_signer() -> PailitaoClient:
+    return PailitaoClient(app_key=KEY, app_secret="not-the-secret", base_url=URL,
+                          transport=httpx.MockTransport(unreachable))  # fmt: skip
+
+
 def test_a_broken_signer_fails_replay_loudly(library: Path) -> None:
     record(library, imgid="abc")
-    with replayer(library).use_cassette("search"):
-        wrong = PailitaoClient(app_key=KEY, app_secret="not-the-secret", base_url=URL,
-                               transport=httpx.MockTransport(unreachable))  # fmt: skip
-        with wrong, pytest.raises(ReplaySignatureError) as caught:
+    with replayer(library).use_cassette("search"), wrong_signer() as wrong:
+        with pytest.raises(ReplaySignatureError) as caught:
             wrong.search_image(imgid="abc")
     message = str(caught.value)
     assert message.startswith(
@@ -205,6 +209,16 @@ def test_a_broken_signer_fails_replay_loudly(library: Path) -> None:
     )
     assert SECRET not in message
     assert "not-the-secret" not in message
+    assert len(message) < 600
+
+
+def test_the_signature_message_elides_an_image(library: Path) -> None:
+    record(library)
+    with replayer(library).use_cassette("search"), wrong_signer() as wrong:
+        with pytest.raises(ReplaySignatureError) as caught:
+            wrong.search_image(file=RED)
+    assert f"({len(base64.b64encode(RED)):,} chars)…" in str(caught.value)
+    assert len(str(caught.value)) < 700
 
 
 def test_signature_checks_can_be_switched_off(library: Path) -> None:
@@ -322,3 +336,80 @@ def test_no_cassette_ever_contains_the_secret_the_key_or_the_sign(
     assert secret not in text
     assert key not in text
     assert signs[0] not in text.upper()
+
+
+# -- matching, as a property ---------------------------------------------------------
+
+sorts = st.sampled_from(["relevance", "price_asc", "price_desc", "sales_desc", "sales_asc"])
+cats = st.none() | st.from_regex(r"\A[0-9]{1,6}\Z")
+searches = st.fixed_dictionaries(
+    {"cat": cats, "sort": sorts, "page": st.integers(1, 50), "file": st.sampled_from([RED, BLUE])}
+)
+
+
+def canonical(call: dict[str, Any], **options: Any) -> Any:
+    """The stored/matched form of the request the client would send for ``call``."""
+    from vcr.request import Request
+
+    c = client(**options)
+    image = c.prepare_image(call["file"])
+    params = c.search_params(image=image, image_url=None, imgid=None, cat=call["cat"],
+                             sort=call["sort"], page=call["page"], page_size=20,
+                             start_price=None, end_price=None)  # fmt: skip
+    request, _ = c.build_request("1688.items.search.img", params, image)
+    raw = Request(request.method, str(request.url), request.read(), dict(request.headers))
+    return vcr_config(secret=SECRET)["before_record_request"](raw)
+
+
+def matches(new: Any, old: Any) -> bool:
+    from pailitao.recording.config import pailitao_params
+
+    try:
+        pailitao_params(new, old)
+    except AssertionError:
+        return False
+    return (new.method, new.host, new.path) == (old.method, old.host, old.path)
+
+
+@settings(max_examples=40)
+@given(
+    call=searches,
+    encoding=st.sampled_from(["base64", "multipart"]),
+    timestamps=st.sampled_from(["datetime", "millis"]),
+    method=st.sampled_from(["md5", "hmac", "hmac-sha256"]),
+)
+def test_the_same_logical_request_always_matches(call, encoding, timestamps, method) -> None:
+    recorded = canonical(call)
+    again = canonical(
+        call, image_encoding=encoding, timestamp_format=timestamps, sign_method=method
+    )
+    assert matches(again, recorded)
+
+
+@settings(max_examples=40)
+@given(call=searches, other=searches)
+def test_a_different_image_cat_sort_or_page_never_matches(call, other) -> None:
+    assert matches(canonical(other), canonical(call)) == (other == call)
+
+
+def test_record_over_http_from_the_fake_then_replay_with_it_stopped(library: Path) -> None:
+    from fake1688 import FakeGateway
+    from fake1688.server import ThreadedServer
+
+    gateway = FakeGateway()
+    photo_of_offer = gateway.catalog.image_bytes(gateway.catalog.offers[3])
+    options = {
+        "app_key": "test_app_key",
+        "app_secret": "test_app_secret",
+        "retry": RetryPolicy.disabled(),
+    }
+    recorder = make_vcr(secret="test_app_secret", record_mode="once", cassette_library_dir=library)
+    with ThreadedServer(gateway) as server, recorder.use_cassette("http"):
+        with PailitaoClient(base_url=server.base_url, **options) as c:
+            live = c.search_image(file=photo_of_offer, sort="sales_desc")
+    replay = make_vcr(secret="test_app_secret", cassette_library_dir=library)
+    with replay.use_cassette("http"):  # the server is gone
+        with PailitaoClient(base_url=server.base_url, **options) as c:
+            replayed = c.search_image(file=photo_of_offer, sort="sales_desc")
+    assert replayed == live
+    assert gateway.catalog.offers[3].num_iid in [item.num_iid for item in live.items]

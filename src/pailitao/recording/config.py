@@ -63,6 +63,12 @@ class ReplaySignatureError(PailitaoError, AssertionError):
     """
 
 
+def _elided(value: str, keep: int = 24) -> str:
+    if len(value) <= 2 * keep + 16:
+        return value
+    return f"{value[:keep]}…({len(value):,} chars)…{value[-keep:]}"
+
+
 def _check_signature(params: list[tuple[str, str]], secret: str) -> None:
     values = dict(params)
     if "method" not in values:
@@ -70,13 +76,14 @@ def _check_signature(params: list[tuple[str, str]], secret: str) -> None:
     if signing.verify(values, secret):
         return
     method = values.get("sign_method") or "md5"
-    canonical = signing.canonical_string(values)
+    keys = signing.signed_keys(values)
+    shown = "".join(key + _elided(str(values[key])) for key in keys)
     reason = "has no sign" if "sign" not in values else "does not verify"
     raise ReplaySignatureError(
         f"the request to {values['method']} {reason} with the configured secret "
-        f"(sign_method {method}). The signer hashed the canonical string "
-        f"{canonical!r} over params {', '.join(signing.signed_keys(values))}. "
-        "Fix the signer, or give the recording config the secret the client signs with."
+        f"(sign_method {method}). The signer hashed the canonical string {shown!r} "
+        f"(long values elided) over params {', '.join(keys)}. Fix the signer, or give "
+        "the recording config the secret the client signs with."
     )
 
 
