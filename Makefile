@@ -6,7 +6,7 @@ BIN    := $(abspath $(VENV))/bin
 STAMP  := $(VENV)/.installed-stamp
 EXAMPLE := docs/examples/downstream
 
-.PHONY: install test lint typecheck pytest scan example serve cassettes clean
+.PHONY: install test lint typecheck pytest scan contract example serve cassettes clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "pailitao needs Python >= 3.11")'
@@ -33,12 +33,17 @@ pytest: install
 scan: install
 	$(BIN)/pailitao cassettes scan cassettes/ $(EXAMPLE)/tests/cassettes/
 
+# Recorded and fake answers against one schema, and drift between them.
+contract: install
+	$(BIN)/pailitao contract check cassettes/ $(EXAMPLE)/tests/cassettes/
+	$(BIN)/pailitao contract diff --cassettes cassettes/
+
 # The example downstream project, against the fake and against its own cassettes.
 example: install
 	cd $(EXAMPLE) && $(BIN)/pytest -q -p no:cacheprovider --pailitao-mode=fake
 	cd $(EXAMPLE) && $(BIN)/pytest -q -p no:cacheprovider --pailitao-mode=replay
 
-test: lint typecheck pytest scan example
+test: lint typecheck pytest scan contract example
 
 serve: install
 	$(BIN)/fake1688 serve --host 127.0.0.1 --port 8688

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from . import signing
 from ._cliutil import CliError, Streams
+from .contract import cli as contract_cli
 from .recording import scan
 
 __all__ = ["CliError", "Streams", "main"]
@@ -32,7 +33,7 @@ Registrar = Callable[["argparse._SubParsersAction[Any]"], None]
 
 
 def _registrars() -> list[Registrar]:
-    return [_register_sign, scan.register]
+    return [_register_sign, scan.register, contract_cli.register]
 
 
 def _parser() -> argparse.ArgumentParser:

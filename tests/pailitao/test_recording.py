@@ -413,3 +413,13 @@ def test_record_over_http_from_the_fake_then_replay_with_it_stopped(library: Pat
             replayed = c.search_image(file=photo_of_offer, sort="sales_desc")
     assert replayed == live
     assert gateway.catalog.offers[3].num_iid in [item.num_iid for item in live.items]
+
+
+canonical_keys = st.text(st.characters(exclude_characters="=\n\r"), min_size=1, max_size=8)
+
+
+@given(st.dictionaries(canonical_keys, st.text(max_size=20), max_size=5))
+def test_canonical_bodies_read_back(params: dict[str, str]) -> None:
+    from pailitao.recording.canonical import canonical_body, parse_canonical_body
+
+    assert parse_canonical_body(canonical_body(params)) == params

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import Message
@@ -39,6 +40,7 @@ __all__ = [
     "canonical_body",
     "canonical_params",
     "fingerprint",
+    "parse_canonical_body",
     "read_form",
 ]
 
@@ -204,9 +206,27 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
 
 
+_ESCAPED: Final = re.compile(r"\\(.)")
+_UNESCAPED: Final = {"\\": "\\", "n": "\n", "r": "\r"}
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPED.sub(lambda match: _UNESCAPED.get(match.group(1), match.group(0)), text)
+
+
 def canonical_body(params: dict[str, str]) -> str:
     """One ``key=value`` line per param (newlines escaped), in key order."""
     return "".join(f"{_escape(key)}={_escape(value)}\n" for key, value in params.items())
+
+
+def parse_canonical_body(text: str) -> dict[str, str]:
+    """The params of a canonical body: the inverse of :func:`canonical_body`."""
+    params = {}
+    for line in text.split("\n"):  # not splitlines(): values may hold \x0c or \u2028
+        key, equals, value = line.partition("=")
+        if equals:
+            params[_unescape(key)] = _unescape(value)
+    return params
 
 
 def without_query(uri: str) -> str:

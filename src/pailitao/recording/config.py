@@ -26,6 +26,7 @@ from .canonical import (
     SENT_AS_HEADER,
     canonical_body,
     canonical_params,
+    parse_canonical_body,
     read_form,
     without_query,
 )
@@ -117,7 +118,7 @@ def _lines(body: Any) -> str:
 
 @functools.lru_cache(maxsize=1024)  # recorded bodies are compared again and again
 def _params_of(text: str) -> dict[str, str]:
-    return dict(line.partition("=")[::2] for line in text.splitlines() if line)
+    return parse_canonical_body(text)
 
 
 def _shown(value: str) -> str:

@@ -1,0 +1,286 @@
+"""Replaying recorded requests against the in-process fake, and comparing shapes.
+
+Recorded requests had ``app_key``, ``sign`` and ``timestamp`` scrubbed and
+their images replaced by fingerprints, so each is re-signed for the fake's demo
+app with a fresh timestamp, and its image source becomes one of the fake's
+catalog pictures (shapes do not depend on which image is searched). ``cat`` is
+dropped too: the platform's category ids mean nothing to the fake's catalog,
+and an empty page says nothing about an item's shape.
+
+Shapes are merged per API over every compared answer, so data that varies from
+page to page (a range price on one offer, not on the next) is not a drift; an
+answer that succeeded on one side and failed on the other is reported alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import parse_qsl, urlsplit
+
+from .. import signing
+from .._base import SEARCH_METHOD, UPLOAD_METHOD
+from ..recording import IN_PROCESS_HOST
+from ..recording.canonical import parse_canonical_body, read_form
+from .allow import AllowEntry, AllowList
+from .paths import clip
+from .schemas import ENVELOPES
+from .shape import Drift, diff, shape
+from .sources import Recorded, RecordedRequest, SourceError, find_files, load_file
+
+__all__ = [
+    "DEMO_APP_KEY",
+    "DEMO_APP_SECRET",
+    "DiffReport",
+    "FakeUnavailable",
+    "Finding",
+    "compare_envelopes",
+    "diff_cassettes",
+    "merge_shapes",
+    "payload_of",
+    "recorded_params",
+    "resign",
+]
+
+DEMO_APP_KEY: Final = "test_app_key"
+DEMO_APP_SECRET: Final = "test_app_secret"  # noqa: S105 - the fake's published demo secret
+FAKE_URL: Final = f"http://{IN_PROCESS_HOST}/openapi/router/rest"
+#: Scrubbed or per-call params, replaced when re-signing; ``cat`` is the platform's id.
+_DROPPED: Final = frozenset({"sign", "app_key", "timestamp", "sign_method", "session", "cat"})
+_IMAGE_KEYS: Final = frozenset({"image", "file", "imgid", "imageUrl"})
+_APIS: Final = {SEARCH_METHOD: "search", UPLOAD_METHOD: "upload"}
+#: How pailitao cassettes mark a canonical body (:mod:`pailitao.recording.canonical`).
+_SENT_AS: Final = "X-Pailitao-Sent-As"
+
+
+class FakeUnavailable(RuntimeError):
+    """The fake gateway (``fake1688``) is not installed."""
+
+
+def recorded_params(request: RecordedRequest) -> dict[str, str]:
+    """The text params of a recorded request: query string, then the body.
+
+    The body may be urlencoded, multipart, or pailitao's canonical form (one
+    ``key=value`` per line, see :mod:`pailitao.recording.canonical`).
+    """
+    body = request.body
+    if body is not None and (request.header(_SENT_AS) or request.header("content-type")
+                             .lower().startswith("text/plain")):  # fmt: skip
+        text = body if isinstance(body, str) else body.decode("utf-8", "replace")
+        params = dict(parse_qsl(urlsplit(request.uri).query, keep_blank_values=True))
+        return params | parse_canonical_body(text)
+    headers = {"Content-Type": request.header("content-type")}
+    form = read_form(request.uri, headers, body)
+    return dict(form.params) if form is not None else {}
+
+
+def resign(
+    params: Mapping[str, str],
+    image: Mapping[str, str],
+    *,
+    app_key: str = DEMO_APP_KEY,
+    secret: str = DEMO_APP_SECRET,
+    now: float | None = None,
+) -> dict[str, str]:
+    """The recorded params for another app: fresh timestamp, ``image`` as the source, signed."""
+    kept = {k: v for k, v in params.items() if k not in _DROPPED and k not in _IMAGE_KEYS}
+    fresh = {**kept, **image, "app_key": app_key, "sign_method": "md5"}
+    fresh["timestamp"] = signing.format_timestamp(time.time() if now is None else now)
+    fresh["sign"] = signing.sign(fresh, secret)
+    return fresh
+
+
+def payload_of(raw: str | bytes | None) -> dict[str, Any] | None:
+    """The JSON object of a body that holds exactly one known envelope, else ``None``."""
+    try:
+        data = json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or sum(key in data for key in ENVELOPES) != 1:
+        return None
+    return data
+
+
+def envelope_of(payload: Mapping[str, Any]) -> str:
+    """The envelope key of a payload that :func:`payload_of` accepted."""
+    return next(key for key in ENVELOPES if key in payload)
+
+
+def compare_envelopes(recorded: Mapping[str, Any], fake: Mapping[str, Any]) -> Drift | None:
+    """An ``envelope`` drift if one answer is an error and the other is not."""
+    mine, theirs = envelope_of(recorded), envelope_of(fake)
+    if mine == theirs:
+        return None
+    return Drift("$", "envelope", _describe(mine, recorded), _describe(theirs, fake))
+
+
+def _describe(envelope: str, payload: Mapping[str, Any]) -> str:
+    if envelope != "error_response":
+        return envelope
+    error = payload[envelope] if isinstance(payload[envelope], Mapping) else {}
+    detail = " ".join(str(error.get(k, "")) for k in ("code", "msg", "sub_msg")).strip()
+    return f"error_response ({clip(detail)})"
+
+
+def merge_shapes(shapes: Iterable[Mapping[str, str]]) -> dict[str, str]:
+    """One shape from many: every path any of them has, with every kind seen."""
+    kinds: dict[str, set[str]] = {}
+    for one in shapes:
+        for path, kind in one.items():
+            kinds.setdefault(path, set()).update(kind.split("|"))
+    merged = {}
+    for path, found in kinds.items():
+        if "array" in found:
+            found.discard("array:empty")
+        merged[path] = "|".join(sorted(found))
+    return merged
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A drift, where it was seen (an API or ``file:index``), and the entry accepting it."""
+
+    drift: Drift
+    where: str
+    allowed: AllowEntry | None = None
+
+    def __str__(self) -> str:
+        tail = f"  [allowed: {self.allowed.reason}]" if self.allowed else ""
+        return f"{self.where}: {self.drift}{tail}"
+
+
+@dataclass
+class DiffReport:
+    """What a replay found: compared answers, skipped ones and drifts."""
+
+    compared: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    unused: list[AllowEntry] = field(default_factory=list)
+
+    @property
+    def drifting(self) -> list[Finding]:
+        """The findings no allow-list entry accepts."""
+        return [finding for finding in self.findings if finding.allowed is None]
+
+    def lines(self) -> list[str]:
+        """The report: drifts first, then allowed ones, skipped answers, stale entries."""
+        out = [str(f) for f in self.drifting]
+        out += [f"allowed: {f}" for f in self.findings if f.allowed is not None]
+        out += [f"skipped: {where}: {why}" for where, why in self.skipped]
+        out += [f"unused allow-list entry: {e.path} ({e.kind or 'any'})" for e in self.unused]
+        return out
+
+    @property
+    def summary(self) -> str:
+        """One line: how much was compared and how much drifted."""
+        bad, ok = len(self.drifting), len(self.findings) - len(self.drifting)
+        head = f"compared {self.compared} answer{'' if self.compared == 1 else 's'}"
+        if self.skipped:
+            head += f" ({len(self.skipped)} skipped)"
+        if not bad:
+            return f"{head}: no drift" + (f" outside the allow-list ({ok} allowed)" if ok else "")
+        return f"{head}: {bad} difference{'' if bad == 1 else 's'} in shape, {ok} allowed"
+
+
+def _gateway(seed: int) -> Any:
+    try:
+        from fake1688 import FakeGateway  # noqa: PLC0415 - the fake is optional and heavy
+    except ImportError:
+        raise FakeUnavailable(
+            "comparing with the fake needs fake1688: pip install 'pailitao[fake]'"
+        ) from None
+    return FakeGateway(seed=seed)
+
+
+class FakeReplayer:
+    """Sends re-signed requests to an in-process fake gateway."""
+
+    def __init__(self, seed: int = 0, gateway: Any = None) -> None:
+        import httpx  # noqa: PLC0415 - cheap, but only the replay needs a client
+
+        self.gateway = gateway if gateway is not None else _gateway(seed)
+        offer = self.gateway.catalog.offers[0]
+        self._sources = {
+            "search": {"imageUrl": str(offer.pic_url)},
+            "upload": {"image": base64.b64encode(self.gateway.catalog.image_bytes(offer)).decode()},
+        }
+        self._http = httpx.Client(transport=self.gateway.transport())
+
+    def close(self) -> None:
+        """Release the HTTP client."""
+        self._http.close()
+
+    def answer(self, api: str, params: Mapping[str, str]) -> dict[str, Any] | None:
+        """The fake's answer to the params, with its own image for ``api``."""
+        fresh = resign(params, self._sources[api])
+        response = self._http.post(FAKE_URL, data=fresh)
+        return payload_of(response.content)
+
+
+def diff_cassettes(
+    paths: Iterable[Path], *, seed: int = 0, allow: AllowList | None = None, gateway: Any = None
+) -> DiffReport:
+    """Replay every recorded search and upload against the fake; report drifts in shape."""
+    allow = allow or AllowList()
+    report = DiffReport()
+    recorded_shapes: dict[str, list[dict[str, str]]] = {}
+    fake_shapes: dict[str, list[dict[str, str]]] = {}
+    replayer = FakeReplayer(seed, gateway)
+    try:
+        for answer in _answers(paths, report):
+            _replay_one(answer, replayer, report, (recorded_shapes, fake_shapes))
+    finally:
+        replayer.close()
+    drifts = [
+        Finding(drift, api)
+        for api in sorted(recorded_shapes)
+        for drift in diff(merge_shapes(recorded_shapes[api]), merge_shapes(fake_shapes[api]))
+    ]
+    report.findings = [f for f in report.findings if f.drift.kind == "envelope"] + drifts
+    report.findings = [Finding(f.drift, f.where, allow.allowing(f.drift)) for f in report.findings]
+    report.unused = allow.unused([f.drift for f in report.findings])
+    return report
+
+
+def _answers(paths: Iterable[Path], report: DiffReport) -> Iterable[Recorded]:
+    for file in (f for path in paths for f in find_files(path)):
+        try:
+            yield from load_file(file)
+        except SourceError as error:
+            report.skipped.append((str(file), str(error)))
+
+
+def _replay_one(
+    answer: Recorded,
+    replayer: FakeReplayer,
+    report: DiffReport,
+    shapes: tuple[dict[str, list[dict[str, str]]], dict[str, list[dict[str, str]]]],
+) -> None:
+    params = recorded_params(answer.request) if answer.request else {}
+    api = _APIS.get(params.get("method", ""))
+    recorded = payload_of(answer.body)
+    if answer.request is None:
+        report.skipped.append((answer.where, "no request recorded to replay"))
+    elif api is None:
+        report.skipped.append((answer.where, "not a search or upload request"))
+    elif recorded is None:
+        report.skipped.append((answer.where, "no JSON envelope recorded; see `contract check`"))
+    elif envelope_of(recorded) == "error_response":
+        report.skipped.append((answer.where, "recorded an error the fake cannot reproduce"))
+    else:
+        fake = replayer.answer(api, params)
+        report.compared += 1
+        if fake is None:
+            fake = {"error_response": {"msg": "the fake's answer is not a JSON envelope"}}
+        drift = compare_envelopes(recorded, fake)
+        if drift is not None:
+            report.findings.append(Finding(drift, answer.where))
+            return
+        shapes[0].setdefault(api, []).append(shape(recorded))
+        shapes[1].setdefault(api, []).append(shape(fake))
