@@ -93,6 +93,9 @@ def write(
                         "categories": dict(categories), "offers": entries}  # fmt: skip
             text = json.dumps(manifest, ensure_ascii=False, indent=1)
             _put(archive, _MANIFEST, text.encode(), zipfile.ZIP_DEFLATED)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp made it 0600; a catalog is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

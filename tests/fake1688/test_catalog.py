@@ -353,3 +353,14 @@ def test_catalog_io_constants() -> None:
     assert (catalog_io.FORMAT, catalog_io.VERSION) == ("fake1688-catalog", 1)
     with np.load(_SHIPPED) as shipped:
         assert shipped["fingerprints"].shape == (2000, 2)
+
+
+def test_a_saved_catalog_is_an_ordinary_file(catalog: Catalog, tmp_path: Path) -> None:
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        catalog.save(tmp_path / "shop.zip")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "shop.zip").stat().st_mode & 0o777 == 0o644
