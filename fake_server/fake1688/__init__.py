@@ -16,9 +16,11 @@ in the platform's envelopes, explains a bad signature, and never goes online.
 from .apps import DEMO_APP, App, AppRegistry, AppsFileError
 from .engine import DEFAULT_MAX_IMAGE_BYTES, ROUTER_PATHS, Engine
 from .errors import GatewayError
+from .faults import Fault, FaultKind, FaultPlan, load_faults
 from .gateway import BASE_URL, FakeGateway
 from .journal import Journal, JournalEntry, Verification
 from .protocol import FakeRequest, FakeResponse
+from .ratelimits import RateLimiter, RateLimits
 from .store import UploadLimits, UploadStore
 from .transport import AsyncFakeTransport, FakeTransport
 
@@ -36,10 +38,16 @@ __all__ = [
     "FakeRequest",
     "FakeResponse",
     "FakeTransport",
+    "Fault",
+    "FaultKind",
+    "FaultPlan",
     "GatewayError",
     "Journal",
     "JournalEntry",
+    "RateLimiter",
+    "RateLimits",
     "UploadLimits",
     "UploadStore",
     "Verification",
+    "load_faults",
 ]

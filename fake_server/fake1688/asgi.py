@@ -8,18 +8,43 @@ too. Starlette's form parsing is bypassed (measured slow, and lenient: it reads
 a truncated multipart body as empty fields), and so are its plain-text
 400/404/405 answers: every path and every HTTP method gets the platform's
 envelope.
+
+Injected faults: a delay is an ``asyncio.sleep`` (other connections go on); a
+dropped connection aborts the socket before any byte of an answer. ASGI has no
+word for that, so the app keeps uvicorn's connection (its ``send`` is a method
+of the connection's request cycle, which holds the transport) in the scope;
+under another server, or ``httpx.ASGITransport``, the endpoint raises
+``httpx.RemoteProtocolError`` instead, which ASGITransport hands to the client.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from typing import Final
+
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from .engine import Engine, internal_error_response
+from .transport import DISCONNECTED
 
-__all__ = ["create_app"]
+__all__ = ["FakeApp", "create_app"]
+
+_ABORT: Final = "fake1688.abort"
+
+
+class FakeApp(Starlette):
+    """Starlette, plus a way to drop the connection for an injected reset."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Note how to abort this connection, then serve as Starlette does."""
+        transport = getattr(getattr(send, "__self__", None), "transport", None)
+        scope[_ABORT] = getattr(transport, "abort", None)
+        await super().__call__(scope, receive, send)
 
 
 class _EngineEndpoint:
@@ -45,8 +70,24 @@ class _EngineEndpoint:
             request.headers.get("content-type"),
             body,
         )
+        if answer.delay:
+            await asyncio.sleep(answer.delay)
+        if answer.abort:
+            await _drop(scope, receive)
+            return
         response = Response(answer.body, answer.status, headers=dict(answer.headers))
         await response(scope, receive, send)
+
+
+async def _drop(scope: Scope, receive: Receive) -> None:
+    """Close the connection without answering; wait until the server has noticed."""
+    abort: Callable[[], None] | None = scope.get(_ABORT)
+    if abort is None:
+        raise httpx.RemoteProtocolError(DISCONNECTED)
+    abort()
+    # Returning before uvicorn sees the loss would make it answer 500 itself.
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -67,9 +108,9 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
     return Response(answer.body, 200, headers=dict(answer.headers))
 
 
-def create_app(engine: Engine) -> Starlette:
+def create_app(engine: Engine) -> FakeApp:
     """A Starlette app serving ``engine`` on every path."""
-    app = Starlette(exception_handlers={Exception: _internal_error})
+    app = FakeApp(exception_handlers={Exception: _internal_error})
     app.router.default = _EngineEndpoint(engine)
     app.router.redirect_slashes = False  # the engine answers /router/rest/ itself
     return app

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .apps import DEMO_APP, AppRegistry
+from .faults import Fault, load_faults
 from .gateway import FakeGateway
+from .ratelimits import RateLimits
 
 __all__ = ["main"]
 
@@ -44,6 +46,19 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=0, help="seed of the generated catalog")
     serve.add_argument("--catalog", type=Path, help="a catalog file from `fake1688 index`")
     serve.add_argument("--apps", type=Path, help="a JSON or TOML file of app keys and secrets")
+    serve.add_argument(
+        "--faults",
+        type=Path,
+        metavar="FILE",
+        help="faults to inject, a TOML or JSON file: seed = 7 and [[faults]] tables "
+        '(kind = "http_error", status = 503, probability = 0.1, method = ..., times = ...)',
+    )
+    serve.add_argument(
+        "--qps", type=int, metavar="N", help="rate limit: N calls per second per app and API"
+    )
+    serve.add_argument(
+        "--daily-quota", type=int, metavar="N", help="rate limit: N calls per app per day (GMT+8)"
+    )
     serve.add_argument(
         "--log-level",
         default="warning",
@@ -76,7 +91,15 @@ def _serve(args: argparse.Namespace) -> int:
 
     catalog = _load_catalog(args.catalog, args.seed)
     apps = _load_apps(args.apps)
-    gateway = FakeGateway(args.seed, catalog, apps)
+    fault_seed, faults = _load_faults(args.faults)
+    gateway = FakeGateway(
+        args.seed,
+        catalog,
+        apps,
+        limits=_limits(args.qps, args.daily_quota),
+        faults=faults,
+        fault_seed=fault_seed,
+    )
     sock = _bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
     _banner(sys.stdout, host, port, gateway)
@@ -102,6 +125,22 @@ def _load_apps(path: Path | None) -> AppRegistry | None:
         return AppRegistry.load(path)
     except ValueError as error:
         raise CliError(str(error)) from None
+
+
+def _load_faults(path: Path | None) -> tuple[int | None, list[Fault]]:
+    if path is None:
+        return None, []
+    try:
+        return load_faults(path)
+    except ValueError as error:
+        raise CliError(str(error)) from None
+
+
+def _limits(qps: int | None, daily_quota: int | None) -> RateLimits:
+    try:
+        return RateLimits(qps=qps, daily_quota=daily_quota)
+    except ValueError as error:
+        raise CliError(f"--qps/--daily-quota: {error}") from None
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -136,6 +175,7 @@ def _banner(out: TextIO, host: str, port: int, gateway: FakeGateway) -> None:
         key, secret = next(iter(gateway.apps)).app_key, "<your secret>"
     if picture:
         lines += ["", "Fetch a catalog photo:", f"  curl -so photo.jpg '{picture}'"]
+    lines += _admin_lines(f"http://{shown}:{port}", gateway)
     lines += [
         "",
         "Search by that photo (Python):",
@@ -148,6 +188,16 @@ def _banner(out: TextIO, host: str, port: int, gateway: FakeGateway) -> None:
         "Ctrl-C stops the server.",
     ]
     print("\n".join(lines), file=out, flush=True)
+
+
+def _admin_lines(root: str, gateway: FakeGateway) -> list[str]:
+    limits = gateway.limits.to_dict()["default"]
+    shown = ", ".join(f"{key}={value}" for key, value in limits.items() if value) or "none"
+    return [
+        "",
+        f"Admin (unsigned): {root}/__fake__/requests  /reset  /health  /faults  /limits",
+        f"  OpenAPI: {root}/openapi.json   faults: {len(gateway.faults)}   limits: {shown}",
+    ]
 
 
 def _path(url: str) -> str:

@@ -2,16 +2,19 @@
 
 ::
 
-    handle_http   raw HTTP pieces ─ protocol.parse_http ─┐   (both adapters enter here)
-    handle        FakeRequest ◄──────────────────────────┘
+    handle_http   raw HTTP pieces ─ /__fake__/*, /openapi.json → admin (never journalled)
+                                ─ protocol.parse_http ─┐   (both adapters enter here)
+    handle        FakeRequest ◄────────────────────────┘
       route       router path? else a served image, else 22/404
       action      GET/POST only                                   9
       read        query + body merged, conflicts rejected        41
       method      21/22 ─ app_key 28/29 ─ timestamp 30/31 ─ v 32/33
       format      23 ─ sign_method 25 ─ sign 24/25 (explained)
-      gates       ◄── part 2 plugs in here: rate limits, fault plan
+      gates       rate limits (7), then any gate you add
+      faults      the fault plan draws: platform error or HTTP 5xx answers instead
       dispatch    API table → handler: arguments 40/41 → backend → body
-      journal     every request, whatever happened
+      shape       the fault plan again: latency, broken or cut body, dropped connection
+      journal     every request, whatever happened, with the fault injected
 
 Every failure is a :class:`~fake1688.errors.GatewayError` rendered as the
 platform's envelope; anything else becomes 15 ``isp.remote-service-error`` with
@@ -22,19 +25,21 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
 from pailitao.signing import DEFAULT_SKEW
 
-from . import checks, render
+from . import admin, checks, render
 from .api import Call, ImageSearchApi
 from .apps import App, AppRegistry
 from .errors import GatewayError, HttpActionNotAllowed, PathNotFound, RemoteServiceError
+from .faults import NOTHING, Fault, FaultAnswer, FaultPlan, Injected
 from .journal import Journal, Verification
 from .protocol import FakeRequest, FakeResponse, parse_http
+from .ratelimits import RateLimiter, RateLimits
 from .search import CatalogLike
 from .store import UploadLimits, UploadStore
 
@@ -65,12 +70,14 @@ class _Outcome:
     verification: Verification = Verification.NOT_REACHED
     error: GatewayError | None = None
     traceback: str | None = None
+    injected: Injected = NOTHING
 
 
 class Engine:
     """The fake TOP router: request in, response out; holds all the state.
 
-    ``reset()`` forgets uploads and the journal; the catalog stays.
+    ``reset()`` forgets uploads, the journal and the rate-limit counters, and
+    restores the faults and limits it was built with; the catalog stays.
     """
 
     def __init__(
@@ -84,6 +91,9 @@ class Engine:
         max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
         upload_limits: UploadLimits | None = None,
         journal_size: int = 1000,
+        limits: RateLimits | None = None,
+        faults: Iterable[Fault | Mapping[str, Any]] = (),
+        fault_seed: int = 0,
     ) -> None:
         self.apps = _registry(apps)
         self.clock = clock or time.time
@@ -92,8 +102,12 @@ class Engine:
         self.store = UploadStore(upload_limits)
         self.journal = Journal(journal_size)
         self.api = ImageSearchApi(catalog, self.store, max_image_bytes=max_image_bytes)
-        #: Checks run on every verified call before its handler (part 2's hook).
-        self.gates: list[Gate] = []
+        #: Rate limits per app key (a gate); ``limits.set(RateLimits(qps=...))``.
+        self.limits = RateLimiter(self.clock, limits)
+        #: Checks run on every verified call before its handler; may raise a GatewayError.
+        self.gates: list[Gate] = [self.limits]
+        #: Injected faults, drawn after the gates for every verified call.
+        self.faults = FaultPlan(fault_seed, faults)
         # Base64 grows an image by 4/3; the rest of a form is small.
         self.max_body = max_image_bytes * 4 // 3 + _FORM_OVERHEAD
 
@@ -103,9 +117,11 @@ class Engine:
         return self.api.catalog
 
     def reset(self) -> None:
-        """Forget uploads and journal entries."""
+        """Forget uploads, journal and rate-limit counters; restore the built faults and limits."""
         self.store.clear()
         self.journal.clear()
+        self.limits.reset()
+        self.faults.reset()
 
     def handle_http(
         self,
@@ -115,8 +131,15 @@ class Engine:
         content_type: str | None,
         body: bytes,
     ) -> FakeResponse:
-        """The adapters' entry: parse raw HTTP, then :meth:`handle`. Never raises."""
+        """The adapters' entry: parse raw HTTP, then :meth:`handle`. Never raises.
+
+        The admin surface (``/__fake__/*``, ``/openapi.json``) is matched on the
+        literal path, before anything is parsed: no parameter and no encoded
+        path can turn a router call into an admin call, or the reverse.
+        """
         try:
+            if admin.is_admin_path(raw_path):
+                return admin.handle(self, method, raw_path, query_string, body)
             request = parse_http(
                 method, raw_path, query_string, content_type, body, max_body=self.max_body
             )
@@ -134,6 +157,8 @@ class Engine:
         except GatewayError as error:
             outcome.error = error
             response = render.error_response(error, request_id)
+        except FaultAnswer as answer:
+            response = answer.response
         except Exception as unexpected:
             outcome.error = RemoteServiceError(
                 f"the fake gateway failed ({type(unexpected).__name__}); its journal keeps "
@@ -141,6 +166,7 @@ class Engine:
             )
             outcome.traceback = traceback.format_exc()
             response = render.error_response(outcome.error, request_id)
+        response = outcome.injected.shape(response)
         self._record(request, outcome, response, request_id, (received_at, started))
         return response
 
@@ -154,6 +180,8 @@ class Engine:
         call = self._admit(request, outcome)
         for gate in self.gates:
             gate(call)
+        outcome.injected = self.faults.draw(call.api_method)
+        outcome.injected.before_handler()
         body = self.api.handlers[call.api_method](call, request_id)
         return render.json_response(body)
 
@@ -202,6 +230,7 @@ class Engine:
             request_id=request_id,
             duration_ms=(time.perf_counter() - started) * 1000,
             traceback=outcome.traceback,
+            fault=outcome.injected.describe(),
         )
 
 

@@ -1,6 +1,7 @@
 """The platform errors the fake answers with, one class per TOP error code::
 
     GatewayError                       rendered as the HTTP 200 error envelope
+    ├── AppCallLimited           7     a rate limit: QPS or daily quota (``accesscontrol.*``)
     ├── HttpActionNotAllowed     9     HTTP method other than GET/POST on the router
     ├── RemoteServiceError      15     the fake itself failed (journalled)
     ├── MissingMethod           21     no ``method``
@@ -16,12 +17,15 @@
     ├── MissingVersion          32     no ``v``
     ├── InvalidVersion          33     ``v`` other than ``2.0``
     ├── MissingArguments        40     a required API argument is missing
-    └── InvalidArguments        41     a malformed argument, or unreadable/ambiguous params
+    ├── InvalidArguments        41     a malformed argument, or unreadable/ambiguous params
+    └── PlatformError          any     an error a fault injects, with any platform code
 
 Codes and ``msg`` texts are the platform's (lower-case where live answers are);
 ``sub_code`` follows the platform's pattern (``isv.missing-parameter`` and
 ``isv.invalid-parameter`` for the caller's mistakes, ``isp.*`` for ours). Every
 ``sub_msg`` says what was wrong and how to fix it, and never holds a secret.
+Rate limits use the platform's own sub_codes and its "This ban will last for N
+more seconds" sub_msg, which clients parse to know how long to wait.
 """
 
 from __future__ import annotations
@@ -29,12 +33,16 @@ from __future__ import annotations
 from typing import ClassVar, Final
 
 __all__ = [
+    "PLATFORM_MESSAGES",
     "SUB_APPKEY_NOT_EXISTS",
+    "SUB_DAILY_QUOTA",
     "SUB_HTTP_ACTION",
     "SUB_INVALID",
     "SUB_MISSING",
     "SUB_PATH_NOT_FOUND",
+    "SUB_QPS",
     "SUB_REMOTE_ERROR",
+    "AppCallLimited",
     "GatewayError",
     "HttpActionNotAllowed",
     "InvalidAppKey",
@@ -51,7 +59,9 @@ __all__ = [
     "MissingTimestamp",
     "MissingVersion",
     "PathNotFound",
+    "PlatformError",
     "RemoteServiceError",
+    "ban_message",
 ]
 
 #: The caller left out something required.
@@ -65,20 +75,55 @@ SUB_REMOTE_ERROR: Final = "isp.remote-service-error"
 #: The fake's own choice: the platform documents no sub_code for these.
 SUB_HTTP_ACTION: Final = "isv.http-action-not-allowed"
 SUB_PATH_NOT_FOUND: Final = "isv.path-not-found"
+#: The platform's rate-limit sub_codes: the app's daily quota, and an API's call frequency.
+SUB_DAILY_QUOTA: Final = "accesscontrol.limited-by-app-access-count"
+SUB_QPS: Final = "accesscontrol.limited-by-api-access-count"
+
+#: The platform's ``msg`` per code (section 2.2 of the API notes), for injected errors.
+PLATFORM_MESSAGES: Final[dict[int, str]] = {
+    3: "Upload Fail", 4: "User Call Limited", 5: "Session Call Limited",
+    7: "App Call Limited", 8: "App Call Exceeds Limited Frequency",
+    9: "Http Action Not Allowed", 10: "Service Currently Unavailable",
+    11: "Insufficient ISV Permissions", 15: "Remote Service Error", 21: "Missing Method",
+    22: "Invalid Method", 23: "Invalid Format", 24: "Missing Signature",
+    25: "Invalid signature", 26: "Missing Session", 27: "Invalid Session",
+    28: "Missing App Key", 29: "Invalid app Key", 30: "Missing Timestamp",
+    31: "Invalid timestamp", 32: "Missing Version", 33: "Invalid Version",
+    34: "Unsupported Version", 40: "Missing Required Arguments", 41: "Invalid Arguments",
+    42: "Forbidden Request", 43: "Parameter Error", 50: "Remote service error",
+}  # fmt: skip
 
 
 class GatewayError(Exception):
     """An error the gateway answers with: ``{"error_response": {...}}``."""
 
-    code: ClassVar[int] = 15
-    msg: ClassVar[str] = "Remote Service Error"
-    sub_code: ClassVar[str] = SUB_REMOTE_ERROR
+    # Class defaults, not ClassVars: an injected fault or a rate limit sets its own.
+    code: int = 15
+    msg: str = "Remote Service Error"
+    sub_code: str = SUB_REMOTE_ERROR
     #: HTTP status of the envelope; the platform answers errors with 200.
     status: ClassVar[int] = 200
 
     def __init__(self, sub_msg: str) -> None:
         super().__init__(sub_msg)
         self.sub_msg = sub_msg
+
+
+class AppCallLimited(GatewayError):
+    """7: a rate limit; ``sub_code`` says which, ``sub_msg`` how long the ban lasts."""
+
+    code = 7
+    msg = "App Call Limited"
+
+    def __init__(self, sub_code: str, ban_seconds: int, reason: str) -> None:
+        super().__init__(f"{ban_message(ban_seconds)} ({reason})")
+        self.sub_code = sub_code
+        self.ban_seconds = ban_seconds
+
+
+def ban_message(seconds: int) -> str:
+    """The platform's ban text, which clients parse; ``seconds`` is at least 1."""
+    return f"This ban will last for {max(1, seconds)} more seconds"
 
 
 class HttpActionNotAllowed(GatewayError):
@@ -206,3 +251,14 @@ class InvalidArguments(GatewayError):
     code = 41
     msg = "Invalid Arguments"
     sub_code = SUB_INVALID
+
+
+class PlatformError(GatewayError):
+    """Any platform code, answered because a fault asked for it."""
+
+    def __init__(self, code: int, sub_code: str, sub_msg: str) -> None:
+        if code not in PLATFORM_MESSAGES:
+            known = ", ".join(str(known) for known in sorted(PLATFORM_MESSAGES))
+            raise ValueError(f"code {code} is not a platform error code; use one of {known}")
+        super().__init__(sub_msg)
+        self.code, self.msg, self.sub_code = code, PLATFORM_MESSAGES[code], sub_code

@@ -6,11 +6,15 @@
     httpx.Client(transport=gw.transport())          # in-process, sync
     httpx.AsyncClient(transport=gw.async_transport())  # in-process, async
     uvicorn.run(gw.asgi_app)                         # over HTTP
+
+    gw.faults.next(2, "http_error", status=503)      # the platform misbehaving
+    gw.limits.set(RateLimits(qps=5))                 # code 7 past 5 calls a second
+    gw.journal.assert_called("1688.items.search.img", times=3)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from functools import cached_property
 from typing import Any, Final
@@ -23,7 +27,9 @@ from pailitao.signing import DEFAULT_SKEW
 from .apps import App, AppRegistry
 from .asgi import create_app
 from .engine import DEFAULT_MAX_IMAGE_BYTES, Engine
+from .faults import Fault, FaultPlan
 from .journal import Journal
+from .ratelimits import RateLimiter, RateLimits
 from .search import CatalogLike
 from .store import UploadLimits, UploadStore
 from .transport import AsyncFakeTransport, FakeTransport
@@ -41,8 +47,10 @@ class FakeGateway:
     ``seed`` picks the default generated catalog; pass ``catalog`` to use another
     (e.g. ``Catalog.load(path)``). ``apps`` defaults to the demo app
     ``test_app_key``/``test_app_secret``. ``clock`` (epoch seconds) is what
-    timestamps are checked against. With ``deterministic`` the same request
-    always gets the same bytes, request id included.
+    timestamps are checked against, and rate limits counted by. With
+    ``deterministic`` the same request always gets the same bytes, request id
+    included. ``limits`` (default: none) and ``faults`` (drawn from
+    ``fault_seed``, default ``seed``) are what ``reset()`` returns to.
     """
 
     def __init__(
@@ -57,6 +65,9 @@ class FakeGateway:
         timestamp_skew: timedelta = DEFAULT_SKEW,
         max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
         journal_size: int = 1000,
+        limits: RateLimits | None = None,
+        faults: Iterable[Fault | Mapping[str, Any]] = (),
+        fault_seed: int | None = None,
     ) -> None:
         self.engine = Engine(
             catalog if catalog is not None else _default_catalog(seed),
@@ -67,6 +78,9 @@ class FakeGateway:
             max_image_bytes=max_image_bytes,
             upload_limits=upload_limits,
             journal_size=journal_size,
+            limits=limits,
+            faults=faults,
+            fault_seed=seed if fault_seed is None else fault_seed,
         )
 
     @property
@@ -89,6 +103,16 @@ class FakeGateway:
         """The bounded upload store."""
         return self.engine.store
 
+    @property
+    def faults(self) -> FaultPlan:
+        """Injected faults: ``add(Fault(...))``, ``next(n, kind, ...)``, ``clear()``."""
+        return self.engine.faults
+
+    @property
+    def limits(self) -> RateLimiter:
+        """Rate limits per app key: ``set(RateLimits(qps=..., daily_quota=...))``, ``clear()``."""
+        return self.engine.limits
+
     def transport(self) -> FakeTransport:
         """A sync httpx transport answered by this gateway."""
         return FakeTransport(self.engine)
@@ -103,7 +127,7 @@ class FakeGateway:
         return create_app(self.engine)
 
     def reset(self) -> None:
-        """Forget uploads and the journal; the catalog stays."""
+        """Forget uploads, journal and rate-limit counters; back to the built faults and limits."""
         self.engine.reset()
 
 

@@ -23,6 +23,8 @@ __all__ = ["Journal", "JournalEntry", "Verification", "mask_app_key", "redact_pa
 
 _REDACTED: Final = frozenset({"sign", "session"})
 _LONG: Final = 200
+#: How many recent requests an assertion message lists.
+_REPORTED: Final = 10
 
 
 class Verification(StrEnum):
@@ -53,6 +55,29 @@ class JournalEntry:
     duration_ms: float
     #: The traceback of an internal failure (code 15); never sent to the caller.
     error: str | None = None
+    #: What the fault plan injected, e.g. ``"latency 120 ms, http_error 503"``.
+    fault: str | None = None
+
+    def describe(self) -> str:
+        """One line: ``#3 POST /openapi/router/rest 1688.upload.img sign passed -> ok``."""
+        outcome = "ok" if self.code == 0 else f"{self.code} {self.sub_code or ''}".strip()
+        if self.status != 200:
+            outcome = f"HTTP {self.status}" if self.code == 0 else f"HTTP {self.status} {outcome}"
+        fault = f" [fault: {self.fault}]" if self.fault else ""
+        return (
+            f"#{self.seq} {self.http_method} {self.path} {self.api_method or '-'} "
+            f"sign {self.verification} -> {outcome}{fault}"
+        )
+
+    def matches(self, api_method: str | None, params: Mapping[str, object]) -> bool:
+        """Whether this is a call to ``api_method`` (any if None) with these params.
+
+        Params compare as the journal keeps them (as text; ``sign`` redacted,
+        ``app_key`` masked, a base64 ``image`` reduced to its length).
+        """
+        if api_method is not None and self.api_method != api_method:
+            return False
+        return all(self.params.get(key) == str(value) for key, value in params.items())
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready copy."""
@@ -118,6 +143,7 @@ class Journal:
         request_id: str,
         duration_ms: float,
         traceback: str | None = None,
+        fault: str | None = None,
     ) -> JournalEntry:
         """Add the entry for one answered request; returns it."""
         params = redact_params([*request.query, *request.form])
@@ -143,6 +169,7 @@ class Journal:
                 request_id=request_id,
                 duration_ms=round(duration_ms, 3),
                 error=traceback,
+                fault=fault,
             )
             self._entries.append(entry)
         return entry
@@ -165,6 +192,34 @@ class Journal:
     def find(self, request_id: str) -> list[JournalEntry]:
         """Entries answered with this request id (identical requests share one)."""
         return [entry for entry in self.entries() if entry.request_id == request_id]
+
+    def calls(self, api_method: str | None = None, **params: object) -> list[JournalEntry]:
+        """Entries for ``api_method`` (any if None) whose params include ``params``, oldest first.
+
+        ``journal.calls("1688.items.search.img", sort="price_asc", page=2)``
+        """
+        return [entry for entry in self.entries() if entry.matches(api_method, params)]
+
+    def assert_called(
+        self, api_method: str | None = None, times: int | None = None, **params: object
+    ) -> list[JournalEntry]:
+        """Assert the fake saw such a call (exactly ``times`` of them, if given); returns them.
+
+        The ``AssertionError`` lists the last requests the fake saw, with how
+        far verification got and the answer's code, so a failing test says why.
+        """
+        found = self.calls(api_method, **params)
+        if (times is None and found) or (times is not None and len(found) == times):
+            return found
+        wanted = api_method or "any API"
+        if params:
+            wanted += " with " + ", ".join(f"{key}={value!r}" for key, value in params.items())
+        count = "at least once" if times is None else f"{times} time(s)"
+        recent = [entry.describe() for entry in self.entries()[-_REPORTED:]] or ["(none)"]
+        raise AssertionError(
+            f"expected {wanted} to be called {count}, found {len(found)}; "
+            f"the last requests the fake saw:\n  " + "\n  ".join(recent)
+        )
 
     def clear(self) -> None:
         """Forget every entry (the sequence number keeps counting)."""

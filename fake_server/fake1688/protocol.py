@@ -73,11 +73,17 @@ class FakeRequest:
 
 @dataclass(frozen=True, slots=True)
 class FakeResponse:
-    """An answer: status, lower-case headers (with content-length) and body."""
+    """An answer: status, lower-case headers (with content-length) and body.
+
+    ``delay`` (seconds) and ``abort`` come from injected faults: adapters wait
+    before answering, and instead of answering drop the connection.
+    """
 
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    delay: float = 0.0
+    abort: bool = False
 
     def header(self, name: str) -> str | None:
         """The first value of a header, by lower-case name."""

@@ -4,9 +4,17 @@ No ASGI, no event-loop bridge: the transport reads the request body and hands
 the raw pieces to :meth:`Engine.handle_http`, the same entry the Starlette
 adapter uses, so both answer the same bytes. ``httpx.ASGITransport`` is
 async-only and a sync bridge measured ~4x slower than this path.
+
+Injected faults: a delayed answer sleeps first (``time.sleep`` or
+``asyncio.sleep``); a dropped connection raises ``httpx.RemoteProtocolError``
+with httpx's own words for a server that closed without answering, which a
+client sees as it would over a socket.
 """
 
 from __future__ import annotations
+
+import asyncio
+import time
 
 import httpx
 
@@ -16,18 +24,23 @@ from .protocol import FakeResponse
 __all__ = ["AsyncFakeTransport", "FakeTransport"]
 
 
-def _answer(engine: Engine, request: httpx.Request, body: bytes) -> httpx.Response:
-    raw = engine.handle_http(
+#: What httpx raises when a server closes the connection instead of answering.
+DISCONNECTED = "Server disconnected without sending a response."
+
+
+def _answer(engine: Engine, request: httpx.Request, body: bytes) -> FakeResponse:
+    return engine.handle_http(
         request.method,
         request.url.raw_path,
         request.url.query,
         request.headers.get("content-type"),
         body,
     )
-    return _to_httpx(raw)
 
 
-def _to_httpx(response: FakeResponse) -> httpx.Response:
+def _to_httpx(response: FakeResponse, request: httpx.Request) -> httpx.Response:
+    if response.abort:
+        raise httpx.RemoteProtocolError(DISCONNECTED, request=request)
     # A ByteStream skips httpx's own body encoding; content-length is already set.
     return httpx.Response(
         response.status, headers=list(response.headers), stream=httpx.ByteStream(response.body)
@@ -42,7 +55,10 @@ class FakeTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Answer from the engine; the request never leaves the process."""
-        return _answer(self.engine, request, request.read())
+        answer = _answer(self.engine, request, request.read())
+        if answer.delay:
+            time.sleep(answer.delay)
+        return _to_httpx(answer, request)
 
 
 class AsyncFakeTransport(httpx.AsyncBaseTransport):
@@ -57,4 +73,7 @@ class AsyncFakeTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Answer from the engine; the request never leaves the process."""
-        return _answer(self.engine, request, await request.aread())
+        answer = _answer(self.engine, request, await request.aread())
+        if answer.delay:
+            await asyncio.sleep(answer.delay)
+        return _to_httpx(answer, request)

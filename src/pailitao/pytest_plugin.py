@@ -5,7 +5,9 @@ recording — and it holds no logic of its own. Heavy imports (the fake, vcrpy,
 respx, uvicorn) happen inside the fixtures that need them.
 
 Mode precedence: ``@pytest.mark.pailitao(mode=...)`` > ``--pailitao-mode`` >
-``$PAILITAO_MODE`` > ``fake``.
+``$PAILITAO_MODE`` > ``fake``. ``faults=[...]`` on the marker injects faults
+into the fake (parsed and validated by ``fake1688.faults``); such a test is
+skipped in the other modes, where nothing can inject them.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ class PailitaoConfig:
     app_secret: str = field(default=DEMO_APP_SECRET, repr=False)
     base_url: str | None = None
     catalog: Path | None = None
+    #: Faults injected into the fake for this test (``fake1688.Fault`` objects).
+    faults: tuple[Any, ...] = ()
 
     @property
     def credentials_missing(self) -> bool:
@@ -94,15 +98,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "pailitao(mode=None, seed=None, catalog=None): run this test in a given pailitao mode, "
-        "with a given fake catalog seed or catalog file",
+        "pailitao(mode=None, seed=None, catalog=None, faults=None): run this test in a given "
+        "pailitao mode, with a given fake catalog seed or catalog file, and faults injected "
+        "into the fake (a list of fake1688.Fault or dicts)",
     )
     env_mode = os.environ.get(ENV_MODE)
     if env_mode and env_mode not in MODES:
         raise pytest.UsageError(f"${ENV_MODE} must be one of {', '.join(MODES)}, not {env_mode!r}")
 
 
-_MARKER_ARGS: Final = ("mode", "seed", "catalog")
+_MARKER_ARGS: Final = ("mode", "seed", "catalog", "faults")
 _GATEWAY: Final = pytest.StashKey["FakeGateway"]()
 
 
@@ -113,15 +118,26 @@ def marker_options(**kwargs: Any) -> dict[str, Any]:
             guess = difflib.get_close_matches(name, _MARKER_ARGS, n=1)
             hint = f" (did you mean {guess[0]!r}?)" if guess else ""
             raise ValueError(f"unknown argument {name!r}{hint}; it takes {', '.join(_MARKER_ARGS)}")
-    mode, seed, catalog = (kwargs.get(name) for name in _MARKER_ARGS)
+    mode, seed, catalog, faults = (kwargs.get(name) for name in _MARKER_ARGS)
     if mode is not None and mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
         raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
     if catalog is not None and not Path(catalog).is_file():
         raise ValueError(f"catalog file {str(catalog)!r} does not exist")
-    options = {"mode": mode, "seed": seed, "catalog": None if catalog is None else Path(catalog)}
+    options = {
+        "mode": mode,
+        "seed": seed,
+        "catalog": None if catalog is None else Path(catalog),
+        "faults": None if faults is None else tuple(_parse_faults(faults)),
+    }
     return {key: value for key, value in options.items() if value is not None}
+
+
+def _parse_faults(specs: object) -> list[Any]:
+    from fake1688.faults import parse_faults  # noqa: PLC0415 - the fake validates its own specs
+
+    return parse_faults(specs)
 
 
 def _marker(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -157,7 +173,7 @@ def pailitao_config(request: pytest.FixtureRequest) -> PailitaoConfig:
     )
     seed = marker.get("seed", request.config.getoption("pailitao_seed") or 0)
     config = PailitaoConfig(mode=mode, seed=seed, cassette=_cassette_path(request))
-    config = replace(config, catalog=marker.get("catalog"))
+    config = replace(config, catalog=marker.get("catalog"), faults=marker.get("faults", ()))
     if mode == "fake":
         return config
     key, secret = os.environ.get(ENV_KEY, ""), os.environ.get(ENV_SECRET, "")
@@ -194,6 +210,8 @@ def pailitao_fake(
             catalog = Catalog.load(pailitao_config.catalog)
         gateway = _pailitao_gateways[key] = FakeGateway(seed=pailitao_config.seed, catalog=catalog)
     gateway.reset()
+    for fault in pailitao_config.faults:
+        gateway.faults.add(fault)
     request.node.stash[_GATEWAY] = gateway  # for the failure report
     return gateway
 
@@ -248,6 +266,8 @@ def _pailitao_binding(
     request: pytest.FixtureRequest, pailitao_config: PailitaoConfig
 ) -> Iterator[_Binding]:
     config = pailitao_config
+    if config.faults and config.mode != "fake":
+        pytest.skip(f"faults= needs the fake gateway; this run is in {config.mode} mode")
     if config.mode == "fake":
         gateway: FakeGateway = request.getfixturevalue("pailitao_fake")
         yield _Binding(
@@ -360,14 +380,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     gateway = item.stash.get(_GATEWAY, None)
     if report.failed and report.when == "call" and gateway is not None:
         entries = gateway.journal.entries()[-_REPORTED_REQUESTS:]
-        lines = [_describe(entry) for entry in entries] or ["(no requests)"]
+        lines = [entry.describe() for entry in entries] or ["(no requests)"]
         report.sections.append(("pailitao: the last requests the fake saw", "\n".join(lines)))
     return report
-
-
-def _describe(entry: Any) -> str:
-    outcome = "ok" if entry.code == 0 else f"{entry.code} {entry.sub_code or ''}".strip()
-    return (
-        f"#{entry.seq} {entry.http_method} {entry.path} {entry.api_method or '-'} "
-        f"sign {entry.verification} -> {outcome}"
-    )

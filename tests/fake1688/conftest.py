@@ -2,7 +2,8 @@
 
 The catalog is built once per session (it draws and hashes its photos); each
 test gets a fresh gateway over it, so uploads and journal never leak between
-tests.
+tests. Every answer the ``client`` fixture receives is checked against the
+fake's own OpenAPI document (status, content type, JSON body schema).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,6 +19,8 @@ import httpx
 import pytest
 from fake1688 import FakeGateway
 from fake1688.catalog import Catalog
+from fake1688.openapi import openapi_document
+from openapi_schema_validator import OAS31Validator
 from PIL import Image
 
 from pailitao import signing
@@ -83,10 +87,66 @@ def b64(image: bytes) -> str:
 Call = Callable[..., dict[str, Any]]
 
 
+class OpenApiChecker:
+    """Checks that an answer is one the OpenAPI document lists: status, type and body."""
+
+    def __init__(self) -> None:
+        self.document = openapi_document()
+        self.routes = [
+            (re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), item)
+            for path, item in self.document["paths"].items()
+        ]
+
+    def check(self, method: str, path: str, status: int, content_type: str, body: bytes) -> None:
+        """Raise AssertionError if the answer is not documented."""
+        item = next((item for pattern, item in self.routes if pattern.match(path)), None)
+        operation = (item or {}).get(method.lower())
+        if operation is None:  # undocumented request: only an error may answer
+            admin = path.startswith("/__fake__") or path == "/openapi.json"
+            assert status in ((404, 405) if admin else (200, 404)), (method, path, status)
+            name = "AdminError" if admin else "ErrorEnvelope"
+            self._validate(json.loads(body), {"$ref": f"#/components/schemas/{name}"})
+            return
+        response = operation["responses"].get(str(status))
+        assert response is not None, f"{method} {path}: HTTP {status} is undocumented"
+        media = content_type.split(";", maxsplit=1)[0].strip()
+        assert media in response["content"], f"{method} {path}: {media} is undocumented"
+        if media == "application/json":
+            self._validate(json.loads(body), response["content"][media]["schema"])
+
+    def _validate(self, data: Any, schema: dict[str, Any]) -> None:
+        root = {**schema, "components": self.document["components"]}
+        OAS31Validator(root).validate(data)
+
+
+@pytest.fixture(scope="session")
+def openapi_checker() -> OpenApiChecker:
+    """The checker of answers against the fake's OpenAPI document."""
+    return OpenApiChecker()
+
+
+class ConformingTransport(httpx.BaseTransport):
+    """Wraps a transport; every answer must conform to the OpenAPI document."""
+
+    def __init__(self, inner: httpx.BaseTransport, checker: OpenApiChecker) -> None:
+        self.inner, self.checker = inner, checker
+        self.checked = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        body = response.read()
+        content_type = response.headers.get("content-type", "")
+        path = request.url.path
+        self.checker.check(request.method, path, response.status_code, content_type, body)
+        self.checked += 1
+        return response
+
+
 @pytest.fixture
-def client(gateway: FakeGateway) -> Iterator[httpx.Client]:
-    """A raw httpx client on the gateway's direct transport."""
-    with httpx.Client(transport=gateway.transport(), base_url="http://fake1688.test") as http:
+def client(gateway: FakeGateway, openapi_checker: OpenApiChecker) -> Iterator[httpx.Client]:
+    """A raw httpx client on the gateway's direct transport, answers checked by OpenAPI."""
+    transport = ConformingTransport(gateway.transport(), openapi_checker)
+    with httpx.Client(transport=transport, base_url="http://fake1688.test") as http:
         yield http
 
 

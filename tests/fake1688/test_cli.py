@@ -15,9 +15,11 @@ from typing import Any
 
 import pytest
 import requests
-from fake1688 import App, AppRegistry, FakeGateway, cli
+from fake1688 import App, AppRegistry, FakeGateway, Fault, RateLimits, cli
 from fake1688.catalog import Catalog
 from PIL import Image
+
+from pailitao import signing
 
 
 @pytest.fixture
@@ -167,3 +169,87 @@ def test_serve_runs_a_real_server_process(tmp_path: Path) -> None:
         _, err = process.communicate(timeout=20)
     assert process.returncode == 130
     assert "Traceback" not in err
+
+
+def test_help_lists_faults_and_limits(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--help"])
+    out = capsys.readouterr().out
+    for option in ("--faults FILE", "--qps N", "--daily-quota N"):
+        assert option in out
+
+
+def test_the_banner_names_the_admin_endpoints(catalog: Any) -> None:
+    out = io.StringIO()
+    gateway = FakeGateway(catalog=catalog, limits=RateLimits(qps=5), faults=[Fault(kind="latency")])
+    cli._banner(out, "127.0.0.1", 8688, gateway)
+    text = out.getvalue()
+    assert (
+        "Admin (unsigned): http://127.0.0.1:8688/__fake__/requests  /reset  /health  /faults  "
+        "/limits\n  OpenAPI: http://127.0.0.1:8688/openapi.json   faults: 1   limits: qps=5\n"
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--faults", "missing.toml"], "cannot read faults file missing.toml: "),
+        (["--qps", "0"], "--qps/--daily-quota: qps must be a positive integer or None, not 0"),
+    ],
+)
+def test_bad_faults_or_limits_are_one_line(
+    quick_catalog: None, capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
+) -> None:
+    assert cli.main(["serve", "--port", "0", *arguments]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"fake1688: {message}")
+    assert err.count("\n") == 1
+
+
+def test_serve_with_faults_and_limits_drops_connections_quietly(tmp_path: Path) -> None:
+    faults = tmp_path / "faults.toml"
+    faults.write_text('seed = 3\n[[faults]]\nkind = "connection_reset"\ntimes = 1\n')
+    command = [sys.executable, "-m", "fake1688", "serve", "--port", "0", "--faults", str(faults)]
+    command += ["--qps", "50", "--daily-quota", "1000", "--log-level", "info"]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[-1]
+        root = url.rsplit("/openapi/router/rest", 1)[0]
+        _wait_for(root + "/__fake__/health")
+        assert requests.get(root + "/__fake__/limits", timeout=5).json()["default"] == {
+            "qps": 50,
+            "daily_quota": 1000,
+        }
+        state = requests.get(root + "/__fake__/faults", timeout=5).json()
+        assert state == {"seed": 3, "faults": [{"kind": "connection_reset", "times": 1,
+                                                "remaining": 1}]}  # fmt: skip
+        params = {"method": "1688.upload.img", "app_key": "test_app_key", "v": "2.0",
+                  "timestamp": signing.format_timestamp()}  # fmt: skip
+        params["sign"] = signing.sign(params, "test_app_secret")
+        with pytest.raises(requests.ConnectionError):
+            requests.post(url, data=params, timeout=5)
+        assert requests.post(url, data=params, timeout=5).json()["error_response"]["code"] == 40
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    assert "Traceback" not in err
+    assert "ASGI callable" not in err  # uvicorn did not answer the dropped call itself
+    assert "500" not in err
+
+
+def _wait_for(url: str) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            requests.get(url, timeout=5)
+            return
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, "the server did not answer"
+            time.sleep(0.05)

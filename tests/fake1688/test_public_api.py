@@ -20,12 +20,18 @@ EXPECTED = {
     "FakeRequest",
     "FakeResponse",
     "FakeTransport",
+    "Fault",
+    "FaultKind",
+    "FaultPlan",
     "GatewayError",
     "Journal",
     "JournalEntry",
+    "RateLimiter",
+    "RateLimits",
     "UploadLimits",
     "UploadStore",
     "Verification",
+    "load_faults",
 }
 
 
@@ -53,6 +59,9 @@ def test_gateway_signature() -> None:
         "timestamp_skew",
         "max_image_bytes",
         "journal_size",
+        "limits",
+        "faults",
+        "fault_seed",
     ]
     keyword_only = [n for n, p in parameters.items() if p.kind is p.KEYWORD_ONLY]
     assert keyword_only == list(parameters)[3:]

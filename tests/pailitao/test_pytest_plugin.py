@@ -78,7 +78,9 @@ def test_help_lists_the_option_group(project: pytest.Pytester) -> None:
 
 def test_markers_are_registered(project: pytest.Pytester) -> None:
     result = project.runpytest("--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.pailitao(mode=None, seed=None, catalog=None):*"])
+    result.stdout.fnmatch_lines(
+        ["@pytest.mark.pailitao(mode=None, seed=None, catalog=None, faults=None):*"]
+    )
 
 
 def test_fake_mode_is_the_default(project: pytest.Pytester) -> None:
@@ -132,12 +134,14 @@ def test_the_fake_is_reset_between_tests_and_journal_is_shown_on_failure(
     [
         (
             'mood="fake"',
-            "unknown argument 'mood' (did you mean 'mode'?); it takes mode, seed, catalog",
+            "unknown argument 'mood' (did you mean 'mode'?); it takes mode, seed, catalog, faults",
         ),
         ('mode="offline"', "mode must be one of fake, replay, record, live, not 'offline'"),
         ("seed=-1", "seed must be a non-negative integer, not -1"),
         ('"fake"', "it takes keyword arguments only"),
         ('catalog="missing.catalog"', "catalog file 'missing.catalog' does not exist"),
+        ('faults=[{"kind": "nap"}]', "faults?0?: kind must be one of latency, platform_error,"),
+        ('faults={"kind": "latency"}', "faults must be a list of Fault or dicts, not {'kind'"),
     ],
 )
 def test_marker_arguments_are_validated(
@@ -155,6 +159,53 @@ def test_marker_arguments_are_validated(
     result = project.runpytest()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([f"*@pytest.mark.pailitao: {message}*"])
+
+
+def test_marker_faults_are_injected_into_the_fake_for_that_test_only(
+    project: pytest.Pytester,
+) -> None:
+    project.makepyfile(
+        """
+        import pytest
+        from fake1688 import Fault
+
+        @pytest.mark.pailitao(faults=[{"kind": "http_error", "status": 503, "times": 2},
+                                      Fault(kind="latency", delay=0.001, times=1)])
+        def test_the_client_retries_through(pailitao_client, pailitao_fake):
+            page = pailitao_client.search_image(imgid=pailitao_fake.catalog.offers[0].pic_url)
+            assert page.items
+            calls = pailitao_fake.journal.assert_called("1688.items.search.img", times=3)
+            assert [call.status for call in calls] == [503, 503, 200]
+            assert calls[0].fault == "latency 1 ms, http_error 503"
+
+        def test_the_next_test_has_none(pailitao_fake):
+            assert len(pailitao_fake.faults) == 0
+            pailitao_fake.faults.next(1, "platform_error", code=15)
+
+        @pytest.mark.asyncio
+        @pytest.mark.pailitao(faults=[{"kind": "connection_reset", "times": 1}])
+        async def test_async(pailitao_async_client, pailitao_fake):
+            page = await pailitao_async_client.search_image(imgid=pailitao_fake.catalog.offers[1].pic_url)
+            assert page.items
+            assert [e.fault for e in pailitao_fake.journal] == ["connection_reset", None]
+        """
+    )
+    project.runpytest().assert_outcomes(passed=3)
+
+
+def test_marker_faults_skip_outside_the_fake(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.pailitao(mode="replay", faults=[{"kind": "http_error"}])
+        def test_marked(pailitao_client):
+            pass
+        """
+    )
+    result = project.runpytest("-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*faults= needs the fake gateway; this run is in replay mode*"])
 
 
 def test_marker_and_option_choose_mode_and_seed(project: pytest.Pytester) -> None:

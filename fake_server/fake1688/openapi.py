@@ -1,0 +1,302 @@
+"""The OpenAPI 3.1 document of the fake's whole surface, served at ``GET /openapi.json``.
+
+It lists what the fake can actually answer, so a fuzzer driven by it finds no
+undocumented status or content type: the router answers HTTP 200 with one of
+three envelopes (search, upload, error) whatever it is sent; HTTP 5xx only when
+an ``http_error`` fault is injected (an HTML page or a 15 envelope); image paths
+answer the photo or a 404 envelope; admin endpoints answer JSON, 400/404/405
+with ``{"error": ...}``. ``malformed_json``, ``truncated_json`` and
+``connection_reset`` faults break the answer on purpose and cannot be described
+by a schema; the router's description says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from .faults import HTTP_STATUSES, KINDS
+
+__all__ = ["openapi_document"]
+
+_JSON: Final = "application/json"
+_TEXT_PARAMS: Final = (
+    ("method", "API method: 1688.items.search.img or 1688.upload.img"),
+    ("app_key", "your app key"),
+    ("timestamp", "yyyy-MM-dd HH:mm:ss (GMT+8) or epoch milliseconds, within 10 minutes"),
+    ("v", "2.0"),
+    ("format", "json (the default; xml is answered with 23)"),
+    ("sign_method", "md5 (default), hmac or hmac-sha256"),
+    ("sign", "upper-case hex signature over the sorted params"),
+    ("session", "signed, not checked"),
+    ("partner_id", "signed, not checked"),
+    ("target_app_key", "signed, not checked"),
+    ("simplify", "signed, not checked"),
+    ("image", "the image as base64 text"),
+    ("imgid", "an imgid from 1688.upload.img, or a catalog pic_url"),
+    ("imageUrl", "a catalog pic_url or an issued imgid (the fake never goes online)"),
+    ("cat", "category filter"),
+    ("sort", "relevance, price_asc, price_desc, sales_asc, sales_desc, bid2, _bid2, sale, _sale"),
+    ("page", "1-based page number"),
+    ("page_size", "1..50, default 20"),
+    ("start_price", "lowest price, e.g. 12.50"),
+    ("end_price", "highest price"),
+)
+_IMAGE_TYPES: Final = (
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/bmp",
+    "application/octet-stream",
+)
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(required: list[str], **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+def _json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {_JSON: {"schema": schema}}}
+
+
+_STR: Final = {"type": "string"}
+_INT: Final = {"type": "integer"}
+_NULLABLE_STR: Final = {"type": ["string", "null"]}
+_NULLABLE_INT: Final = {"type": ["integer", "null"], "minimum": 1}
+
+
+def _schemas() -> dict[str, Any]:
+    item = _obj(
+        ["title", "pic_url", "price", "sales", "num_iid"],
+        title=_STR,
+        pic_url=_STR,
+        price=_STR,
+        promotion_price=_STR,
+        sales=_INT,
+        num_iid=_STR,
+        turnHead=_STR,
+        seller_nick=_STR,
+        area=_STR,
+        detail_url=_STR,
+        cat=_STR,
+    )
+    items = _obj(
+        ["page", "page_size", "pagecount", "total_results", "real_total_results", "item"],
+        page=_INT,
+        page_size=_INT,
+        pagecount=_INT,
+        total_results=_INT,
+        real_total_results=_INT,
+        item={"type": "array", "items": _ref("Item")},
+    )
+    error = _obj(
+        ["code", "msg", "sub_code", "sub_msg", "request_id"],
+        code=_INT,
+        msg=_STR,
+        sub_code=_STR,
+        sub_msg=_STR,
+        request_id=_STR,
+    )
+    upload_item = _obj(["name", "status"], name=_STR, status=_INT)
+    upload = _obj(["items", "request_id"], items=_obj(["item"], item=upload_item), request_id=_STR)
+    limits = _obj([], qps=_NULLABLE_INT, daily_quota=_NULLABLE_INT)
+    fault_settings: dict[str, Any] = {
+        "kind": {"enum": list(KINDS)},
+        "method": _NULLABLE_STR,
+        "probability": {"type": "number", "minimum": 0, "maximum": 1},
+        "times": _NULLABLE_INT,
+        "code": _INT,
+        "sub_code": _NULLABLE_STR,
+        "sub_msg": _NULLABLE_STR,
+        "status": {"enum": list(HTTP_STATUSES)},
+        "body": {"enum": ["html", "envelope"]},
+        "delay": {"type": "number"},
+        "delay_max": {"type": ["number", "null"]},
+        "sigma": {"type": ["number", "null"]},
+    }
+    fault = {**_obj(["kind"], **fault_settings), "additionalProperties": False}
+    rule = _obj(["kind", "remaining"], **fault_settings, remaining={"type": ["integer", "null"]})
+    entry = _obj(
+        ["seq", "path", "verification", "status", "code", "request_id"],
+        seq=_INT,
+        received_at={"type": "number"},
+        http_method=_STR,
+        path=_STR,
+        api_method=_NULLABLE_STR,
+        params={"type": "object"},
+        files={"type": "object"},
+        verification={"enum": ["not reached", "passed", "failed"]},
+        status=_INT,
+        code=_INT,
+        sub_code=_NULLABLE_STR,
+        sub_msg=_NULLABLE_STR,
+        request_id=_STR,
+        duration_ms={"type": "number"},
+        error=_NULLABLE_STR,
+        fault=_NULLABLE_STR,
+    )
+    return {
+        "Item": item,
+        "SearchEnvelope": _obj(
+            ["items_search_img_response"],
+            items_search_img_response=_obj(["items", "request_id"], items=items, request_id=_STR),
+        ),
+        "UploadEnvelope": _obj(["upload_img_response"], upload_img_response=upload),
+        "ErrorEnvelope": _obj(["error_response"], error_response=error),
+        "RouterAnswer": {
+            "anyOf": [_ref("SearchEnvelope"), _ref("UploadEnvelope"), _ref("ErrorEnvelope")]
+        },
+        "AdminError": _obj(["error"], error=_STR),
+        "RateLimits": limits,
+        "Fault": fault,
+        "FaultRule": rule,
+        "FaultState": _obj(
+            ["seed", "faults"], seed=_INT, faults={"type": "array", "items": _ref("FaultRule")}
+        ),
+        "LimitState": _obj(
+            ["default", "apps"],
+            default=_ref("RateLimits"),
+            apps={"type": "object", "additionalProperties": _ref("RateLimits")},
+        ),
+        "JournalEntry": entry,
+    }
+
+
+def _router_operation(verb: str) -> dict[str, Any]:
+    in_query = [
+        {"name": name, "in": "query", "required": False, "schema": _STR, "description": text}
+        for name, text in _TEXT_PARAMS
+    ]
+    injected = {
+        str(status): {
+            "description": "only when an http_error fault is injected",
+            "content": {"text/html": {"schema": _STR}, _JSON: {"schema": _ref("ErrorEnvelope")}},
+        }
+        for status in HTTP_STATUSES
+    }
+    operation: dict[str, Any] = {
+        "summary": f"the TOP router ({verb}): image search and upload",
+        "description": "Every answer is HTTP 200 with an envelope; errors carry the platform's "
+        "code. Injected faults may delay the answer, break or cut its JSON, or drop the "
+        "connection; those answers are deliberately outside this document.",
+        "parameters": in_query,
+        "responses": {
+            "200": _json_response("a success or error envelope", _ref("RouterAnswer")),
+            **injected,
+        },
+    }
+    if verb == "post":
+        form = {"type": "object", "properties": {name: _STR for name, _ in _TEXT_PARAMS}}
+        multipart = {
+            "type": "object",
+            "properties": {
+                **{name: _STR for name, _ in _TEXT_PARAMS},
+                "file": {"type": "string", "format": "binary"},
+            },
+        }
+        operation["requestBody"] = {
+            "required": False,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": form},
+                "multipart/form-data": {"schema": multipart},
+            },
+        }
+    return operation
+
+
+def _admin(
+    summary: str,
+    schema: dict[str, Any],
+    *,
+    body: dict[str, Any] | None = None,
+    query: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    responses = {"200": _json_response(summary, schema)}
+    if body is not None or query:
+        responses["400"] = _json_response("the request cannot be carried out", _ref("AdminError"))
+    operation: dict[str, Any] = {"summary": summary, "tags": ["admin"], "responses": responses}
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {_JSON: {"schema": body}}}
+    if query:
+        operation["parameters"] = query
+    return operation
+
+
+def _paths() -> dict[str, Any]:
+    router = {"get": _router_operation("get"), "post": _router_operation("post")}
+    image = {
+        "get": {
+            "summary": "a catalog photo or an uploaded image, at its pic_url / imgid path",
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": _STR}],
+            "responses": {
+                "200": {
+                    "description": "the image",
+                    "content": {
+                        kind: {"schema": {"type": "string", "format": "binary"}}
+                        for kind in _IMAGE_TYPES
+                    },
+                },
+                "404": _json_response("no such image", _ref("ErrorEnvelope")),
+            },
+        }
+    }
+    limit = [
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+            "description": "keep the last N entries (a positive whole number)",
+        }
+    ]
+    health = _obj(["status"], status={"const": "ok"})
+    requests = _obj(["requests"], requests={"type": "array", "items": _ref("JournalEntry")})
+    fault_body = {
+        "anyOf": [
+            _ref("Fault"),
+            {"type": "array", "items": _ref("Fault")},
+            _obj([], seed=_INT, faults={"type": "array", "items": _ref("Fault")}),
+        ]
+    }
+    limit_body = {**_ref("RateLimits"), "properties": {"app_key": _STR}}
+    return {
+        "/router/rest": router,
+        "/openapi/router/rest": router,
+        "/img/ibank/{name}": image,
+        "/__fake__/health": {"get": _admin("the fake is up", health)},
+        "/__fake__/requests": {"get": _admin("the journal, newest last", requests, query=limit)},
+        "/__fake__/reset": {"post": _admin("reset as Engine.reset()", _obj(["status"]))},
+        "/__fake__/faults": {
+            "get": _admin("the active faults", _ref("FaultState")),
+            "post": _admin("add faults", _ref("FaultState"), body=fault_body),
+            "delete": _admin("remove every fault", _ref("FaultState")),
+        },
+        "/__fake__/limits": {
+            "get": _admin("the rate limits", _ref("LimitState")),
+            "put": _admin(
+                "set limits (all apps, or app_key's)", _ref("LimitState"), body=limit_body
+            ),
+            "delete": _admin("lift every limit", _ref("LimitState")),
+        },
+        "/openapi.json": {"get": _admin("this document", {"type": "object"})},
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    """The document as a dict (serve it as JSON)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "fake1688",
+            "version": "2",
+            "description": "An offline, strict fake of 1688's TOP router for 拍立淘 image "
+            "search, with an admin surface for faults, rate limits and the journal.",
+        },
+        "servers": [{"url": "http://127.0.0.1:8688"}],
+        "paths": _paths(),
+        "components": {"schemas": _schemas()},
+    }

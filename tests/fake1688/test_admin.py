@@ -1,0 +1,238 @@
+"""The admin surface and the journal helpers; admin stays off the signed surface.
+
+Admin calls go through the ``client`` fixture, so each answer is also checked
+against the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from fake1688 import FakeGateway, RateLimits
+from fake1688.server import ThreadedServer
+
+from pailitao import NetworkError, PailitaoClient, RetryPolicy
+
+SEARCH = "1688.items.search.img"
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def search(call: Any, helpers: Any, catalog: Any) -> Any:
+    def send(**extra: str) -> dict[str, Any]:
+        params = helpers.system_params(imgid=catalog.offers[0].pic_url, **extra)
+        result: dict[str, Any] = call(params)
+        return result
+
+    return send
+
+
+def test_health(client: httpx.Client) -> None:
+    health = client.get("/__fake__/health").json()
+    assert health["status"] == "ok"
+    assert (health["requests"], health["faults"]) == (0, 0)
+    assert health["limits"] == {"default": {"qps": None, "daily_quota": None}, "apps": {}}
+
+
+def test_requests_newest_last_with_limit_and_secrets_redacted(
+    client: httpx.Client, search: Any
+) -> None:
+    search(page="1")
+    search(page="2", session="user-session-token")
+    entries = client.get("/__fake__/requests").json()["requests"]
+    assert [entry["params"]["page"] for entry in entries] == ["1", "2"]
+    last = client.get("/__fake__/requests", params={"limit": "1"}).json()["requests"]
+    assert len(last) == 1
+    entry = last[0]
+    assert entry["params"]["sign"] == entry["params"]["session"] == "<redacted>"
+    assert entry["params"]["app_key"] == "test***key"
+    assert (entry["verification"], entry["code"], entry["status"]) == ("passed", 0, 200)
+    assert entry["duration_ms"] > 0
+    assert "test_app_secret" not in json.dumps(entries)
+
+
+def test_admin_calls_are_not_journalled(client: httpx.Client, gateway: FakeGateway) -> None:
+    client.get("/__fake__/health")
+    client.get("/__fake__/requests")
+    assert len(gateway.journal) == 0
+
+
+def test_reset(client: httpx.Client, gateway: FakeGateway, search: Any) -> None:
+    search()
+    gateway.faults.next(1, "http_error")
+    assert client.post("/__fake__/reset").json() == {"status": "reset"}
+    assert (len(gateway.journal), len(gateway.faults)) == (0, 0)
+
+
+def test_faults_set_list_clear(client: httpx.Client, search: Any) -> None:
+    added = client.post(
+        "/__fake__/faults", json={"kind": "platform_error", "code": 10, "times": 1}
+    ).json()
+    assert added == {
+        "seed": 0,
+        "faults": [{"kind": "platform_error", "code": 10, "times": 1, "remaining": 1}],
+    }
+    assert search()["error_response"]["code"] == 10
+    assert "items_search_img_response" in search()
+    state = client.post(
+        "/__fake__/faults", json={"seed": 3, "faults": [{"kind": "latency", "delay": 0.001}]}
+    ).json()
+    assert state["seed"] == 3
+    assert client.post("/__fake__/faults", json=[{"kind": "malformed_json"}]).status_code == 200
+    assert len(client.get("/__fake__/faults").json()["faults"]) == 2
+    assert client.delete("/__fake__/faults").json()["faults"] == []
+
+
+def test_limits_set_list_clear(client: httpx.Client, search: Any) -> None:
+    state = client.put("/__fake__/limits", json={"qps": 1}).json()
+    assert state["default"] == {"qps": 1, "daily_quota": None}
+    one_app = client.put("/__fake__/limits", json={"daily_quota": 5, "app_key": "test_app_key"})
+    assert one_app.json()["apps"] == {"test_app_key": {"qps": None, "daily_quota": 5}}
+    search()
+    search()
+    search()
+    assert client.get("/__fake__/limits").json()["default"]["qps"] == 1
+    assert client.delete("/__fake__/limits").json() == {
+        "default": {"qps": None, "daily_quota": None},
+        "apps": {},
+    }
+
+
+@pytest.mark.parametrize(
+    ("sent", "status", "message"),
+    [
+        (("GET", "/__fake__/nope", None), 404, "no admin endpoint at '/__fake__/nope'; there are"),
+        (("GET", "/__fake__/reset", None), 405, "/__fake__/reset takes POST, not GET"),
+        (("POST", "/openapi.json", None), 405, "/openapi.json takes GET, not POST"),
+        (("POST", "/__fake__/faults", b"{"), 400, "the body is not JSON; send e.g. {"),
+        (("POST", "/__fake__/faults", b'{"kind": "nap"}'), 400, "kind must be one of latency"),
+        (("PUT", "/__fake__/limits", b'{"qps": -1}'), 400, "qps must be a positive integer"),
+        (("PUT", "/__fake__/limits", b"[1]"), 400, 'send an object like {"qps": 5'),
+        (("GET", "/__fake__/requests?limit=0", None), 400, "limit must be a positive whole"),
+    ],
+)
+def test_admin_mistakes_say_how_to_fix_them(
+    client: httpx.Client, sent: tuple[str, str, bytes | None], status: int, message: str
+) -> None:
+    verb, path, body = sent
+    answer = client.request(verb, path, content=body)
+    assert answer.status_code == status
+    assert answer.json()["error"].startswith(message)
+    if status == 405:
+        assert answer.headers["allow"]
+
+
+def test_admin_is_unreachable_through_the_signed_router(
+    client: httpx.Client, call: Any, helpers: Any, gateway: FakeGateway
+) -> None:
+    gateway.faults.next(1, "http_error")
+    for method in ("__fake__.reset", "/__fake__/reset", "__fake__/faults"):
+        error = call(helpers.system_params(method))["error_response"]
+        assert (error["code"], error["sub_code"]) == (22, "isv.invalid-parameter")
+    body = urlencode(helpers.signed(helpers.system_params())).encode()
+    for path in (  # raw paths: httpx would resolve the dot segments before sending
+        b"/openapi/router/rest/__fake__/reset",
+        b"/router/rest/../../__fake__/reset",
+        b"/%5F%5Ffake%5F%5F/reset",
+        b"/__fake__reset",
+    ):
+        answer = gateway.engine.handle_http("POST", path, b"", FORM, body)
+        assert answer.status == 404, path
+        assert json.loads(answer.body)["error_response"]["sub_code"] == "isv.path-not-found"
+    assert len(gateway.faults) == 1  # nothing was reset
+
+
+def test_the_router_is_unreachable_through_admin(
+    client: httpx.Client, helpers: Any, gateway: FakeGateway
+) -> None:
+    signed = helpers.signed(helpers.system_params(imgid="x"))
+    answer = client.post("/__fake__/requests", data=signed)
+    assert answer.status_code == 405
+    assert client.get("/__fake__/health", params=signed).json()["status"] == "ok"
+    assert len(gateway.journal) == 0
+
+
+def test_calls_and_assert_called(gateway: FakeGateway, search: Any) -> None:
+    search(sort="price_asc", page="2")
+    search(sort="price_asc", page="3")
+    journal = gateway.journal
+    assert [entry.params["page"] for entry in journal.calls(SEARCH, sort="price_asc")] == ["2", "3"]
+    assert journal.calls("1688.upload.img") == []
+    assert len(journal.assert_called(SEARCH, times=1, page=3)) == 1
+    journal.assert_called(SEARCH)
+    with pytest.raises(AssertionError) as failure:
+        journal.assert_called(SEARCH, times=1, sort="price_asc")
+    assert str(failure.value) == (
+        "expected 1688.items.search.img with sort='price_asc' to be called 1 time(s), found 2; "
+        "the last requests the fake saw:\n"
+        "  #1 POST /openapi/router/rest 1688.items.search.img sign passed -> ok\n"
+        "  #2 POST /openapi/router/rest 1688.items.search.img sign passed -> ok"
+    )
+
+
+def test_assert_called_shows_verification_code_and_fault(
+    gateway: FakeGateway, call: Any, helpers: Any
+) -> None:
+    gateway.faults.next(1, "http_error", status=502, body="envelope")
+    with pytest.raises(AssertionError):
+        call(helpers.system_params(imgid="x"))  # the call fixture insists on HTTP 200
+    call({**helpers.system_params(imgid="x"), "sign": "0" * 32}, sign=False)
+    with pytest.raises(AssertionError, match=re.escape("found 0")) as failure:
+        gateway.journal.assert_called("1688.upload.img")
+    assert str(failure.value).endswith(
+        "  #1 POST /openapi/router/rest 1688.items.search.img sign passed -> HTTP 502 "
+        "[fault: http_error 502]\n"
+        "  #2 POST /openapi/router/rest 1688.items.search.img sign failed -> 25 "
+        "isv.invalid-parameter"
+    )
+
+
+# -- over HTTP -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live(catalog: Any) -> Any:
+    gateway = FakeGateway(catalog=catalog)
+    with ThreadedServer(gateway) as server:
+        yield server
+
+
+def test_over_http_admin_and_a_dropped_connection(live: ThreadedServer, catalog: Any) -> None:
+    live.gateway.reset()
+    with httpx.Client(base_url=live.url) as http:
+        assert http.post("/__fake__/faults", json={"kind": "connection_reset", "times": 1})
+        assert http.get("/openapi.json").json()["openapi"] == "3.1.0"
+    client = PailitaoClient(
+        app_key="test_app_key",
+        app_secret="test_app_secret",
+        base_url=live.base_url,
+        retry=RetryPolicy.disabled(),
+    )
+    with client:
+        with pytest.raises(NetworkError, match="RemoteProtocolError: Server disconnected"):
+            client.search_image(imgid=catalog.offers[0].pic_url)
+        assert client.search_image(imgid=catalog.offers[0].pic_url).items  # the server lives on
+    assert [entry.fault for entry in live.gateway.journal] == ["connection_reset", None]
+
+
+def test_over_http_latency_and_limits(live: ThreadedServer, catalog: Any) -> None:
+    live.gateway.reset()
+    live.gateway.faults.next(1, "latency", delay=0.003)
+    live.gateway.limits.set(RateLimits(daily_quota=1))
+    client = PailitaoClient(
+        app_key="test_app_key",
+        app_secret="test_app_secret",
+        base_url=live.base_url,
+        retry=RetryPolicy.disabled(),
+    )
+    with client:
+        assert client.search_image(imgid=catalog.offers[0].pic_url).items
+        with pytest.raises(Exception, match="limited-by-app-access-count") as limited:
+            client.search_image(imgid=catalog.offers[0].pic_url)
+    assert getattr(limited.value, "retry_after", 0) >= 1
+    live.gateway.reset()
