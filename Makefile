@@ -5,8 +5,9 @@ VENV   := .venv
 BIN    := $(abspath $(VENV))/bin
 STAMP  := $(VENV)/.installed-stamp
 EXAMPLE := docs/examples/downstream
+PORT    ?= 8688
 
-.PHONY: install test lint typecheck pytest scan contract example serve cassettes clean
+.PHONY: install test lint typecheck pytest docs scan contract example serve cassettes clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "pailitao needs Python >= 3.11")'
@@ -43,10 +44,15 @@ example: install
 	cd $(EXAMPLE) && $(BIN)/pytest -q -p no:cacheprovider --pailitao-mode=fake
 	cd $(EXAMPLE) && $(BIN)/pytest -q -p no:cacheprovider --pailitao-mode=replay
 
-test: lint typecheck pytest scan contract example
+# The documentation site into site/; --strict fails on a broken link or page.
+# (The examples in it are run by tests/test_docs.py, in `pytest`.)
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+test: lint typecheck docs pytest scan contract example
 
 serve: install
-	$(BIN)/fake1688 serve --host 127.0.0.1 --port 8688
+	$(BIN)/fake1688 serve --host 127.0.0.1 --port $(PORT)
 
 # Re-record the example cassettes against a local fake gateway.
 cassettes: install
@@ -54,4 +60,4 @@ cassettes: install
 	cd $(EXAMPLE) && $(BIN)/python record_cassettes.py -q
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis site

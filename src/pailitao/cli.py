@@ -4,6 +4,7 @@ Each room registers its own subcommands (``register(commands)``, which sets
 ``run`` on its parser); this module only assembles them and reports
 :class:`CliError` as one line with exit status 2, never a traceback.
 
+``pailitao search`` (in :mod:`pailitao._search_cli`) searches from a terminal.
 ``pailitao sign`` prints the canonical string and the sign for given params,
 and checks a given ``sign``: the first tool to reach for when the platform
 answers "Invalid signature". The secret comes from an environment variable or
@@ -13,13 +14,14 @@ standard input and is never echoed.
 from __future__ import annotations
 
 import argparse
+import hmac
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
-from . import signing
+from . import _search_cli, signing
 from ._cliutil import CliError, Streams
 from .contract import cli as contract_cli
 from .recording import scan
@@ -33,7 +35,7 @@ Registrar = Callable[["argparse._SubParsersAction[Any]"], None]
 
 
 def _registrars() -> list[Registrar]:
-    return [_register_sign, scan.register, contract_cli.register]
+    return [_search_cli.register, _register_sign, scan.register, contract_cli.register]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -136,7 +138,10 @@ def _sign(args: argparse.Namespace, streams: Streams) -> int:
     print(f"sign:             {signing.sign(params, secret, method)}", file=out)
     if "sign" not in params:
         return 0
-    ok = signing.verify({**params, "sign_method": method}, secret)
+    # Compare with the sign printed above: adding sign_method to the params, as
+    # verify() would need, changes the canonical string when it was not sent.
+    given = params["sign"].upper().encode("utf-8")
+    ok = hmac.compare_digest(signing.sign(params, secret, method).encode("ascii"), given)
     print(f"given sign:       {'matches' if ok else 'DOES NOT match'}", file=out)
     return 0 if ok else 1
 
@@ -156,4 +161,8 @@ def main(
     except CliError as error:
         print(f"pailitao {args.command}: error: {error}", file=streams.err)
         return 2
+    except BrokenPipeError:  # the reader went away (`| head`): no traceback
+        if out is None:  # stop Python's own flush at exit from failing again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return status

@@ -14,7 +14,7 @@ against the shipped JSON Schemas. ``pip install 'pailitao[strategies]'``::
         assert my_price_filter(page.items, low=10) is not None
 
 This module imports Hypothesis; ``import pailitao`` never imports it. Pillow is
-imported only when an :func:`images` example is drawn. See ``docs/strategies.md``.
+imported only when an :func:`images` example is drawn. See ``docs/reference/strategies.md``.
 """
 
 from __future__ import annotations

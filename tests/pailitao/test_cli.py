@@ -45,6 +45,15 @@ def test_prints_canonical_string_and_sign_without_the_secret(monkeypatch, capsys
     assert SECRET not in out + err
 
 
+def test_the_printed_sign_matches_when_given_back_without_sign_method(monkeypatch, capsys) -> None:
+    params = dict(p.split("=", 1) for p in PARAMS)
+    good = signing.sign(params, SECRET)
+    status, out, _ = run(["sign", *PARAMS, f"sign={good}"], monkeypatch, capsys)
+    assert status == 0
+    assert f"sign:             {good}\n" in out
+    assert out.endswith("given sign:       matches\n")
+
+
 def test_checks_a_given_sign(monkeypatch, capsys) -> None:
     params = dict(p.split("=", 1) for p in PARAMS)
     good = signing.sign({**params, "sign_method": "hmac"}, SECRET, "hmac")

@@ -189,7 +189,7 @@ def test_docs_example_check_registers_and_runs(monkeypatch: pytest.MonkeyPatch) 
     import re
 
     monkeypatch.setattr(check, "_CHECKS", dict(check._CHECKS))
-    docs = Path(__file__).resolve().parents[2] / "docs" / "contract.md"
+    docs = Path(__file__).resolve().parents[2] / "docs" / "reference" / "contract.md"
     [block] = re.findall(r"```python\n(.*?)```", docs.read_text("utf-8"), re.DOTALL)
     exec(compile(block, str(docs), "exec"), {})  # noqa: S102 - our own docs
     assert lines({"error_response": {"code": 7, "msg": "App Call Limited"}}) == [

@@ -35,7 +35,7 @@ from pailitao.strategies import (
     upload_payloads,
 )
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "strategies.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "reference" / "strategies.md"
 
 
 def failures(payload: dict[str, Any]) -> list[str]:
@@ -137,7 +137,7 @@ def test_images_decode_as_their_format(drawn: tuple[str, bytes]) -> None:
 
 def test_docs_example_runs() -> None:
     blocks = re.findall(r"```python\n(.*?)```", DOCS.read_text("utf-8"), re.DOTALL)
-    assert blocks, "docs/strategies.md lost its example"
+    assert blocks, "docs/reference/strategies.md lost its example"
     namespace: dict[str, Any] = {}
     for block in blocks:
         exec(compile(block, str(DOCS), "exec"), namespace)  # noqa: S102 - our own docs

@@ -12,7 +12,7 @@
 
 Names are loaded on first use: importing this package costs nothing, and
 jsonschema, PyYAML and the fake are imported only by the code that needs them.
-See ``docs/contract.md``.
+See ``docs/reference/contract.md``.
 """
 
 from __future__ import annotations

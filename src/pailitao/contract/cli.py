@@ -29,7 +29,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         help="check answers against the contract; compare the fake with the platform",
         description=(
             "Check recorded answers against the JSON Schemas, and compare the shape of the "
-            "fake's answers with recorded or live ones. See docs/contract.md."
+            "fake's answers with recorded or live ones. See docs/reference/contract.md."
         ),
     )
     sub = contract.add_subparsers(dest="contract_command", required=True, metavar="SUBCOMMAND")

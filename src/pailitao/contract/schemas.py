@@ -13,7 +13,7 @@ The *types* are the wire's, not Python's: prices are strings with two decimals
 (``"90.00"``) or a range (``"12.50-18.00"``), ``num_iid`` a string of digits,
 counts JSON integers. Unknown fields are allowed everywhere (the platform adds
 fields); ``pailitao contract diff`` reports them. Which fields are required is
-decided in :data:`REQUIRED_ITEM_FIELDS` and explained in ``docs/contract.md``.
+decided in :data:`REQUIRED_ITEM_FIELDS` and explained in ``docs/reference/contract.md``.
 """
 
 from __future__ import annotations
