@@ -48,6 +48,9 @@ _COMMON_ESCAPES: Final = (
     ("%2B", "+"), ("%2b", "+"), ("%2F", "/"), ("%2f", "/"), ("%3D", "="), ("%3d", "="),
 )  # fmt: skip
 
+#: Values longer than this take the bulk path of ``_unquote``.
+_BULK: Final = 256
+
 Pairs = Sequence[tuple[str, str]]
 
 
@@ -179,13 +182,17 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
 
 
 def _unquote(text: str) -> str:
-    text = text.replace("+", " ")
+    if "+" in text:
+        text = text.replace("+", " ")
     if "%" not in text:
         return text
-    for escape, char in _COMMON_ESCAPES:
-        if escape in text:  # a search is far cheaper than a replace that finds nothing
-            text = text.replace(escape, char)
-    return unquote(text, encoding="utf-8", errors="strict") if "%" in text else text
+    if len(text) > _BULK:  # a base64 image: decode its many common escapes in bulk first
+        for escape, char in _COMMON_ESCAPES:
+            if escape in text:  # a search is far cheaper than a replace that finds nothing
+                text = text.replace(escape, char)
+        if "%" not in text:
+            return text
+    return unquote(text, encoding="utf-8", errors="strict")
 
 
 class _PartCollector:

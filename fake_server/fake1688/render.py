@@ -87,16 +87,14 @@ def request_id(request: FakeRequest, *, deterministic: bool) -> str:
     """
     if not deterministic:
         return _base36(secrets.randbits(64))
-    digest = hashlib.blake2b(digest_size=8)
-    for part in (request.method, request.path, request.read_error or ""):
-        digest.update(part.encode("utf-8", "replace") + b"\0")
+    texts = [request.method, request.path, request.read_error or ""]
     for key, value in sorted((*request.query, *request.form)):
         if key not in _VOLATILE:
-            digest.update(key.encode("utf-8", "replace") + b"\0")
-            digest.update(value.encode("utf-8", "replace") + b"\0")
-    for name in sorted(request.files):
-        digest.update(name.encode("utf-8", "replace") + b"\0" + request.files[name] + b"\0")
-    return _base36(int.from_bytes(digest.digest(), "big"))
+            texts += (key, value)
+    blobs = [b for name in sorted(request.files) for b in (name.encode(), request.files[name])]
+    # One join and one update: hashing part by part cost more than the hash.
+    data = "\0".join(texts).encode("utf-8", "replace") + b"\0" + b"\0".join(blobs)
+    return _base36(int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big"))
 
 
 def _base36(number: int) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
@@ -52,6 +53,7 @@ GMT8: Final = timezone(timedelta(hours=8), "GMT+8")
 DEFAULT_SKEW: Final = timedelta(minutes=10)
 
 _DATETIME_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
+_DATETIME: Final = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})", re.ASCII)
 _FILE_TYPES: Final = (bytes, bytearray, memoryview)
 
 
@@ -166,11 +168,15 @@ def parse_timestamp(value: str) -> datetime:
     text = value.strip()
     if text.isdigit() and 10 <= len(text) <= 14:
         return datetime.fromtimestamp(int(text) / 1000, UTC)
+    match = _DATETIME.fullmatch(text)  # strptime is 5x slower; the fake parses every request
     try:
-        local = datetime.strptime(text, _DATETIME_FORMAT)
+        if match is None:
+            raise ValueError
+        year, month, day, hour, minute, second = map(int, match.groups())
+        local = datetime(year, month, day, hour, minute, second, tzinfo=GMT8)
     except ValueError:
         raise ValueError(
             f"timestamp {value[:40]!r} is neither 'yyyy-MM-dd HH:mm:ss' (GMT+8) "
             "nor epoch milliseconds"
         ) from None
-    return local.replace(tzinfo=GMT8).astimezone(UTC)
+    return local.astimezone(UTC)

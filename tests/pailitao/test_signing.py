@@ -173,3 +173,18 @@ def test_timestamp_round_trip(seconds: int) -> None:
     for style in ("datetime", "millis"):
         text = signing.format_timestamp(seconds, style)  # type: ignore[arg-type]
         assert signing.parse_timestamp(text).timestamp() == seconds
+
+
+@given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9999, 12, 30)))
+def test_datetime_timestamps_parse_like_strptime(moment: datetime) -> None:
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    expected = datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=signing.GMT8)
+    assert signing.parse_timestamp(text) == expected.astimezone(UTC)
+
+
+@pytest.mark.parametrize(
+    "bad", ["２０２６-11-28 10:00:00", "2026-11-28 10:00:60", "2026-02-30 00:00:00"]
+)
+def test_parse_timestamp_rejects_impossible_or_non_ascii_dates(bad: str) -> None:
+    with pytest.raises(ValueError, match="neither"):
+        signing.parse_timestamp(bad)
