@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from fake1688 import DEMO_APP, FakeGateway
+from fake1688 import DEMO_APP, FakeGateway, RateLimits
 from fake1688.server import ThreadedServer
 
 from pailitao import ApiError, PailitaoClient, RetryPolicy
@@ -82,6 +82,15 @@ def error_31_invalid_timestamp(client: PailitaoClient, gateway: FakeGateway) -> 
         _expect_error(lambda: late.search_image(file=photo(gateway, 60)))
 
 
+def error_7_rate_limited(client: PailitaoClient, gateway: FakeGateway) -> None:
+    gateway.limits.set(RateLimits(daily_quota=1))
+    try:
+        client.search_image(file=photo(gateway, 70), page_size=5)
+        _expect_error(lambda: client.search_image(file=photo(gateway, 70), page=2, page_size=5))
+    finally:
+        gateway.limits.clear()
+
+
 SCENARIOS: dict[str, Scenario] = {
     "search_each_sort": each_sort,
     "search_with_cat": with_cat,
@@ -91,6 +100,7 @@ SCENARIOS: dict[str, Scenario] = {
     "error_25_invalid_signature": error_25_invalid_signature,
     "error_29_invalid_app_key": error_29_invalid_app_key,
     "error_31_invalid_timestamp": error_31_invalid_timestamp,
+    "error_7_rate_limited": error_7_rate_limited,
 }
 
 

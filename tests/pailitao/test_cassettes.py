@@ -13,6 +13,7 @@ import yaml
 from pailitao import (
     AppKeyError,
     PailitaoClient,
+    RateLimitError,
     RetryPolicy,
     SignatureError,
     TimestampError,
@@ -53,6 +54,7 @@ def test_the_expected_cassettes_are_shipped() -> None:
         "error_25_invalid_signature",
         "error_29_invalid_app_key",
         "error_31_invalid_timestamp",
+        "error_7_rate_limited",
         "search_each_sort",
         "search_multipart_upload",
         "search_several_pages",
@@ -146,3 +148,17 @@ def test_error_31_invalid_timestamp() -> None:
         with pytest.raises(TimestampError) as caught:
             client.search_image(file=image_of("error_31_invalid_timestamp"))
     assert caught.value.code == 31
+
+
+def test_error_7_rate_limited() -> None:
+    image = image_of("error_7_rate_limited")
+    with replay("error_7_rate_limited") as client:
+        assert client.search_image(file=image, page_size=5).items
+        with pytest.raises(RateLimitError) as caught:
+            client.search_image(file=image, page=2, page_size=5)
+    assert (caught.value.code, caught.value.sub_code) == (
+        7,
+        "accesscontrol.limited-by-app-access-count",
+    )
+    assert caught.value.retry_after is not None
+    assert caught.value.retry_after >= 1
