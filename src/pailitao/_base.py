@@ -25,9 +25,10 @@ from .errors import (
     api_error,
 )
 from .images import DEFAULT_MAX_BYTES, ImageSource, PreparedImage, prepare_image
+from .models import Item, SearchPage
 from .retry import RetryPolicy
 
-__all__ = ["DEFAULT_BASE_URL", "SEARCH_METHOD", "UPLOAD_METHOD", "Sort"]
+__all__ = ["DEFAULT_BASE_URL", "SEARCH_METHOD", "UPLOAD_METHOD", "SearchPlan", "Sort"]
 
 DEFAULT_BASE_URL: Final = "https://api.1688.com/openapi/router/rest"
 SEARCH_METHOD: Final = "1688.items.search.img"
@@ -133,6 +134,23 @@ class BaseClient:
     def prepare_image(self, file: ImageSource) -> PreparedImage:
         """Read and check an image with this client's size limit."""
         return prepare_image(file, max_bytes=self.max_image_bytes, downscale=self.downscale_images)
+
+    def search_plan(
+        self,
+        file: ImageSource | None,
+        *,
+        first_page: int = 1,
+        max_pages: int | None = None,
+        max_items: int | None = None,
+        **query: Any,
+    ) -> SearchPlan:
+        """Read and check the image once, and plan the pages of a search."""
+        image = None if file is None else self.prepare_image(file)
+        plan = SearchPlan(
+            self, image, query, first_page=first_page, max_pages=max_pages, max_items=max_items
+        )
+        plan.params()  # check every argument before anything is sent
+        return plan
 
     def search_params(
         self,
@@ -262,6 +280,50 @@ class BaseClient:
 
     def tenacity_kwargs(self) -> dict[str, Any]:
         return self.retry.tenacity_kwargs()
+
+
+class SearchPlan:
+    """The pages of one search: the next page's params, the bounds, the items given.
+
+    Shared by the sync and async clients, which only send and await.
+    """
+
+    def __init__(
+        self,
+        client: BaseClient,
+        image: PreparedImage | None,
+        query: dict[str, Any],
+        *,
+        first_page: int,
+        max_pages: int | None,
+        max_items: int | None,
+    ) -> None:
+        for name, bound in (("max_pages", max_pages), ("max_items", max_items)):
+            if bound is not None and (not isinstance(bound, int) or bound < 1):
+                raise UsageError(f"{name} must be at least 1, not {bound!r}")
+        self.image = image
+        self._client, self._query = client, query
+        self._page, self._pages_left, self._items_left = first_page, max_pages, max_items
+        self._seen: set[str] = set()
+        self.done = False
+
+    def params(self) -> dict[str, str]:
+        """The params of the page to fetch next."""
+        return self._client.search_params(image=self.image, page=self._page, **self._query)
+
+    def take(self, page: SearchPage) -> list[Item]:
+        """The items of ``page`` not given before (within ``max_items``); moves on."""
+        fresh = []
+        for item in page.items:
+            if item.num_iid not in self._seen and self._items_left != 0:
+                self._seen.add(item.num_iid)
+                fresh.append(item)
+                self._items_left = None if self._items_left is None else self._items_left - 1
+        self._pages_left = None if self._pages_left is None else self._pages_left - 1
+        self.done = self._items_left == 0 or self._pages_left == 0
+        self.done = self.done or not page.items or not page.has_next
+        self._page += 1
+        return fresh
 
 
 def _sort(value: Sort | str) -> Sort:

@@ -26,7 +26,7 @@ from ._base import (
     Sort,
     T,
 )
-from .errors import PailitaoError, UsageError
+from .errors import PailitaoError
 from .images import DEFAULT_MAX_BYTES, ImageSource, PreparedImage
 from .models import Item, SearchPage, parse_search_response, parse_upload_response
 from .retry import RetryPolicy
@@ -34,35 +34,6 @@ from .retry import RetryPolicy
 __all__ = ["AsyncPailitaoClient", "PailitaoClient"]
 
 DEFAULT_TIMEOUT = 10.0
-
-
-class _Pager:
-    """Bookkeeping for ``iter_search``: bounds and the items already given."""
-
-    def __init__(self, max_pages: int | None, max_items: int | None) -> None:
-        for name, bound in (("max_pages", max_pages), ("max_items", max_items)):
-            if bound is not None and bound < 1:
-                raise UsageError(f"{name} must be at least 1, not {bound!r}")
-        self.max_pages, self.max_items = max_pages, max_items
-        self.pages = 0
-        self.seen: set[str] = set()
-
-    def new_items(self, page: SearchPage) -> list[Item]:
-        self.pages += 1
-        fresh = []
-        for item in page.items:
-            if item.num_iid not in self.seen and not self.full:
-                self.seen.add(item.num_iid)
-                fresh.append(item)
-        return fresh
-
-    @property
-    def full(self) -> bool:
-        return self.max_items is not None and len(self.seen) >= self.max_items
-
-    def done(self, page: SearchPage) -> bool:
-        at_page_bound = self.max_pages is not None and self.pages >= self.max_pages
-        return self.full or at_page_bound or not page.items or not page.has_next
 
 
 class PailitaoClient(BaseClient):
@@ -133,12 +104,11 @@ class PailitaoClient(BaseClient):
         end_price: Price | None = None,
     ) -> SearchPage:
         """One page of offers that look like the image (exactly one source)."""
-        image = None if file is None else self.prepare_image(file)
-        params = self.search_params(
-            image=image, image_url=image_url, imgid=imgid, cat=cat, sort=sort, page=page,
-            page_size=page_size, start_price=start_price, end_price=end_price,
+        plan = self.search_plan(
+            file, image_url=image_url, imgid=imgid, cat=cat, sort=sort, page_size=page_size,
+            start_price=start_price, end_price=end_price, first_page=page,
         )  # fmt: skip
-        return self._call(SEARCH_METHOD, params, image, parse_search_response)
+        return self._call(SEARCH_METHOD, plan.params(), plan.image, parse_search_response)
 
     def iter_search(
         self,
@@ -155,20 +125,13 @@ class PailitaoClient(BaseClient):
         max_items: int | None = None,
     ) -> Iterator[Item]:
         """Every offer of every page, each ``num_iid`` once, within the bounds."""
-        pager = _Pager(max_pages, max_items)
-        image = None if file is None else self.prepare_image(file)
-        page_number = 1
-        while True:
-            params = self.search_params(
-                image=image, image_url=image_url, imgid=imgid, cat=cat, sort=sort,
-                page=page_number, page_size=page_size, start_price=start_price,
-                end_price=end_price,
-            )  # fmt: skip
-            page = self._call(SEARCH_METHOD, params, image, parse_search_response)
-            yield from pager.new_items(page)
-            if pager.done(page):
-                return
-            page_number += 1
+        plan = self.search_plan(
+            file, image_url=image_url, imgid=imgid, cat=cat, sort=sort, page_size=page_size,
+            start_price=start_price, end_price=end_price, max_pages=max_pages, max_items=max_items,
+        )  # fmt: skip
+        while not plan.done:
+            page = self._call(SEARCH_METHOD, plan.params(), plan.image, parse_search_response)
+            yield from plan.take(page)
 
     def upload_image(self, file: ImageSource) -> str:
         """Upload an image; returns the ``imgid`` to search with."""
@@ -265,12 +228,11 @@ class AsyncPailitaoClient(BaseClient):
         end_price: Price | None = None,
     ) -> SearchPage:
         """One page of offers that look like the image (exactly one source)."""
-        image = None if file is None else self.prepare_image(file)
-        params = self.search_params(
-            image=image, image_url=image_url, imgid=imgid, cat=cat, sort=sort, page=page,
-            page_size=page_size, start_price=start_price, end_price=end_price,
+        plan = self.search_plan(
+            file, image_url=image_url, imgid=imgid, cat=cat, sort=sort, page_size=page_size,
+            start_price=start_price, end_price=end_price, first_page=page,
         )  # fmt: skip
-        return await self._call(SEARCH_METHOD, params, image, parse_search_response)
+        return await self._call(SEARCH_METHOD, plan.params(), plan.image, parse_search_response)
 
     async def iter_search(
         self,
@@ -287,21 +249,14 @@ class AsyncPailitaoClient(BaseClient):
         max_items: int | None = None,
     ) -> AsyncIterator[Item]:
         """Every offer of every page, each ``num_iid`` once, within the bounds."""
-        pager = _Pager(max_pages, max_items)
-        image = None if file is None else self.prepare_image(file)
-        page_number = 1
-        while True:
-            params = self.search_params(
-                image=image, image_url=image_url, imgid=imgid, cat=cat, sort=sort,
-                page=page_number, page_size=page_size, start_price=start_price,
-                end_price=end_price,
-            )  # fmt: skip
-            page = await self._call(SEARCH_METHOD, params, image, parse_search_response)
-            for item in pager.new_items(page):
+        plan = self.search_plan(
+            file, image_url=image_url, imgid=imgid, cat=cat, sort=sort, page_size=page_size,
+            start_price=start_price, end_price=end_price, max_pages=max_pages, max_items=max_items,
+        )  # fmt: skip
+        while not plan.done:
+            page = await self._call(SEARCH_METHOD, plan.params(), plan.image, parse_search_response)
+            for item in plan.take(page):
                 yield item
-            if pager.done(page):
-                return
-            page_number += 1
 
     async def upload_image(self, file: ImageSource) -> str:
         """Upload an image; returns the ``imgid`` to search with."""
