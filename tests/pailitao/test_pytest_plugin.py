@@ -333,3 +333,25 @@ def test_respx_fixture_routes_your_own_httpx_client(project: pytest.Pytester) ->
         """
     )
     project.runpytest().assert_outcomes(passed=1)
+
+
+def test_pailitao_config_is_the_override_point(project: pytest.Pytester) -> None:
+    project.makeconftest(
+        """
+        import dataclasses
+        import pytest
+
+        @pytest.fixture
+        def pailitao_config(pailitao_config):
+            return dataclasses.replace(pailitao_config, seed=4)
+        """
+    )
+    project.makepyfile(
+        """
+        def test_overridden(pailitao_config, pailitao_fake, pailitao_client):
+            assert pailitao_config.seed == 4
+            offer = pailitao_fake.catalog.offers[0]
+            assert pailitao_client.search_image(imgid=offer.pic_url).items[0].num_iid == offer.num_iid
+        """
+    )
+    project.runpytest().assert_outcomes(passed=1)
