@@ -32,6 +32,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Final
 
+from pailitao.errors import LIVE_SPELLINGS, PLATFORM_CODES
+
 __all__ = [
     "PLATFORM_MESSAGES",
     "SUB_APPKEY_NOT_EXISTS",
@@ -79,19 +81,8 @@ SUB_PATH_NOT_FOUND: Final = "isv.path-not-found"
 SUB_DAILY_QUOTA: Final = "accesscontrol.limited-by-app-access-count"
 SUB_QPS: Final = "accesscontrol.limited-by-api-access-count"
 
-#: The platform's ``msg`` per code (section 2.2 of the API notes), for injected errors.
-PLATFORM_MESSAGES: Final[dict[int, str]] = {
-    3: "Upload Fail", 4: "User Call Limited", 5: "Session Call Limited",
-    7: "App Call Limited", 8: "App Call Exceeds Limited Frequency",
-    9: "Http Action Not Allowed", 10: "Service Currently Unavailable",
-    11: "Insufficient ISV Permissions", 15: "Remote Service Error", 21: "Missing Method",
-    22: "Invalid Method", 23: "Invalid Format", 24: "Missing Signature",
-    25: "Invalid signature", 26: "Missing Session", 27: "Invalid Session",
-    28: "Missing App Key", 29: "Invalid app Key", 30: "Missing Timestamp",
-    31: "Invalid timestamp", 32: "Missing Version", 33: "Invalid Version",
-    34: "Unsupported Version", 40: "Missing Required Arguments", 41: "Invalid Arguments",
-    42: "Forbidden Request", 43: "Parameter Error", 50: "Remote service error",
-}  # fmt: skip
+#: The platform's ``msg`` per code, as live answers spell it, for injected errors.
+PLATFORM_MESSAGES: Final[dict[int, str]] = {**PLATFORM_CODES, **LIVE_SPELLINGS}
 
 
 class GatewayError(Exception):

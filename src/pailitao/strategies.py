@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 
 from . import signing
 from ._base import SEARCH_METHOD, UPLOAD_METHOD
+from .errors import LIVE_SPELLINGS, PLATFORM_CODES
 from .models import Item, SearchPage
 
 __all__ = [
@@ -48,20 +49,8 @@ Payload = dict[str, Any]
 Envelope = Literal["top", "reseller"]
 
 #: The platform's error codes and messages (api-notes §2.2).
-ERROR_CODES: Final[Mapping[int, str]] = {
-    3: "Upload Fail", 4: "User Call Limited", 5: "Session Call Limited",
-    7: "App Call Limited", 8: "App Call Exceeds Limited Frequency",
-    9: "Http Action Not Allowed", 10: "Service Currently Unavailable",
-    11: "Insufficient ISV Permissions", 15: "Remote Service Error", 21: "Missing Method",
-    22: "Invalid Method", 23: "Invalid Format", 24: "Missing Signature",
-    25: "Invalid Signature", 26: "Missing Session", 27: "Invalid Session",
-    28: "Missing App Key", 29: "Invalid App Key", 30: "Missing Timestamp",
-    31: "Invalid Timestamp", 32: "Missing Version", 33: "Invalid Version",
-    34: "Unsupported Version", 40: "Missing Required Arguments", 41: "Invalid Arguments",
-    42: "Forbidden Request", 43: "Parameter Error", 50: "Remote service error",
-}  # fmt: skip
-#: The lower-case spellings live answers use.
-_LIVE_MSGS: Final = {25: "Invalid signature", 31: "Invalid timestamp", 29: "Invalid app Key"}
+ERROR_CODES: Final[Mapping[int, str]] = PLATFORM_CODES
+_LIVE_MSGS: Final = LIVE_SPELLINGS
 #: Sub-codes seen with each code; codes not listed may carry none.
 _SUB_CODES: Final[Mapping[int, tuple[str, ...]]] = {
     7: ("accesscontrol.limited-by-app-access-count", "accesscontrol.limited-by-api-access-count"),
