@@ -171,6 +171,8 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     fake's cost per search). Decoding them first with ``str.replace`` gives the
     same result: none of the three can start or complete another escape.
     """
+    if not text:
+        return []
     if text.count("&") + 1 > MAX_FIELDS:
         raise ValueError("too many fields")
     pairs = []

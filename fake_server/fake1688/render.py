@@ -7,6 +7,7 @@ body is assembled from pre-serialised item chunks so a page costs a join, not a
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
@@ -29,7 +30,6 @@ __all__ = [
 JSON_TYPE: Final = "application/json;charset=UTF-8"
 #: Left out of the deterministic request id: they change on every call.
 _VOLATILE: Final = frozenset({"timestamp", "sign"})
-_BASE36: Final = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def dumps(data: object) -> bytes:
@@ -86,7 +86,7 @@ def request_id(request: FakeRequest, *, deterministic: bool) -> str:
     same call gives the same bytes on every run; otherwise the id is random.
     """
     if not deterministic:
-        return _base36(secrets.randbits(64))
+        return _short_id(secrets.token_bytes(8))
     texts = [request.method, request.path, request.read_error or ""]
     for key, value in sorted((*request.query, *request.form)):
         if key not in _VOLATILE:
@@ -94,12 +94,9 @@ def request_id(request: FakeRequest, *, deterministic: bool) -> str:
     blobs = [b for name in sorted(request.files) for b in (name.encode(), request.files[name])]
     # One join and one update: hashing part by part cost more than the hash.
     data = "\0".join(texts).encode("utf-8", "replace") + b"\0" + b"\0".join(blobs)
-    return _base36(int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big"))
+    return _short_id(hashlib.blake2b(data, digest_size=8).digest())
 
 
-def _base36(number: int) -> str:
-    chars = []
-    for _ in range(13):
-        number, rest = divmod(number, 36)
-        chars.append(_BASE36[rest])
-    return "".join(reversed(chars))
+def _short_id(eight_bytes: bytes) -> str:
+    """13 lower-case letters and digits, like the platform's ids (base32: one C call)."""
+    return base64.b32encode(eight_bytes)[:13].decode("ascii").lower()

@@ -72,13 +72,15 @@ def _text(value: object) -> str:
     raise TypeError(f"cannot sign a value of type {type(value).__name__}")
 
 
+def _signed(key: str, value: object) -> bool:
+    if isinstance(value, str):  # nearly every value: decide without the other checks
+        return value != "" and key != "sign"
+    return key != "sign" and value is not None and not _is_file_part(value)
+
+
 def signed_keys(params: Mapping[str, object]) -> list[str]:
     """The parameter names that take part in the signature, in signing order."""
-    return sorted(
-        key
-        for key, value in params.items()
-        if key != "sign" and value is not None and value != "" and not _is_file_part(value)
-    )
+    return sorted(key for key, value in params.items() if _signed(key, value))
 
 
 def canonical_string(params: Mapping[str, object]) -> str:
@@ -87,7 +89,10 @@ def canonical_string(params: Mapping[str, object]) -> str:
     Show this when a signature is rejected: compare it with the one the
     platform (or the fake gateway) reports.
     """
-    return "".join(key + _text(params[key]) for key in signed_keys(params))
+    pairs = sorted((key, value) for key, value in params.items() if _signed(key, value))
+    return "".join(
+        key + (value if isinstance(value, str) else _text(value)) for key, value in pairs
+    )
 
 
 def sign(params: Mapping[str, object], secret: str, sign_method: str = "md5") -> str:
