@@ -161,3 +161,48 @@ def test_client_errors_map_to_the_client_exceptions(
             imgid="https://cbu01.alicdn.com/img/ibank/O1CN01abcdefghijklmnopqrstuv_!!0-0-cib.jpg"
         )
     assert unknown.value.code == 41
+
+
+async def _call_asgi(gateway: FakeGateway, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Call the ASGI app with these request messages; returns what it sent."""
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/router/rest",
+        "raw_path": b"/router/rest",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
+    }
+    incoming = iter(messages)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return next(incoming, {"type": "http.disconnect"})
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await gateway.asgi_app(scope, receive, send)
+    return sent
+
+
+@pytest.mark.asyncio
+async def test_asgi_reads_a_body_sent_in_chunks(gateway: FakeGateway, helpers: Any) -> None:
+    body = httpx.Request("POST", helpers.url, data=helpers.signed(helpers.system_params())).content
+    chunks = [body[:10], body[10:-5], body[-5:]]
+    messages = [
+        {"type": "http.request", "body": chunk, "more_body": i < 2}
+        for i, chunk in enumerate(chunks)
+    ]
+    sent = await _call_asgi(gateway, messages)
+    assert sent[0]["status"] == 200
+    assert dict(sent[0]["headers"])[b"content-type"] == b"application/json;charset=UTF-8"
+    error = httpx.Response(200, content=sent[1]["body"]).json()["error_response"]
+    assert error["code"] == 40  # every system param was read: only the image is missing
+
+
+@pytest.mark.asyncio
+async def test_asgi_answers_nothing_when_the_client_leaves(gateway: FakeGateway) -> None:
+    sent = await _call_asgi(gateway, [{"type": "http.request", "body": b"a=1", "more_body": True}])
+    assert sent == []
+    assert len(gateway.journal) == 0
