@@ -18,13 +18,15 @@ from . import args, render
 from .apps import App
 from .errors import InvalidArguments
 from .search import CatalogLike, SearchQuery, SearchService
-from .store import UploadStore
+from .store import Image, UploadStore
 
 __all__ = ["SEARCH", "UPLOAD", "Call", "Handler", "ImageSearchApi", "sniff_image_type"]
 
 SEARCH: Final = "1688.items.search.img"
 UPLOAD: Final = "1688.upload.img"
 
+#: Photo hashes kept for searches by catalog URL (dropped all at once when full).
+_CATALOG_DIGESTS: Final = 4096
 _MAGIC: Final = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -66,6 +68,7 @@ class ImageSearchApi:
         self.store = store
         self.max_image_bytes = max_image_bytes
         self.searcher = SearchService(catalog)
+        self._catalog_digests: dict[str, bytes] = {}  # num_iid -> sha256 of its photo
         #: The URL table of the TOP router: ``method`` → handler.
         self.handlers: Mapping[str, Handler] = {SEARCH: self.search, UPLOAD: self.upload}
 
@@ -88,28 +91,27 @@ class ImageSearchApi:
             raise _not_an_image(error) from None
         return render.upload_body(self.store.put(image), request_id)
 
-    def _results(self, image: bytes, query: SearchQuery) -> Any:
+    def _results(self, image: Image, query: SearchQuery) -> Any:
         try:
             return self.searcher.results(image, query)
         except ValueError as error:
             raise _not_an_image(error) from None
 
-    def _load(self, kind: str, value: str | bytes) -> bytes:
+    def _load(self, kind: str, value: str | bytes) -> Image:
         if isinstance(value, bytes):
-            return args.check_size(value, self.max_image_bytes)
+            return Image.of(args.check_size(value, self.max_image_bytes))
         if kind == "image":
-            return args.check_size(
-                args.decode_base64(value, self.max_image_bytes), self.max_image_bytes
-            )
+            data = args.decode_base64(value, self.max_image_bytes)
+            return Image.of(args.check_size(data, self.max_image_bytes))
         return self._resolve(kind, value)
 
-    def _resolve(self, kind: str, reference: str) -> bytes:
+    def _resolve(self, kind: str, reference: str) -> Image:
         image = self.store.get(reference)
-        if image is None:
-            offer = self.catalog.offer_for_url(reference)
-            image = self.catalog.image_bytes(offer) if offer is not None else None
         if image is not None:
             return image
+        offer = self.catalog.offer_for_url(reference)
+        if offer is not None:
+            return self._catalog_image(offer)
         if kind == "imgid":
             raise InvalidArguments(
                 f"imgid {reference[:120]!r} is unknown: upload the image with 1688.upload.img "
@@ -120,11 +122,21 @@ class ImageSearchApi:
             "use a catalog pic_url or an imgid the fake issued, or send the image itself"
         )
 
+    def _catalog_image(self, offer: Any) -> Image:
+        # Paging by imgid asks for the same photo again and again: hash it once.
+        data = self.catalog.image_bytes(offer)
+        digest = self._catalog_digests.get(offer.num_iid)
+        if digest is None:
+            if len(self._catalog_digests) >= _CATALOG_DIGESTS:
+                self._catalog_digests.clear()
+            digest = self._catalog_digests[offer.num_iid] = Image.of(data).sha256
+        return Image(data, digest)
+
     def image_for_path(self, path: str) -> tuple[bytes, str] | None:
         """An uploaded or catalog image served at its URL path, with its Content-Type."""
         uploaded = self.store.get(path)
         if uploaded is not None:
-            return uploaded, sniff_image_type(uploaded)
+            return uploaded.data, sniff_image_type(uploaded.data)
         return self.catalog.image_for_path(path)
 
 

@@ -34,7 +34,6 @@ MAX_PAGE: Final = 1_000_000
 FILE_PARTS: Final = ("image", "file")
 _SEARCH_SOURCES: Final = "image (base64), a file part 'image' or 'file', imgid or imageUrl"
 _UPLOAD_SOURCES: Final = "image (base64) or a file part 'image' or 'file'"
-_DIGITS: Final = re.compile(r"[0-9]{1,9}")
 _URLSAFE: Final = bytes.maketrans(b"-_", b"+/")
 _PRICE: Final = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,4})?")
 
@@ -48,7 +47,7 @@ def image_source(
     ``"imageUrl"``; ``refs`` allows the last two (search, not upload).
     """
     allowed = _SEARCH_SOURCES if refs else _UPLOAD_SOURCES
-    unknown = sorted(set(files) - set(FILE_PARTS))
+    unknown = sorted(set(files) - set(FILE_PARTS)) if files else []
     found: list[tuple[str, str | bytes]] = [
         (f"file part {n!r}", files[n]) for n in FILE_PARTS if n in files
     ]
@@ -132,7 +131,7 @@ def _number(params: Mapping[str, str], name: str, low: int, high: int, default: 
     text = params.get(name)
     if not text:
         return default
-    if not _DIGITS.fullmatch(text) or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit() and len(text) <= 9) or not low <= int(text) <= high:
         raise InvalidArguments(f"{name} {text[:40]!r} is not a whole number from {low} to {high:,}")
     return int(text)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from .errors import GatewayError
 from .protocol import FakeRequest
@@ -23,6 +23,8 @@ __all__ = ["Journal", "JournalEntry", "Verification", "mask_app_key", "redact_pa
 
 _REDACTED: Final = frozenset({"sign", "session"})
 _LONG: Final = 200
+#: Params that ``_redact`` changes whatever their length.
+_SPECIAL: Final = _REDACTED | {"app_key", "image"}
 #: How many recent requests an assertion message lists.
 _REPORTED: Final = 10
 
@@ -94,11 +96,12 @@ def mask_app_key(app_key: str) -> str:
     return f"{app_key[:2]}***" if len(app_key) > 4 else "***"
 
 
-def redact_params(pairs: list[tuple[str, str]]) -> dict[str, str]:
+def redact_params(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Params as the journal keeps them: no secrets, no image payloads."""
     shown: dict[str, str] = {}
     for key, value in pairs:
-        text = _redact(key, value)
+        # Most params are short and plain: kept as they are, without a call.
+        text = _redact(key, value) if key in _SPECIAL or len(value) > _LONG else value
         if key in shown and shown[key] != text:
             text = f"{shown[key]} | {text}"
         shown[key] = text
@@ -127,7 +130,7 @@ class Journal:
     def __init__(self, maxlen: int = 1000) -> None:
         if maxlen < 1:
             raise ValueError("the journal needs room for at least one entry")
-        self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
+        self._entries: deque[tuple[Any, ...]] = deque(maxlen=maxlen)  # JournalEntry fields
         self._seq = 0
         self._lock = threading.Lock()
 
@@ -144,35 +147,28 @@ class Journal:
         duration_ms: float,
         traceback: str | None = None,
         fault: str | None = None,
-    ) -> JournalEntry:
-        """Add the entry for one answered request; returns it."""
-        params = redact_params([*request.query, *request.form])
-        app_key = next((v for k, v in (*request.query, *request.form) if k == "app_key"), "")
+    ) -> None:
+        """Add the entry for one answered request.
+
+        Runs on every request, so it keeps a plain tuple (what must not be
+        kept is dropped here) and :class:`JournalEntry` is built when read.
+        """
+        pairs = (*request.query, *request.form)
         sub_msg = error.sub_msg if error else None
-        if sub_msg and len(app_key) > 3:
-            sub_msg = sub_msg.replace(app_key, mask_app_key(app_key))
+        if sub_msg:
+            app_key = next((value for key, value in pairs if key == "app_key"), "")
+            if len(app_key) > 3:
+                sub_msg = sub_msg.replace(app_key, mask_app_key(app_key))
+        files = {name: _file_summary(data) for name, data in request.files.items()}
+        code, sub_code = (error.code, error.sub_code) if error else (0, None)
+        facts = (
+            received_at, request.method, request.path, api_method, redact_params(pairs), files,
+            verification, status, code, sub_code, sub_msg, request_id, round(duration_ms, 3),
+            traceback, fault,
+        )  # fmt: skip
         with self._lock:
             self._seq += 1
-            entry = JournalEntry(
-                seq=self._seq,
-                received_at=received_at,
-                http_method=request.method,
-                path=request.path,
-                api_method=api_method,
-                params=params,
-                files={name: _file_summary(data) for name, data in request.files.items()},
-                verification=verification,
-                status=status,
-                code=error.code if error else 0,
-                sub_code=error.sub_code if error else None,
-                sub_msg=sub_msg,
-                request_id=request_id,
-                duration_ms=round(duration_ms, 3),
-                error=traceback,
-                fault=fault,
-            )
-            self._entries.append(entry)
-        return entry
+            self._entries.append((self._seq, *facts))
 
     @property
     def maxlen(self) -> int:
@@ -182,12 +178,14 @@ class Journal:
     def entries(self) -> list[JournalEntry]:
         """A snapshot, oldest first."""
         with self._lock:
-            return list(self._entries)
+            facts = list(self._entries)
+        return [JournalEntry(*entry) for entry in facts]
 
     def last(self) -> JournalEntry | None:
         """The newest entry, if any."""
         with self._lock:
-            return self._entries[-1] if self._entries else None
+            facts = self._entries[-1] if self._entries else None
+        return None if facts is None else JournalEntry(*facts)
 
     def find(self, request_id: str) -> list[JournalEntry]:
         """Entries answered with this request id (identical requests share one)."""

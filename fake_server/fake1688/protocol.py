@@ -44,12 +44,11 @@ __all__ = [
 MAX_FIELDS: Final = 1000
 _URLENCODED: Final = b"application/x-www-form-urlencoded"
 _MULTIPART: Final = b"multipart/form-data"
-_COMMON_ESCAPES: Final = (
-    ("%2B", "+"), ("%2b", "+"), ("%2F", "/"), ("%2f", "/"), ("%3D", "="), ("%3d", "="),
-)  # fmt: skip
-
-#: Values longer than this take the bulk path of ``_unquote``.
-_BULK: Final = 256
+#: Escapes that urlencoders emit for base64 images, timestamps and image URLs
+#: (upper-case, as httpx, requests and urllib write them). Each decodes to a
+#: character that is neither ``%`` nor a hex digit, so decoding them first with
+#: ``str.replace`` cannot start or complete another escape.
+_COMMON_ESCAPES: Final = (("%2B", "+"), ("%2F", "/"), ("%3D", "="), ("%3A", ":"), ("%21", "!"))
 
 Pairs = Sequence[tuple[str, str]]
 
@@ -164,12 +163,13 @@ def _urlencoded(data: bytes, where: str) -> list[tuple[str, str]]:
 
 
 def parse_pairs(text: str) -> list[tuple[str, str]]:
-    """``parse_qsl(text, keep_blank_values=True, errors="strict")``, faster for base64.
+    """``parse_qsl(text, keep_blank_values=True, errors="strict")``, several times faster.
 
-    A base64 image percent-encodes every ``+``, ``/`` and ``=``; the standard
-    ``unquote`` decodes those one at a time in Python (measured at most of the
-    fake's cost per search). Decoding them first with ``str.replace`` gives the
-    same result: none of the three can start or complete another escape.
+    The standard ``unquote`` decodes escapes one at a time in Python: a base64
+    image percent-encodes every ``+``, ``/`` and ``=`` (measured at most of the
+    fake's cost per search), and every timestamp and image URL has a few.
+    ``_unquote`` decodes the common ones with ``str.replace`` first (see
+    ``_COMMON_ESCAPES``) and leaves only the rest to ``unquote``.
     """
     if not text:
         return []
@@ -179,7 +179,11 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     for pair in text.split("&"):
         if pair:
             name, _, value = pair.partition("=")
-            pairs.append((_unquote(name), _unquote(value)))
+            if "%" in name or "+" in name:  # rarely: skip the call for plain names and values
+                name = _unquote(name)
+            if "%" in value or "+" in value:
+                value = _unquote(value)
+            pairs.append((name, value))
     return pairs
 
 
@@ -188,12 +192,11 @@ def _unquote(text: str) -> str:
         text = text.replace("+", " ")
     if "%" not in text:
         return text
-    if len(text) > _BULK:  # a base64 image: decode its many common escapes in bulk first
-        for escape, char in _COMMON_ESCAPES:
-            if escape in text:  # a search is far cheaper than a replace that finds nothing
-                text = text.replace(escape, char)
-        if "%" not in text:
-            return text
+    for escape, char in _COMMON_ESCAPES:
+        if escape in text:  # a search is far cheaper than a replace that finds nothing
+            text = text.replace(escape, char)
+    if "%" not in text:
+        return text
     return unquote(text, encoding="utf-8", errors="strict")
 
 

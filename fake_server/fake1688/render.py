@@ -7,11 +7,11 @@ body is assembled from pre-serialised item chunks so a page costs a join, not a
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import secrets
 from collections.abc import Sequence
+from itertools import chain
 from typing import Final
 
 from .errors import GatewayError
@@ -69,7 +69,7 @@ def search_body(
         f'"page":{page},"page_size":{page_size},"pagecount":{pagecount},'
         f'"total_results":{total},"real_total_results":{total},"item":['
     )
-    tail = ']},"request_id":' + json.dumps(request_id) + "}}"
+    tail = ']},"request_id":"' + request_id + '"}}'  # ids are letters and digits: no escapes
     return head.encode() + b",".join(items) + tail.encode()
 
 
@@ -87,16 +87,24 @@ def request_id(request: FakeRequest, *, deterministic: bool) -> str:
     """
     if not deterministic:
         return _short_id(secrets.token_bytes(8))
-    texts = [request.method, request.path, request.read_error or ""]
-    for key, value in sorted((*request.query, *request.form)):
-        if key not in _VOLATILE:
-            texts += (key, value)
+    pairs = sorted(pair for pair in (*request.query, *request.form) if pair[0] not in _VOLATILE)
+    texts = [request.method, request.path, request.read_error or "", *chain.from_iterable(pairs)]
     blobs = [b for name in sorted(request.files) for b in (name.encode(), request.files[name])]
     # One join and one update: hashing part by part cost more than the hash.
     data = "\0".join(texts).encode("utf-8", "replace") + b"\0" + b"\0".join(blobs)
     return _short_id(hashlib.blake2b(data, digest_size=8).digest())
 
 
+_BASE32: Final = "abcdefghijklmnopqrstuvwxyz234567"
+_BASE32_PAIRS: Final = tuple(a + b for a in _BASE32 for b in _BASE32)
+
+
 def _short_id(eight_bytes: bytes) -> str:
-    """13 lower-case letters and digits, like the platform's ids (base32: one C call)."""
-    return base64.b32encode(eight_bytes)[:13].decode("ascii").lower()
+    """13 lower-case letters and digits, like the platform's ids.
+
+    The first 13 characters of ``b32encode(eight_bytes)``, lower-cased, read
+    off ten bits at a time (``base64.b32encode`` loops in Python).
+    """
+    bits = int.from_bytes(eight_bytes, "big") << 1  # 65 bits: 13 characters of 5
+    pairs = [_BASE32_PAIRS[(bits >> shift) & 1023] for shift in (55, 45, 35, 25, 15, 5)]
+    return "".join(pairs) + _BASE32[bits & 31]

@@ -7,21 +7,21 @@ is consistent (no duplicates, no gaps). The price filter uses the low end of a
 price range such as ``"12.50-18.00"``.
 
 Two small LRU caches keep repeated searches cheap: fingerprints by image
-sha256, and finished result lists by (image, cat, sort, prices). Offers are
-serialised once, on first use.
+sha256, and finished result lists by (image sha256, cat, sort, prices); a
+search that hits the second needs neither. Offers are serialised once, on
+first use.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, Generic, Protocol, TypeVar
+from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
 
 from .render import dumps
+from .store import Image
 
 __all__ = [
     "SIMILAR_LIMIT",
@@ -82,9 +82,8 @@ class CatalogLike(Protocol, Generic[OfferT]):
     def image_for_path(self, path: str) -> tuple[bytes, str] | None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class SearchQuery:
-    """Validated search arguments (see :mod:`fake1688.args`)."""
+class SearchQuery(NamedTuple):
+    """Validated search arguments (see :mod:`fake1688.args`); built for every search."""
 
     cat: str | None = None
     sort: str = "relevance"
@@ -136,22 +135,20 @@ class SearchService:
         self._results = _Lru(cache_size)
         self._chunks: dict[str, bytes] = {}
 
-    def _fingerprint(self, image: bytes) -> tuple[bytes, Any]:
-        digest = hashlib.sha256(image).digest()
-        return digest, self._fingerprints.get_or_make(
-            digest, lambda: self.catalog.fingerprint(image)
+    def _fingerprint(self, image: Image) -> Any:
+        return self._fingerprints.get_or_make(
+            image.sha256, lambda: self.catalog.fingerprint(image.data)
         )
 
-    def check_image(self, image: bytes) -> None:
+    def check_image(self, image: Image) -> None:
         """Fingerprint an image, so it is known to decode (and cached for a search)."""
         self._fingerprint(image)
 
-    def results(self, image: bytes, query: SearchQuery) -> Sequence[bytes]:
+    def results(self, image: Image, query: SearchQuery) -> Sequence[bytes]:
         """Every matching offer, serialised, in the requested order."""
-        digest, fingerprint = self._fingerprint(image)
-        key = (digest, query.cat, SORTS[query.sort], query.start_price, query.end_price)
+        key = (image.sha256, query.cat, SORTS[query.sort], query.start_price, query.end_price)
         found: Sequence[bytes] = self._results.get_or_make(
-            key, lambda: self._find(fingerprint, query)
+            key, lambda: self._find(self._fingerprint(image), query)
         )
         return found
 

@@ -13,9 +13,9 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
-__all__ = ["IMGID_PREFIX", "UploadLimits", "UploadStore", "imgid_for", "imgid_token"]
+__all__ = ["IMGID_PREFIX", "Image", "UploadLimits", "UploadStore", "imgid_for", "imgid_token"]
 
 #: Where the platform hosts uploaded images; imgids are URLs under it.
 IMGID_PREFIX: Final = "https://cbu01.alicdn.com/img/ibank/"
@@ -24,6 +24,18 @@ _BASE62: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 _IMGID: Final = re.compile(
     r"(?:(?:https?:)?//cbu01\.alicdn\.com)?(?:/img/ibank/)?O1CN01([0-9A-Za-z]{22})_!!0-0-cib\.jpg"
 )
+
+
+class Image(NamedTuple):
+    """Image bytes with their sha256, which names them in the imgid and the search caches."""
+
+    data: bytes
+    sha256: bytes
+
+    @classmethod
+    def of(cls, data: bytes) -> Image:
+        """The image of these bytes (hashes them)."""
+        return cls(data, hashlib.sha256(data).digest())
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +52,11 @@ class UploadLimits:
 
 def imgid_for(image: bytes) -> str:
     """The imgid URL the fake issues for these image bytes."""
-    return _url(_token(image))
+    return _url(_token(hashlib.sha256(image).digest()))
 
 
-def _token(image: bytes) -> str:
-    number = int.from_bytes(hashlib.sha256(image).digest()[:17], "big")
+def _token(sha256: bytes) -> str:
+    number = int.from_bytes(sha256[:17], "big")
     chars = []
     for _ in range(_TOKEN_LENGTH):
         number, rest = divmod(number, 62)
@@ -67,20 +79,20 @@ class UploadStore:
 
     def __init__(self, limits: UploadLimits | None = None) -> None:
         self.limits = limits or UploadLimits()
-        self._images: OrderedDict[str, bytes] = OrderedDict()
+        self._images: OrderedDict[str, Image] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def put(self, image: bytes) -> str:
+    def put(self, image: Image) -> str:
         """Keep an image; returns its imgid (the same for the same bytes)."""
-        token = _token(image)
+        token = _token(image.sha256)
         imgid = _url(token)
         with self._lock:
             if token in self._images:
                 self._images.move_to_end(token)
                 return imgid
             self._images[token] = image
-            self._bytes += len(image)
+            self._bytes += len(image.data)
             self._evict()
         return imgid
 
@@ -90,9 +102,9 @@ class UploadStore:
             len(self._images) > self.limits.max_images or self._bytes > self.limits.max_bytes
         ):
             _, dropped = self._images.popitem(last=False)
-            self._bytes -= len(dropped)
+            self._bytes -= len(dropped.data)
 
-    def get(self, reference: str) -> bytes | None:
+    def get(self, reference: str) -> Image | None:
         """The image behind an imgid (URL, path or bare name), marking it used."""
         token = imgid_token(reference)
         if token is None:

@@ -89,10 +89,15 @@ def canonical_string(params: Mapping[str, object]) -> str:
     Show this when a signature is rejected: compare it with the one the
     platform (or the fake gateway) reports.
     """
-    pairs = sorted((key, value) for key, value in params.items() if _signed(key, value))
-    return "".join(
-        key + (value if isinstance(value, str) else _text(value)) for key, value in pairs
-    )
+    parts: list[str] = []
+    for key in sorted(params):
+        value = params[key]
+        if isinstance(value, str):  # nearly every value: no call per parameter
+            if value and key != "sign":
+                parts += (key, value)
+        elif _signed(key, value):
+            parts += (key, _text(value))
+    return "".join(parts)
 
 
 def sign(params: Mapping[str, object], secret: str, sign_method: str = "md5") -> str:

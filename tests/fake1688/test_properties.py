@@ -4,6 +4,7 @@ adapters and on every repeat; paging is consistent for any query."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import string
 from typing import Any
@@ -13,6 +14,7 @@ import httpx
 import pytest
 from fake1688 import FakeGateway
 from fake1688.protocol import parse_pairs
+from fake1688.render import _short_id
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -278,7 +280,10 @@ def test_paging_covers_the_result_set_exactly_once(
 
 escaped = st.lists(
     st.sampled_from(
-        ["%2B", "%2b", "%2F", "%3D", "%3d", "%25", "%", "%2", "+", "=", "&", "%C3%A9", "%FF"]
+        [
+            *("%2B", "%2b", "%2F", "%3D", "%3d", "%3A", "%21", "%25", "%41", "%", "%2", "%3"),
+            *("+", "=", "&", "%C3%A9", "%FF"),
+        ]
     )
     | st.text(max_size=4)
 ).map("".join)
@@ -295,3 +300,8 @@ def test_the_fast_form_parser_agrees_with_parse_qsl(text: str) -> None:
     except UnicodeDecodeError:
         actual = UnicodeDecodeError
     assert actual == expected
+
+
+@given(st.binary(min_size=8, max_size=8))
+def test_request_ids_are_the_first_13_base32_characters(eight: bytes) -> None:
+    assert _short_id(eight) == base64.b32encode(eight)[:13].decode("ascii").lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from fake1688 import (
 from fake1688.errors import InvalidSignature
 from fake1688.journal import mask_app_key, redact_params
 from fake1688.protocol import FakeRequest
-from fake1688.store import imgid_for, imgid_token
+from fake1688.store import Image, imgid_for, imgid_token
 
 # -- apps -------------------------------------------------------------------------------
 
@@ -93,27 +94,38 @@ def test_imgids_are_stable_and_resolvable_in_every_spelling() -> None:
     assert imgid_token(imgid + "x") is None
 
 
+def _data(image: Image | None) -> bytes | None:
+    return None if image is None else image.data
+
+
 def test_store_evicts_the_least_recently_used_by_count() -> None:
     store = UploadStore(UploadLimits(max_images=2))
-    first, second = store.put(b"1"), store.put(b"2")
-    assert store.get(first) == b"1"  # now the most recently used
-    store.put(b"3")
-    assert (store.get(first), store.get(second), len(store)) == (b"1", None, 2)
+    first, second = store.put(Image.of(b"1")), store.put(Image.of(b"2"))
+    assert _data(store.get(first)) == b"1"  # now the most recently used
+    store.put(Image.of(b"3"))
+    assert (_data(store.get(first)), store.get(second), len(store)) == (b"1", None, 2)
 
 
 def test_store_evicts_by_bytes_but_keeps_the_newest() -> None:
     store = UploadStore(UploadLimits(max_bytes=10))
-    old = store.put(b"x" * 6)
-    new = store.put(b"y" * 6)
-    assert (store.get(old), store.get(new), store.total_bytes) == (None, b"y" * 6, 6)
-    huge = store.put(b"z" * 50)
-    assert (store.get(huge), len(store)) == (b"z" * 50, 1)
+    old = store.put(Image.of(b"x" * 6))
+    new = store.put(Image.of(b"y" * 6))
+    assert (store.get(old), _data(store.get(new)), store.total_bytes) == (None, b"y" * 6, 6)
+    huge = store.put(Image.of(b"z" * 50))
+    assert (_data(store.get(huge)), len(store)) == (b"z" * 50, 1)
+
+
+def test_store_keeps_the_sha256_its_imgid_is_made_from() -> None:
+    store = UploadStore()
+    imgid = store.put(Image.of(b"photo"))
+    assert imgid == imgid_for(b"photo")
+    assert store.get(imgid) == (b"photo", hashlib.sha256(b"photo").digest())
 
 
 def test_store_put_twice_keeps_one_copy() -> None:
     store = UploadStore()
-    store.put(b"a")
-    store.put(b"a")
+    store.put(Image.of(b"a"))
+    store.put(Image.of(b"a"))
     assert (len(store), store.total_bytes) == (1, 1)
     store.clear()
     assert (len(store), store.total_bytes) == (0, 0)
