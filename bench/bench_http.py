@@ -2,23 +2,29 @@
 
 Both run on uvicorn (uvloop, httptools) as subprocesses on free 127.0.0.1
 ports; the same ``wrk`` (Debian's, ``apt-get install wrk``) sends the same
-signed search POST to each, 16 connections, one thread, ``SECONDS`` each. The
-bare endpoint reads the body and answers the exact bytes the fake answered.
-Goal: fake >= 0.5x bare. Two requests are measured:
+signed search POST to each, 16 connections, one thread. The bare endpoint
+reads the body and answers the exact bytes the fake answered. The two servers
+take turns, ``ROUNDS`` rounds of ``SECONDS`` each; the ratio reported is the
+median over rounds of fake / bare in neighbouring rounds, since this machine's
+speed drifts by tens of percent from minute to minute. Each server's CPU time
+per request (from ``/proc``) is printed too. Goal: fake >= 0.5x bare.
+Two requests are measured:
 
 * by ``imgid`` (a catalog photo's URL): the paging call of a client that
   uploaded once, a ~400-byte body;
 * by a base64 ``image``, as the seed sends it: a ~10 KB body that the fake must
   percent-decode, hash for the sign, base64-decode and fingerprint.
 
-Not a test: ``.venv/bin/python bench/bench_http.py [SECONDS]``.
+Not a test: ``.venv/bin/python bench/bench_http.py [SECONDS [ROUNDS]]`` (default 5 5).
 """
 
 from __future__ import annotations
 
 import base64
+import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,8 +61,8 @@ def signed_search_body(source: str) -> bytes:
     return urlencode(params).encode()
 
 
-def wrk(url: str, script: Path, seconds: int) -> float:
-    """Requests per second that wrk measured (and no socket errors or non-2xx)."""
+def wrk(url: str, script: Path, seconds: int) -> int:
+    """How many requests wrk completed in ``seconds`` (and no socket errors or non-2xx)."""
     program = shutil.which("wrk") or "wrk"
     out = subprocess.run(
         [program, "-t1", "-c16", f"-d{seconds}s", "-s", str(script), url],
@@ -67,11 +73,34 @@ def wrk(url: str, script: Path, seconds: int) -> float:
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
     if bad:
         raise RuntimeError(f"wrk saw errors against {url}:\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
 
 
-def measure(source: str, seconds: int, tmp: Path) -> float:
-    """Requests per second of the fake and of the bare endpoint; prints both."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Load:
+    """wrk rounds against one server: requests per second and server CPU per request."""
+
+    def __init__(self, server: Server, script: Path) -> None:
+        self.server, self.script = server, script
+        self.rates: list[float] = []
+        self.cpu_us: list[float] = []
+
+    def round(self, seconds: int) -> float:
+        """One round; returns its requests per second."""
+        before = cpu_seconds(self.server.pid)
+        done = wrk(self.server.url, self.script, seconds)
+        self.cpu_us.append((cpu_seconds(self.server.pid) - before) / done * 1e6)
+        self.rates.append(done / seconds)
+        return self.rates[-1]
+
+
+def measure(source: str, seconds: int, rounds: int, tmp: Path) -> float:
+    """Median ratio of fake to bare over alternating rounds; prints the numbers."""
     body = signed_search_body(source)
     script = tmp / f"{source}.lua"
     (tmp / f"{source}.body").write_bytes(body)
@@ -81,6 +110,7 @@ def measure(source: str, seconds: int, tmp: Path) -> float:
         'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
     )
     fake = fake_server()
+    bare: Server | None = None
     try:
         answer = httpx.post(
             fake.url, content=body, headers={"content-type": "application/x-www-form-urlencoded"}
@@ -88,28 +118,38 @@ def measure(source: str, seconds: int, tmp: Path) -> float:
         assert b"items_search_img_response" in answer.content, answer.text[:300]
         answer_file = tmp / f"{source}.json"
         answer_file.write_bytes(answer.content)
-        fake_rps = wrk(fake.url, script, seconds)
+        bare = bare_server(answer_file)
+        loads = Load(fake, script), Load(bare, script)
+        for load in loads:
+            load.round(1)  # warm up: imports, caches, the first fingerprint
+            load.rates.clear()
+            load.cpu_us.clear()
+        # Alternate short rounds: this machine's speed drifts, and a ratio of
+        # neighbouring rounds cancels most of the drift.
+        ratios = [loads[0].round(seconds) / loads[1].round(seconds) for _ in range(rounds)]
     finally:
         fake.stop()
-    bare: Server = bare_server(answer_file)
-    try:
-        bare_rps = wrk(bare.url, script, seconds)
-    finally:
-        bare.stop()
-    ratio = fake_rps / bare_rps
+        if bare is not None:
+            bare.stop()
+    ratio = statistics.median(ratios)
     print(f"search by {source}: {len(body):,} bytes in, {len(answer.content):,} out")
-    print(f"  bare Starlette  {bare_rps:9,.0f} req/s")
-    print(f"  fake1688 serve  {fake_rps:9,.0f} req/s   {ratio:.2f}x (goal >= {GOAL}x)")
+    for name, load in zip(("bare Starlette", "fake1688 serve"), reversed(loads), strict=True):
+        print(
+            f"  {name}  {statistics.median(load.rates):9,.0f} req/s  "
+            f"{statistics.median(load.cpu_us):5.0f} us CPU/request (medians of {rounds})"
+        )
+    low, high = min(ratios), max(ratios)
+    print(f"  ratio {ratio:.2f}x (rounds {low:.2f}-{high:.2f}; goal >= {GOAL}x)")
     return ratio
 
 
-def main(seconds: int = 10) -> None:
+def main(seconds: int = 5, rounds: int = 5) -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
     with tempfile.TemporaryDirectory() as name:
         for source in ("imgid", "image"):
-            measure(source, seconds, Path(name))
+            measure(source, seconds, rounds, Path(name))
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)
+    main(*(int(arg) for arg in sys.argv[1:3]))
