@@ -195,8 +195,8 @@ def _unquote(text: str) -> str:
     for escape, char in _COMMON_ESCAPES:
         if escape in text:  # a search is far cheaper than a replace that finds nothing
             text = text.replace(escape, char)
-    if "%" not in text:
-        return text
+            if "%" not in text:  # a base64 image is done here, not searched for the rest
+                return text
     return unquote(text, encoding="utf-8", errors="strict")
 
 
