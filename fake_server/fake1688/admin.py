@@ -17,12 +17,14 @@ It is off the signed surface: the engine sends a request here only when its
 literal path is one of these, before any parameter is read, so neither a
 ``method=`` value nor a path trick reaches it from the router (and the router
 cannot be reached from here). Admin calls are not journalled. Answers are
-JSON; mistakes are HTTP 400/404/405 with ``{"error": "<what and how to fix>"}``.
+JSON; mistakes are HTTP 400/404/405 with ``{"error": "<what and how to fix>"}``
+(and a failure of the fake itself, a bug, is HTTP 500 in the same shape).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
@@ -42,6 +44,7 @@ ADMIN_PREFIX: Final = "/__fake__"
 OPENAPI_PATH: Final = "/openapi.json"
 _ADMIN_BYTES: Final = ADMIN_PREFIX.encode()
 _OPENAPI_BYTES: Final = OPENAPI_PATH.encode()
+_DIGITS: Final = re.compile("[0-9]+")
 
 Handler = Callable[["Engine", dict[str, str], bytes], Any]
 
@@ -71,11 +74,17 @@ def handle(engine: Engine, method: str, raw_path: bytes, query: bytes, body: byt
     if handler is None:
         allowed = ", ".join(routes)
         return _error(405, f"{path} takes {allowed}, not {method[:20]}", allow=allowed)
+    return _run(handler, engine, query, body)
+
+
+def _run(handler: Handler, engine: Engine, query: bytes, body: bytes) -> FakeResponse:
     try:
         params = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
         return _json(200, dumps(handler(engine, params, body)))
     except _BadRequest as error:
         return _error(400, str(error))
+    except Exception as error:  # a bug: say so in the admin's shape, not the router's envelope
+        return _error(500, f"the admin endpoint failed ({type(error).__name__}); a fake1688 bug")
 
 
 def _json(status: int, body: bytes, allow: str | None = None) -> FakeResponse:
@@ -120,7 +129,7 @@ def _requests(engine: Engine, query: dict[str, str], body: bytes) -> dict[str, A
     entries = engine.journal.entries()
     limit = query.get("limit")
     if limit is not None:
-        if not limit.isdigit() or int(limit) < 1:
+        if not _DIGITS.fullmatch(limit) or int(limit) < 1:  # not str.isdigit(): "²" is one
             raise _BadRequest(f"limit must be a positive whole number, not {limit[:20]!r}")
         entries = entries[-int(limit) :]
     return {"requests": [entry.to_dict() for entry in entries]}
@@ -138,7 +147,15 @@ def _faults(engine: Engine, query: dict[str, str], body: bytes) -> dict[str, Any
 def _add_faults(engine: Engine, query: dict[str, str], body: bytes) -> dict[str, Any]:
     data = _read_json(body, '{"kind": "http_error", "status": 503, "times": 2}')
     if isinstance(data, dict) and "kind" not in data:
+        unknown = sorted(set(data) - {"seed", "faults"})
+        if unknown:
+            raise _BadRequest(
+                f"unknown key(s) {unknown}; send a fault (with its kind), a list of faults, "
+                'or {"seed": 7, "faults": [...]}'
+            )
         seed, items = data.get("seed"), data.get("faults", [])
+        if not isinstance(items, list):
+            raise _BadRequest(f"faults must be a list of faults, not {repr(items)[:80]}")
     else:
         seed, items = None, data if isinstance(data, list) else [data]
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):

@@ -80,6 +80,21 @@ _REASONS: Final = {
 }  # fmt: skip
 
 
+#: The types a fault setting may have, as JSON and TOML give them (kind and body: checked by value).
+_SETTING_TYPES: Final[dict[str, tuple[type, ...]]] = {
+    "method": (str, type(None)),
+    "probability": (int, float),
+    "times": (int, type(None)),
+    "code": (int,),
+    "sub_code": (str, type(None)),
+    "sub_msg": (str, type(None)),
+    "status": (int,),
+    "delay": (int, float),
+    "delay_max": (int, float, type(None)),
+    "sigma": (int, float, type(None)),
+}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Fault:
     """One fault rule; ``method=None`` matches every API, ``times=None`` never runs out."""
@@ -103,6 +118,12 @@ class Fault:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
+        for name, types in _SETTING_TYPES.items():
+            value = getattr(self, name)
+            # bool is an int to Python, not a number to a fault file; 1.5 is no count.
+            if isinstance(value, bool) or not isinstance(value, types):
+                wanted = " or ".join("None" if t is type(None) else t.__name__ for t in types)
+                raise ValueError(f"{name} must be {wanted}, not {value!r}")
         if not 0.0 <= self.probability <= 1.0:
             raise ValueError(f"probability must be within 0..1, not {self.probability!r}")
         if self.times is not None and self.times < 1:

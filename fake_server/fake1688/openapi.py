@@ -1,13 +1,15 @@
 """The OpenAPI 3.1 document of the fake's whole surface, served at ``GET /openapi.json``.
 
 It lists what the fake can actually answer, so a fuzzer driven by it finds no
-undocumented status or content type: the router answers HTTP 200 with one of
-three envelopes (search, upload, error) whatever it is sent; HTTP 5xx only when
-an ``http_error`` fault is injected (an HTML page or a 15 envelope); image paths
-answer the photo or a 404 envelope; admin endpoints answer JSON, 400/404/405
-with ``{"error": ...}``. ``malformed_json``, ``truncated_json`` and
-``connection_reset`` faults break the answer on purpose and cannot be described
-by a schema; the router's description says so.
+undocumented status or content type (schemathesis runs from it in
+``tests/fake1688/test_openapi_fuzz.py``): the router answers HTTP 200 with one
+of three envelopes (search, upload, error) whatever it is sent; HTTP 5xx only
+when an ``http_error`` fault is injected (an HTML page or a 15 envelope); image
+paths answer the photo or a 404 envelope; admin endpoints answer JSON,
+400/404/405 with ``{"error": ...}`` (500 only for a bug in the fake, so it is
+not listed). ``malformed_json``, ``truncated_json`` and ``connection_reset``
+faults break the answer on purpose and cannot be described by a schema; the
+router's description says so.
 """
 
 from __future__ import annotations
@@ -249,7 +251,7 @@ def _paths() -> dict[str, Any]:
             "name": "limit",
             "in": "query",
             "required": False,
-            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+            "schema": {"type": "string", "pattern": "^0*[1-9][0-9]*$"},
             "description": "keep the last N entries (a positive whole number)",
         }
     ]
@@ -259,7 +261,10 @@ def _paths() -> dict[str, Any]:
         "anyOf": [
             _ref("Fault"),
             {"type": "array", "items": _ref("Fault")},
-            _obj([], seed=_INT, faults={"type": "array", "items": _ref("Fault")}),
+            {
+                **_obj([], seed=_INT, faults={"type": "array", "items": _ref("Fault")}),
+                "additionalProperties": False,
+            },
         ]
     }
     limit_body = {**_ref("RateLimits"), "properties": {"app_key": _STR}}

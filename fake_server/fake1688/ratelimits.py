@@ -55,7 +55,8 @@ class RateLimits:
     def __post_init__(self) -> None:
         for name in ("qps", "daily_quota"):
             value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
+            bad = isinstance(value, bool) or not isinstance(value, int) or value < 1
+            if value is not None and bad:
                 raise ValueError(f"{name} must be a positive integer or None, not {value!r}")
 
     @classmethod

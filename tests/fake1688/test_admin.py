@@ -114,6 +114,11 @@ def test_limits_set_list_clear(client: httpx.Client, search: Any) -> None:
         (("PUT", "/__fake__/limits", b'{"qps": -1}'), 400, "qps must be a positive integer"),
         (("PUT", "/__fake__/limits", b"[1]"), 400, 'send an object like {"qps": 5'),
         (("GET", "/__fake__/requests?limit=0", None), 400, "limit must be a positive whole"),
+        # Found by schemathesis, answered with the router's 15 envelope before the fix:
+        # "²" passes str.isdigit() but not int(); a null list of faults was iterated.
+        (("GET", "/__fake__/requests?limit=%C2%B2", None), 400, "limit must be a positive whole"),
+        (("POST", "/__fake__/faults", b'{"faults": null}'), 400, "faults must be a list of"),
+        (("POST", "/__fake__/faults", b'{"status": 503}'), 400, "unknown key(s) ['status']"),
     ],
 )
 def test_admin_mistakes_say_how_to_fix_them(
@@ -125,6 +130,56 @@ def test_admin_mistakes_say_how_to_fix_them(
     assert answer.json()["error"].startswith(message)
     if status == 405:
         assert answer.headers["allow"]
+
+
+def test_an_admin_failure_is_a_500_in_the_admin_shape(
+    gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in a handler answers HTTP 500 ``{"error"}``, not the router's 15 envelope."""
+
+    def broken() -> None:
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(gateway.limits, "to_dict", broken)
+    answer = gateway.engine.handle_http("GET", b"/__fake__/limits", b"", None, b"")
+    assert answer.status == 500
+    assert json.loads(answer.body) == {
+        "error": "the admin endpoint failed (TypeError); a fake1688 bug"
+    }
+
+
+# Found by schemathesis: settings checked by value only (JSON true passed as a number).
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "latency", "sigma": False},
+        {"kind": "latency", "delay": True},
+        {"kind": "latency", "probability": True},
+        {"kind": "latency", "times": True},
+        {"kind": "latency", "times": 1.5},  # would never run out: 1.5, 0.5, -0.5, ...
+        {"kind": "latency", "method": 5},
+        {"kind": "http_error", "status": 502.0},  # answered as HTTP "502.0"
+        {"kind": "platform_error", "code": 7.0},
+        {"kind": "platform_error", "sub_code": [1]},
+        {"kind": "platform_error", "sub_msg": 5},  # the router then answers 15
+    ],
+)
+def test_a_fault_setting_of_the_wrong_type_is_refused(
+    client: httpx.Client, gateway: FakeGateway, fault: dict[str, Any]
+) -> None:
+    answer = client.post("/__fake__/faults", content=json.dumps(fault))
+    assert answer.status_code == 400, answer.text
+    assert set(answer.json()) == {"error"}
+    assert len(gateway.faults) == 0
+
+
+@pytest.mark.parametrize("limits", [{"qps": True}, {"daily_quota": True}])
+def test_a_rate_limit_of_the_wrong_type_is_refused(
+    client: httpx.Client, gateway: FakeGateway, limits: dict[str, Any]
+) -> None:
+    answer = client.put("/__fake__/limits", content=json.dumps(limits))
+    assert answer.status_code == 400, answer.text
+    assert gateway.limits.to_dict()["default"] == {"qps": None, "daily_quota": None}
 
 
 def test_admin_is_unreachable_through_the_signed_router(
