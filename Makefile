@@ -27,8 +27,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# One worker per core (pytest-xdist): the suite is CPU-bound.
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 # No cassette may hold a secret.
 scan: install
