@@ -11,8 +11,7 @@ image it issued (upload store) or one of its catalog's pictures.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from . import args, render
 from .apps import App
@@ -35,8 +34,7 @@ _MAGIC: Final = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(NamedTuple):
     """A call that passed method, app key, timestamp, version and signature checks."""
 
     api_method: str

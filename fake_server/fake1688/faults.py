@@ -43,7 +43,7 @@ import random
 import threading
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
 
@@ -222,10 +222,10 @@ class Injected:
             body = body[: max(1, min(len(body) - 1, int(len(body) * self.cut)))]
         if body is not response.body:
             headers = _with_length(response.headers, len(body))
-            response = replace(response, headers=headers, body=body)
+            response = response._replace(headers=headers, body=body)
         abort = kind == "connection_reset"
         if self.delay or abort:
-            response = replace(response, delay=self.delay, abort=abort)
+            response = response._replace(delay=self.delay, abort=abort)
         return response
 
 
@@ -348,7 +348,7 @@ def _http_error(fault: Fault) -> FakeResponse:
     if fault.body == "envelope":
         error = PlatformError(15, SUB_REMOTE_ERROR, "an injected fault: " + fault.describe())
         response = render.error_response(error, "0000000000000")
-        return replace(response, status=fault.status)
+        return response._replace(status=fault.status)
     reason = _REASONS[fault.status]
     page = f"<html><body><h1>{fault.status} {reason}</h1><p>fake1688</p></body></html>"
     body = page.encode("ascii")

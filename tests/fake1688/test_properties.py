@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import string
 from typing import Any
@@ -13,8 +14,8 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import pytest
 from fake1688 import FakeGateway
-from fake1688.protocol import parse_pairs
-from fake1688.render import _short_id
+from fake1688.protocol import FakeRequest, parse_pairs
+from fake1688.render import _short_id, request_id
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -305,3 +306,33 @@ def test_the_fast_form_parser_agrees_with_parse_qsl(text: str) -> None:
 @given(st.binary(min_size=8, max_size=8))
 def test_request_ids_are_the_first_13_base32_characters(eight: bytes) -> None:
     assert _short_id(eight) == base64.b32encode(eight)[:13].decode("ascii").lower()
+
+
+def _request_id_reference(request: FakeRequest) -> str:
+    """The definition: blake2b over the request minus timestamp and sign, as base32."""
+    texts = [request.method, request.path, request.read_error or ""]
+    for key, value in sorted((*request.query, *request.form)):
+        if key not in ("timestamp", "sign"):
+            texts += (key, value)
+    blobs = [b for name in sorted(request.files) for b in (name.encode(), request.files[name])]
+    data = "\0".join(texts).encode("utf-8", "replace") + b"\0" + b"\0".join(blobs)
+    digest = hashlib.blake2b(data, digest_size=8).digest()
+    return base64.b32encode(digest)[:13].decode("ascii").lower()
+
+
+pairs = st.lists(st.tuples(st.sampled_from(["sign", "timestamp", "a", "b", "imgid"]), st.text()))
+
+
+@given(
+    st.builds(
+        FakeRequest,
+        method=st.sampled_from(["GET", "POST"]),
+        path=st.text(),
+        query=pairs,
+        form=pairs,
+        files=st.dictionaries(st.sampled_from(["image", "file", "x"]), st.binary(max_size=8)),
+        read_error=st.none() | st.text(),
+    )
+)
+def test_request_ids_follow_their_definition(request: FakeRequest) -> None:
+    assert request_id(request, deterministic=True) == _request_id_reference(request)

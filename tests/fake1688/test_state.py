@@ -21,6 +21,8 @@ from fake1688.errors import InvalidSignature
 from fake1688.journal import mask_app_key, redact_params
 from fake1688.protocol import FakeRequest
 from fake1688.store import Image, imgid_for, imgid_token
+from hypothesis import given
+from hypothesis import strategies as st
 
 # -- apps -------------------------------------------------------------------------------
 
@@ -167,6 +169,37 @@ def test_redaction() -> None:
         "title": "t" * 100 + "…(300 chars)",
         "v": "2.0 | 3.0",
     }
+
+
+def _redacted_one_by_one(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """The rule, param by param: each value redacted, a repeated param's values joined."""
+    shown: dict[str, str] = {}
+    for key, value in pairs:
+        if key in ("sign", "session"):
+            text = "<redacted>"
+        elif key == "app_key":
+            text = mask_app_key(value)
+        elif key == "image" and value:
+            text = f"<base64 image: {len(value):,} chars>"
+        elif len(value) > 200:
+            text = f"{value[:100]}…({len(value):,} chars)"
+        else:
+            text = value
+        shown[key] = f"{shown[key]} | {text}" if key in shown and shown[key] != text else text
+    return shown
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["sign", "session", "app_key", "image", "imgid", "v", "x"]),
+            st.text(max_size=3) | st.text(min_size=195, max_size=205),
+        ),
+        max_size=8,
+    )
+)
+def test_redaction_of_any_params(pairs: list[tuple[str, str]]) -> None:
+    assert redact_params(pairs) == _redacted_one_by_one(pairs)
 
 
 def _record(journal: Journal, request: FakeRequest, request_id: str = "r") -> None:
