@@ -118,12 +118,12 @@ def search_query(params: Mapping[str, str]) -> SearchQuery:
     if start is not None and end is not None and start > end:
         raise InvalidArguments(f"start_price {start} is above end_price {end}; swap them")
     return SearchQuery(
-        cat=params.get("cat") or None,
-        sort=sort,
-        page=_number(params, "page", 1, MAX_PAGE, 1),
-        page_size=_number(params, "page_size", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
-        start_price=start,
-        end_price=end,
+        params.get("cat") or None,
+        sort,
+        _number(params, "page", 1, MAX_PAGE, 1),
+        _number(params, "page_size", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
+        start,
+        end,
     )
 
 

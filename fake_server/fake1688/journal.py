@@ -161,14 +161,14 @@ class Journal:
                 sub_msg = sub_msg.replace(app_key, mask_app_key(app_key))
         files = {name: _file_summary(data) for name, data in request.files.items()}
         code, sub_code = (error.code, error.sub_code) if error else (0, None)
-        facts = (
-            received_at, request.method, request.path, api_method, redact_params(pairs), files,
-            verification, status, code, sub_code, sub_msg, request_id, round(duration_ms, 3),
-            traceback, fault,
-        )  # fmt: skip
+        params = redact_params(pairs)
         with self._lock:
             self._seq += 1
-            self._entries.append((self._seq, *facts))
+            self._entries.append((
+                self._seq, received_at, request.method, request.path, api_method, params, files,
+                verification, status, code, sub_code, sub_msg, request_id, round(duration_ms, 3),
+                traceback, fault,
+            ))  # fmt: skip
 
     @property
     def maxlen(self) -> int:

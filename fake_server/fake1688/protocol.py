@@ -43,6 +43,7 @@ __all__ = [
 #: More fields than any real call needs; stops a hostile body early.
 MAX_FIELDS: Final = 1000
 _URLENCODED: Final = b"application/x-www-form-urlencoded"
+_URLENCODED_TYPE: Final = _URLENCODED.decode()
 _MULTIPART: Final = b"multipart/form-data"
 #: Escapes that urlencoders emit for base64 images, timestamps and image URLs
 #: (upper-case, as httpx, requests and urllib write them). Each decodes to a
@@ -115,7 +116,7 @@ def parse_http(
     path = path_from_raw(raw_path)
     method = method.upper()
     try:
-        query = _urlencoded(query_string, "query string")
+        query = _urlencoded(query_string, "query string") if query_string else []
     except _Unreadable as error:
         return FakeRequest(method, path, read_error=str(error))
     if not body:
@@ -129,7 +130,11 @@ def parse_http(
 def _with_body(
     method: str, path: str, query: Pairs, content_type: str | None, body: bytes
 ) -> FakeRequest:
-    kind, options = parse_options_header(_latin1(content_type))
+    options: dict[bytes, bytes] = {}
+    if content_type == _URLENCODED_TYPE:  # what clients send: no header to parse
+        kind = _URLENCODED
+    else:
+        kind, options = parse_options_header(_latin1(content_type))
     try:
         if kind == _URLENCODED:
             return FakeRequest(method, path, query, _urlencoded(body, "body"))
