@@ -84,11 +84,21 @@ class Server:
         return err
 
 
+def fake_command(*options: str) -> list[str]:
+    """The command line of ``fake1688 serve`` on a free port."""
+    return [sys.executable, "-m", "fake1688", "serve", "--port", "0", *options]
+
+
+def bare_command(body_file: Path) -> list[str]:
+    """The command line of a bare Starlette endpoint answering ``body_file``'s bytes."""
+    return [sys.executable, "-c", _BARE_APP, str(body_file)]
+
+
 def fake_server(*options: str) -> Server:
     """``fake1688 serve`` on a free port."""
-    return Server([sys.executable, "-m", "fake1688", "serve", "--port", "0", *options])
+    return Server(fake_command(*options))
 
 
 def bare_server(body_file: Path) -> Server:
     """A bare Starlette endpoint answering ``body_file``'s bytes to every POST."""
-    return Server([sys.executable, "-c", _BARE_APP, str(body_file)])
+    return Server(bare_command(body_file))
