@@ -55,8 +55,12 @@ def merge_params(request: FakeRequest) -> dict[str, str]:
     """Query string and body as one mapping; a key given twice must agree."""
     if request.read_error:
         raise InvalidArguments(f"{request.read_error}; the request's params cannot be read")
-    params: dict[str, str] = {}
-    for key, value in (*request.query, *request.form):
+    pairs = (*request.query, *request.form)
+    params = dict(pairs)
+    if len(params) == len(pairs):  # each key once: nothing can conflict
+        return params
+    params = {}
+    for key, value in pairs:
         if params.setdefault(key, value) != value:
             raise InvalidArguments(
                 f"{key!r} is given twice with different values (query string and body "
