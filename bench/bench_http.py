@@ -61,6 +61,18 @@ def signed_search_body(source: str) -> bytes:
     return urlencode(params).encode()
 
 
+def wrk_script(body: bytes, stem: Path) -> Path:
+    """A wrk Lua script that POSTs ``body`` as a form (written beside it as ``stem.body``)."""
+    stem.with_suffix(".body").write_bytes(body)
+    script = stem.with_suffix(".lua")
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f'local f = io.open("{stem}.body", "rb"); wrk.body = f:read("*a"); f:close()\n'
+        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+    )
+    return script
+
+
 def wrk(url: str, script: Path, seconds: int) -> int:
     """How many requests wrk completed in ``seconds`` (and no socket errors or non-2xx)."""
     program = shutil.which("wrk") or "wrk"
@@ -102,13 +114,7 @@ class Load:
 def measure(source: str, seconds: int, rounds: int, tmp: Path) -> float:
     """Median ratio of fake to bare over alternating rounds; prints the numbers."""
     body = signed_search_body(source)
-    script = tmp / f"{source}.lua"
-    (tmp / f"{source}.body").write_bytes(body)
-    script.write_text(
-        'wrk.method = "POST"\n'
-        f'local f = io.open("{tmp}/{source}.body", "rb"); wrk.body = f:read("*a"); f:close()\n'
-        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
-    )
+    script = wrk_script(body, tmp / source)
     fake = fake_server()
     bare: Server | None = None
     try:

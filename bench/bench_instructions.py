@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 from _servers import bare_command, fake_command
-from bench_http import GOAL, signed_search_body
+from bench_http import GOAL, signed_search_body, wrk_script
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
@@ -67,13 +67,7 @@ def main(seconds: int = 10) -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         body = signed_search_body("imgid")
-        (tmp / "body").write_bytes(body)
-        script = tmp / "search.lua"
-        script.write_text(
-            'wrk.method = "POST"\n'
-            f'local f = io.open("{tmp}/body", "rb"); wrk.body = f:read("*a"); f:close()\n'
-            'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
-        )
+        script = wrk_script(body, tmp / "search")
         fake = count(fake_command(), body, script, seconds, tmp)
         answer = httpx.Client(transport=_in_process_transport()).post(
             "http://fake1688.test/openapi/router/rest", content=body, headers=FORM
