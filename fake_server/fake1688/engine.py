@@ -167,7 +167,18 @@ class Engine:
             outcome.traceback = traceback.format_exc()
             response = render.error_response(outcome.error, request_id)
         response = outcome.injected.shape(response)
-        self._record(request, outcome, response, request_id, (received_at, started))
+        self.journal.record(
+            request,
+            received_at=received_at,
+            api_method=outcome.api_method,
+            verification=outcome.verification,
+            status=response.status,
+            error=outcome.error,
+            request_id=request_id,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            traceback=outcome.traceback,
+            fault=outcome.injected.describe(),
+        )
         return response
 
     def _route(self, request: FakeRequest, outcome: _Outcome, request_id: str) -> FakeResponse:
@@ -210,28 +221,6 @@ class Engine:
         image, content_type = found
         headers = (("content-type", content_type), ("content-length", str(len(image))))
         return FakeResponse(200, headers, image)
-
-    def _record(
-        self,
-        request: FakeRequest,
-        outcome: _Outcome,
-        response: FakeResponse,
-        request_id: str,
-        times: tuple[float, float],
-    ) -> None:
-        received_at, started = times
-        self.journal.record(
-            request,
-            received_at=received_at,
-            api_method=outcome.api_method,
-            verification=outcome.verification,
-            status=response.status,
-            error=outcome.error,
-            request_id=request_id,
-            duration_ms=(time.perf_counter() - started) * 1000,
-            traceback=outcome.traceback,
-            fault=outcome.injected.describe(),
-        )
 
 
 def _registry(apps: AppRegistry | Iterable[App] | None) -> AppRegistry:

@@ -198,6 +198,8 @@ class Injected:
 
     def describe(self) -> str | None:
         """For the journal: ``None`` when nothing was injected."""
+        if self.fault is None and not self.delay:
+            return None  # nearly every call
         parts = [f"latency {self.delay * 1000:.0f} ms"] if self.delay else []
         parts += [self.fault.describe()] if self.fault else []
         return ", ".join(parts) or None
@@ -214,6 +216,8 @@ class Injected:
 
     def shape(self, response: FakeResponse) -> FakeResponse:
         """The answer as the fault leaves it: late, broken, cut or never sent."""
+        if self.fault is None and not self.delay:
+            return response  # nearly every call
         kind = self.fault.kind if self.fault else None
         body = response.body
         if kind == "malformed_json":

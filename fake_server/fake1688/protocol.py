@@ -96,7 +96,9 @@ class FakeResponse(NamedTuple):
 def path_from_raw(raw_path: bytes) -> str:
     """Decode a raw request path (without query) the same way in every adapter."""
     path = raw_path.split(b"?", 1)[0].decode("latin-1")
-    return unquote(path, errors="replace") or "/"
+    if "%" in path:
+        path = unquote(path, errors="replace")
+    return path or "/"
 
 
 def parse_http(
