@@ -95,6 +95,14 @@ _SETTING_TYPES: Final[dict[str, tuple[type, ...]]] = {
 }
 
 
+def _described(types: tuple[type, ...]) -> str:
+    """Setting types in words a JSON, TOML or Python user reads alike: ``a number or left out``."""
+    words = ["a number" if float in types else "a whole number"] if int in types else []
+    words += ["a string"] if str in types else []
+    words += ["left out"] if type(None) in types else []
+    return " or ".join(words)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Fault:
     """One fault rule; ``method=None`` matches every API, ``times=None`` never runs out."""
@@ -122,12 +130,13 @@ class Fault:
             value = getattr(self, name)
             # bool is an int to Python, not a number to a fault file; 1.5 is no count.
             if isinstance(value, bool) or not isinstance(value, types):
-                wanted = " or ".join("None" if t is type(None) else t.__name__ for t in types)
-                raise ValueError(f"{name} must be {wanted}, not {value!r}")
+                raise ValueError(f"{name} must be {_described(types)}, not {value!r}")
         if not 0.0 <= self.probability <= 1.0:
             raise ValueError(f"probability must be within 0..1, not {self.probability!r}")
         if self.times is not None and self.times < 1:
-            raise ValueError(f"times must be a positive integer or None, not {self.times!r}")
+            raise ValueError(
+                f"times must be a positive whole number or left out, not {self.times!r}"
+            )
         if self.kind == "platform_error":
             PlatformError(self.code, "", "")  # raises for an unknown code
         if self.kind == "http_error" and self.status not in HTTP_STATUSES:

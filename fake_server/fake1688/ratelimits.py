@@ -57,7 +57,8 @@ class RateLimits:
             value = getattr(self, name)
             bad = isinstance(value, bool) or not isinstance(value, int) or value < 1
             if value is not None and bad:
-                raise ValueError(f"{name} must be a positive integer or None, not {value!r}")
+                wanted = "a positive whole number or left out"
+                raise ValueError(f"{name} must be {wanted}, not {value!r}")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RateLimits:

@@ -111,7 +111,7 @@ def test_limits_set_list_clear(client: httpx.Client, search: Any) -> None:
         (("POST", "/openapi.json", None), 405, "/openapi.json takes GET, not POST"),
         (("POST", "/__fake__/faults", b"{"), 400, "the body is not JSON; send e.g. {"),
         (("POST", "/__fake__/faults", b'{"kind": "nap"}'), 400, "kind must be one of latency"),
-        (("PUT", "/__fake__/limits", b'{"qps": -1}'), 400, "qps must be a positive integer"),
+        (("PUT", "/__fake__/limits", b'{"qps": -1}'), 400, "qps must be a positive whole number"),
         (("PUT", "/__fake__/limits", b"[1]"), 400, 'send an object like {"qps": 5'),
         (("GET", "/__fake__/requests?limit=0", None), 400, "limit must be a positive whole"),
         # Found by schemathesis, answered with the router's 15 envelope before the fix:
@@ -150,25 +150,29 @@ def test_an_admin_failure_is_a_500_in_the_admin_shape(
 
 # Found by schemathesis: settings checked by value only (JSON true passed as a number).
 @pytest.mark.parametrize(
-    "fault",
+    ("fault", "message"),
     [
-        {"kind": "latency", "sigma": False},
-        {"kind": "latency", "delay": True},
-        {"kind": "latency", "probability": True},
-        {"kind": "latency", "times": True},
-        {"kind": "latency", "times": 1.5},  # would never run out: 1.5, 0.5, -0.5, ...
-        {"kind": "latency", "method": 5},
-        {"kind": "http_error", "status": 502.0},  # answered as HTTP "502.0"
-        {"kind": "platform_error", "code": 7.0},
-        {"kind": "platform_error", "sub_code": [1]},
-        {"kind": "platform_error", "sub_msg": 5},  # the router then answers 15
+        ({"kind": "latency", "sigma": False}, "sigma must be a number or left out, not False"),
+        ({"kind": "latency", "delay": True}, "delay must be a number, not True"),
+        ({"kind": "latency", "probability": True}, "probability must be a number, not True"),
+        ({"kind": "latency", "times": True}, "times must be a whole number or left out, not True"),
+        # 1.5 would never run out: 1.5, 0.5, -0.5, ...
+        ({"kind": "latency", "times": 1.5}, "times must be a whole number or left out, not 1.5"),
+        ({"kind": "latency", "method": 5}, "method must be a string or left out, not 5"),
+        # 502.0 was answered as HTTP "502.0"
+        ({"kind": "http_error", "status": 502.0}, "status must be a whole number, not 502.0"),
+        ({"kind": "platform_error", "code": 7.0}, "code must be a whole number, not 7.0"),
+        ({"kind": "platform_error", "sub_code": [1]}, "sub_code must be a string or left out"),
+        # a number here made the router answer 15
+        ({"kind": "platform_error", "sub_msg": 5}, "sub_msg must be a string or left out, not 5"),
     ],
 )
 def test_a_fault_setting_of_the_wrong_type_is_refused(
-    client: httpx.Client, gateway: FakeGateway, fault: dict[str, Any]
+    client: httpx.Client, gateway: FakeGateway, fault: dict[str, Any], message: str
 ) -> None:
     answer = client.post("/__fake__/faults", content=json.dumps(fault))
     assert answer.status_code == 400, answer.text
+    assert answer.json()["error"].startswith(message), answer.text
     assert set(answer.json()) == {"error"}
     assert len(gateway.faults) == 0
 

@@ -194,7 +194,10 @@ def test_the_banner_names_the_admin_endpoints(catalog: Any) -> None:
     ("arguments", "message"),
     [
         (["--faults", "missing.toml"], "cannot read faults file missing.toml: "),
-        (["--qps", "0"], "--qps/--daily-quota: qps must be a positive integer or None, not 0"),
+        (
+            ["--qps", "0"],
+            "--qps/--daily-quota: qps must be a positive whole number or left out, not 0",
+        ),
     ],
 )
 def test_bad_faults_or_limits_are_one_line(

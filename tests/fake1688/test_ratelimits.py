@@ -139,8 +139,11 @@ def test_a_limited_call_never_reaches_the_handler(gw: FakeGateway, clock: Clock)
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"qps": 0}, "qps must be a positive integer or None, not 0"),
-        ({"daily_quota": "many"}, "daily_quota must be a positive integer or None, not 'many'"),
+        ({"qps": 0}, "qps must be a positive whole number or left out, not 0"),
+        (
+            {"daily_quota": "many"},
+            "daily_quota must be a positive whole number or left out, not 'many'",
+        ),
         ({"rps": 3}, "unknown rate-limit setting(s) ['rps']; use qps and daily_quota"),
     ],
 )
