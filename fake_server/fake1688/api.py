@@ -24,8 +24,9 @@ __all__ = ["SEARCH", "UPLOAD", "Call", "Handler", "ImageSearchApi", "sniff_image
 SEARCH: Final = "1688.items.search.img"
 UPLOAD: Final = "1688.upload.img"
 
-#: Photo hashes kept for searches by catalog URL (dropped all at once when full).
-_CATALOG_DIGESTS: Final = 4096
+#: Catalog photos kept by the URL a search named them with (dropped all at once
+#: when full; as many as the drawn-photo cache holds).
+_CATALOG_IMAGES: Final = 512
 _MAGIC: Final = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -66,7 +67,7 @@ class ImageSearchApi:
         self.store = store
         self.max_image_bytes = max_image_bytes
         self.searcher = SearchService(catalog)
-        self._catalog_digests: dict[str, bytes] = {}  # num_iid -> sha256 of its photo
+        self._catalog_images: dict[str, Image] = {}  # pic_url -> its photo
         #: The URL table of the TOP router: ``method`` → handler.
         self.handlers: Mapping[str, Handler] = {SEARCH: self.search, UPLOAD: self.upload}
 
@@ -107,9 +108,12 @@ class ImageSearchApi:
         image = self.store.get(reference)
         if image is not None:
             return image
+        image = self._catalog_images.get(reference)
+        if image is not None:
+            return image
         offer = self.catalog.offer_for_url(reference)
         if offer is not None:
-            return self._catalog_image(offer)
+            return self._catalog_image(reference, offer)
         if kind == "imgid":
             raise InvalidArguments(
                 f"imgid {reference[:120]!r} is unknown: upload the image with 1688.upload.img "
@@ -120,15 +124,12 @@ class ImageSearchApi:
             "use a catalog pic_url or an imgid the fake issued, or send the image itself"
         )
 
-    def _catalog_image(self, offer: Any) -> Image:
-        # Paging by imgid asks for the same photo again and again: hash it once.
-        data = self.catalog.image_bytes(offer)
-        digest = self._catalog_digests.get(offer.num_iid)
-        if digest is None:
-            if len(self._catalog_digests) >= _CATALOG_DIGESTS:
-                self._catalog_digests.clear()
-            digest = self._catalog_digests[offer.num_iid] = Image.of(data).sha256
-        return Image(data, digest)
+    def _catalog_image(self, reference: str, offer: Any) -> Image:
+        # Paging by imgid asks for the same photo again and again: find and hash it once.
+        if len(self._catalog_images) >= _CATALOG_IMAGES:
+            self._catalog_images.clear()
+        image = self._catalog_images[reference] = Image.of(self.catalog.image_bytes(offer))
+        return image
 
     def image_for_path(self, path: str) -> tuple[bytes, str] | None:
         """An uploaded or catalog image served at its URL path, with its Content-Type."""

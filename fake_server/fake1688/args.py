@@ -34,6 +34,7 @@ MAX_PAGE: Final = 1_000_000
 FILE_PARTS: Final = ("image", "file")
 _SEARCH_SOURCES: Final = "image (base64), a file part 'image' or 'file', imgid or imageUrl"
 _UPLOAD_SOURCES: Final = "image (base64) or a file part 'image' or 'file'"
+_PARAM_SOURCES: Final = ("image", "imgid", "imageUrl")
 _URLSAFE: Final = bytes.maketrans(b"-_", b"+/")
 _PRICE: Final = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,4})?")
 
@@ -47,17 +48,20 @@ def image_source(
     ``"imageUrl"``; ``refs`` allows the last two (search, not upload).
     """
     allowed = _SEARCH_SOURCES if refs else _UPLOAD_SOURCES
-    unknown = sorted(set(files) - set(FILE_PARTS)) if files else []
-    found: list[tuple[str, str | bytes]] = [
-        (f"file part {n!r}", files[n]) for n in FILE_PARTS if n in files
-    ]
-    found += [(key, params[key]) for key in ("image", "imgid", "imageUrl") if params.get(key)]
-    if not found and not unknown:
+    found: list[tuple[str, str | bytes]] = []
+    if files:
+        unknown = sorted(set(files) - set(FILE_PARTS))
+        if unknown:
+            raise InvalidArguments(
+                f"file part {unknown[0]!r} is not an image source; name the part 'image' or 'file'"
+            )
+        found += [(f"file part {name!r}", files[name]) for name in FILE_PARTS if name in files]
+    for key in _PARAM_SOURCES:  # a loop, not a comprehension: this runs on every search
+        text = params.get(key)
+        if text:
+            found.append((key, text))
+    if not found:
         raise MissingArguments(f"an image is required: send exactly one of {allowed}")
-    if unknown:
-        raise InvalidArguments(
-            f"file part {unknown[0]!r} is not an image source; name the part 'image' or 'file'"
-        )
     if len(found) > 1:
         names = ", ".join(kind for kind, _ in found)
         raise InvalidArguments(f"{names} are all given; send exactly one of {allowed}")
@@ -131,9 +135,11 @@ def _number(params: Mapping[str, str], name: str, low: int, high: int, default: 
     text = params.get(name)
     if not text:
         return default
-    if not (text.isascii() and text.isdigit() and len(text) <= 9) or not low <= int(text) <= high:
-        raise InvalidArguments(f"{name} {text[:40]!r} is not a whole number from {low} to {high:,}")
-    return int(text)
+    if text.isascii() and text.isdigit() and len(text) <= 9:
+        number = int(text)
+        if low <= number <= high:
+            return number
+    raise InvalidArguments(f"{name} {text[:40]!r} is not a whole number from {low} to {high:,}")
 
 
 def _price(params: Mapping[str, str], name: str) -> Decimal | None:
