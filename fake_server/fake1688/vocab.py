@@ -357,15 +357,20 @@ def _prices(dice: Dice, cat: Category) -> tuple[str, str | None]:
     fen = _round(lo + min(dice.below(hi - lo), dice.below(hi - lo)))
     price = _yuan(fen)
     if dice.chance(25):  # tiered wholesale prices show as a range
-        price += "-" + _yuan(_round(fen * dice.between(115, 160) // 100))
-    promotion = _yuan(_round(fen * dice.between(80, 95) // 100)) if dice.chance(30) else None
-    return price, promotion
+        high = _round(fen * dice.between(115, 160) // 100)
+        price += "-" + _yuan(max(high, fen + _step(fen)))  # rounding must not close it
+    promotion = _round(fen * dice.between(80, 95) // 100) if dice.chance(30) else fen
+    return price, (_yuan(promotion) if promotion < fen else None)  # none if rounding ate it
 
 
 def _round(fen: int) -> int:
     """Wholesale prices end in whole jiao, or in 5 fen below ten yuan."""
-    step = 10 if fen >= 1000 else 5
+    step = _step(fen)
     return max(step, fen - fen % step)
+
+
+def _step(fen: int) -> int:
+    return 10 if fen >= 1000 else 5
 
 
 def _yuan(fen: int) -> str:

@@ -25,7 +25,7 @@ from fake1688.catalog import (
 )
 from fake1688.dice import Dice
 from fake1688.offer import record
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -101,6 +101,7 @@ def test_default_catalog_is_pinned_and_seeded(catalog: Catalog) -> None:
 
 
 @given(seed=st.integers(min_value=0, max_value=2**64))
+@example(seed=547)  # rounding closed a 0.30 price range to "0.30-0.30"
 def test_generation_is_a_function_of_the_seed(seed: int) -> None:
     first, second = vocab.generate(seed, 40), vocab.generate(seed, 40)
     assert first == second
