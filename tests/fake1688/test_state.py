@@ -202,6 +202,24 @@ def test_redaction_of_any_params(pairs: list[tuple[str, str]]) -> None:
     assert redact_params(pairs) == _redacted_one_by_one(pairs)
 
 
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["sign", "app_key", "a", "b", "\0"]), st.text(max_size=4)),
+        max_size=6,
+    )
+)
+def test_the_journal_gives_back_the_redacted_params_it_packed(
+    pairs: list[tuple[str, str]],
+) -> None:
+    # Entries keep their params as one NUL-joined string; a NUL in a name or
+    # value must not shift the fields.
+    journal = Journal(maxlen=1)
+    _record(journal, FakeRequest("POST", "/router/rest", form=pairs))
+    entry = journal.last()
+    assert entry is not None
+    assert entry.params == redact_params(pairs)
+
+
 def _record(journal: Journal, request: FakeRequest, request_id: str = "r") -> None:
     journal.record(
         request,
