@@ -4,10 +4,12 @@ Both run on uvicorn (uvloop, httptools) as subprocesses on free 127.0.0.1
 ports; the same ``wrk`` (Debian's, ``apt-get install wrk``) sends the same
 signed search POST to each, 16 connections, one thread. The bare endpoint
 reads the body and answers the exact bytes the fake answered. The two servers
-take turns, ``ROUNDS`` rounds of ``SECONDS`` each; the ratio reported is the
-median over rounds of fake / bare in neighbouring rounds, since this machine's
-speed drifts by tens of percent from minute to minute. Each server's CPU time
-per request (from ``/proc``) is printed too. Goal: fake >= 0.5x bare.
+take turns, ``ROUNDS`` rounds of the fake of ``SECONDS`` each, between
+``ROUNDS + 1`` of the bare endpoint; the ratio reported is the median over
+rounds of each fake round against the mean of the bare rounds either side of
+it, since this machine's speed drifts by tens of percent from minute to minute.
+Each server's CPU time per request (from ``/proc``) is printed too. Goal: fake
+>= 0.5x bare.
 Two requests are measured:
 
 * by ``imgid`` (a catalog photo's URL): the paging call of a client that
@@ -130,9 +132,17 @@ def measure(source: str, seconds: int, rounds: int, tmp: Path) -> float:
             load.round(1)  # warm up: imports, caches, the first fingerprint
             load.rates.clear()
             load.cpu_us.clear()
-        # Alternate short rounds: this machine's speed drifts, and a ratio of
-        # neighbouring rounds cancels most of the drift.
-        ratios = [loads[0].round(seconds) / loads[1].round(seconds) for _ in range(rounds)]
+        # Alternate short rounds, bare first and last: this machine's speed
+        # drifts, and each fake round compared with the mean of the bare rounds
+        # on either side of it cancels most of the drift (an ABA design).
+        fake_load, bare_load = loads
+        before = bare_load.round(seconds)
+        ratios = []
+        for _ in range(rounds):
+            rate = fake_load.round(seconds)
+            after = bare_load.round(seconds)
+            ratios.append(rate / ((before + after) / 2))
+            before = after
     finally:
         fake.stop()
         if bare is not None:
@@ -142,7 +152,8 @@ def measure(source: str, seconds: int, rounds: int, tmp: Path) -> float:
     for name, load in zip(("bare Starlette", "fake1688 serve"), reversed(loads), strict=True):
         print(
             f"  {name}  {statistics.median(load.rates):9,.0f} req/s  "
-            f"{statistics.median(load.cpu_us):5.0f} us CPU/request (medians of {rounds})"
+            f"{statistics.median(load.cpu_us):5.0f} us CPU/request "
+            f"(medians of {len(load.rates)} rounds)"
         )
     low, high = min(ratios), max(ratios)
     print(f"  ratio {ratio:.2f}x (rounds {low:.2f}-{high:.2f}; goal >= {GOAL}x)")
