@@ -24,9 +24,9 @@ from fake1688 import FakeGateway
 from fake1688.openapi import openapi_document
 from hypothesis import event, settings
 from hypothesis import strategies as st
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
+from schemathesis.checks import (
     content_type_conformance,
+    not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
 )
