@@ -179,7 +179,9 @@ class Journal:
             app_key = next((value for key, value in pairs if key == "app_key"), "")
             if len(app_key) > 3:
                 sub_msg = sub_msg.replace(app_key, mask_app_key(app_key))
-        files = {name: _file_summary(data) for name, data in request.files.items()}
+        files: dict[str, str] = {}
+        if request.files:  # rarely: no comprehension to run for a form
+            files = {name: _file_summary(data) for name, data in request.files.items()}
         code, sub_code = (error.code, error.sub_code) if error else (0, None)
         params = _pack(redact_params(pairs))
         with self._lock:

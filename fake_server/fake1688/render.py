@@ -69,7 +69,7 @@ def search_body(
         f'"total_results":{total},"real_total_results":{total},"item":['
     )
     tail = ']},"request_id":"' + request_id + '"}}'  # ids are letters and digits: no escapes
-    return head.encode() + b",".join(items) + tail.encode()
+    return b"".join((head.encode(), b",".join(items), tail.encode()))  # one copy, not two
 
 
 def upload_body(imgid: str, request_id: str) -> bytes:
