@@ -27,10 +27,9 @@ import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from .engine import Engine, internal_error_response
-from .protocol import FakeResponse
 from .transport import DISCONNECTED
 
 __all__ = ["FakeApp", "create_app"]
@@ -63,9 +62,13 @@ class _EngineEndpoint:
         if scope["type"] != "http":  # the platform has no websockets
             await send({"type": "websocket.close", "code": 1008})
             return
-        body = await _read_body(receive, self.engine.max_body)
-        if body is None:
-            return  # the client left: nobody is left to answer
+        message = await receive()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            body = message.get("body", b"")  # nearly every request: one message
+        else:
+            body = await _read_body(message, receive, self.engine.max_body)
+            if body is None:
+                return  # the client left: nobody is left to answer
         answer = self.engine.handle_http(
             scope["method"],
             scope.get("raw_path") or scope["path"].encode("utf-8"),
@@ -78,7 +81,11 @@ class _EngineEndpoint:
         if answer.abort:
             await _drop(scope, receive)
             return
-        await _answer(send, answer)
+        headers = [
+            (name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers
+        ]
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer.body})
 
 
 def _content_type(headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -88,26 +95,21 @@ def _content_type(headers: list[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
+async def _read_body(first: Message, receive: Receive, limit: int) -> bytes | None:
     """The body, cut at ``limit + 1`` bytes (enough to tell it is too large); None on disconnect."""
     chunks: list[bytes] = []
     size = 0
-    while size <= limit:
-        message = await receive()
+    message = first
+    while True:
         if message["type"] == "http.disconnect":
             return None
         chunk = message.get("body", b"")
         chunks.append(chunk)
         size += len(chunk)
-        if not message.get("more_body", False):
+        if not message.get("more_body", False) or size > limit:
             break
+        message = await receive()
     return b"".join(chunks)[: limit + 1]
-
-
-async def _answer(send: Send, answer: FakeResponse) -> None:
-    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]
-    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-    await send({"type": "http.response.body", "body": answer.body})
 
 
 async def _drop(scope: Scope, receive: Receive) -> None:
