@@ -202,7 +202,14 @@ async def test_asgi_reads_a_body_sent_in_chunks(gateway: FakeGateway, helpers: A
 
 
 @pytest.mark.asyncio
-async def test_asgi_answers_nothing_when_the_client_leaves(gateway: FakeGateway) -> None:
-    sent = await _call_asgi(gateway, [{"type": "http.request", "body": b"a=1", "more_body": True}])
+@pytest.mark.parametrize(
+    "messages",
+    [[{"type": "http.request", "body": b"a=1", "more_body": True}], []],
+    ids=["mid-body", "before-any-body"],
+)
+async def test_asgi_answers_nothing_when_the_client_leaves(
+    gateway: FakeGateway, messages: list[dict[str, Any]]
+) -> None:
+    sent = await _call_asgi(gateway, messages)
     assert sent == []
     assert len(gateway.journal) == 0
