@@ -34,16 +34,15 @@ from .transport import DISCONNECTED
 
 __all__ = ["FakeApp", "create_app"]
 
-_ABORT: Final = "fake1688.abort"
+_SEND: Final = "fake1688.server_send"
 
 
 class FakeApp(Starlette):
     """Starlette, plus a way to drop the connection for an injected reset."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Note how to abort this connection, then serve as Starlette does."""
-        transport = getattr(getattr(send, "__self__", None), "transport", None)
-        scope[_ABORT] = getattr(transport, "abort", None)
+        """Keep the server's own ``send`` (it leads to the socket), then serve as Starlette does."""
+        scope[_SEND] = send
         await super().__call__(scope, receive, send)
 
 
@@ -114,7 +113,8 @@ async def _read_body(first: Message, receive: Receive, limit: int) -> bytes | No
 
 async def _drop(scope: Scope, receive: Receive) -> None:
     """Close the connection without answering; wait until the server has noticed."""
-    abort: Callable[[], None] | None = scope.get(_ABORT)
+    transport = getattr(getattr(scope.get(_SEND), "__self__", None), "transport", None)
+    abort: Callable[[], None] | None = getattr(transport, "abort", None)
     if abort is None:
         raise httpx.RemoteProtocolError(DISCONNECTED)
     abort()
