@@ -17,7 +17,7 @@ from . import args, render
 from .apps import App
 from .errors import InvalidArguments
 from .search import CatalogLike, SearchQuery, SearchService
-from .store import Image, UploadStore
+from .store import Image, UploadStore, imgid_token
 
 __all__ = ["SEARCH", "UPLOAD", "Call", "Handler", "ImageSearchApi", "sniff_image_type"]
 
@@ -105,10 +105,10 @@ class ImageSearchApi:
         return self._resolve(kind, value)
 
     def _resolve(self, kind: str, reference: str) -> Image:
-        image = self.store.get(reference)
+        image = self._catalog_images.get(reference)  # never an imgid: see _catalog_image
         if image is not None:
             return image
-        image = self._catalog_images.get(reference)
+        image = self.store.get(reference)
         if image is not None:
             return image
         offer = self.catalog.offer_for_url(reference)
@@ -126,9 +126,13 @@ class ImageSearchApi:
 
     def _catalog_image(self, reference: str, offer: Any) -> Image:
         # Paging by imgid asks for the same photo again and again: find and hash it once.
-        if len(self._catalog_images) >= _CATALOG_IMAGES:
-            self._catalog_images.clear()
-        image = self._catalog_images[reference] = Image.of(self.catalog.image_bytes(offer))
+        # Kept only if no upload can ever answer to the same reference, which
+        # must keep winning (a loaded catalog may use imgid-shaped pic_urls).
+        image = Image.of(self.catalog.image_bytes(offer))
+        if imgid_token(reference) is None:
+            if len(self._catalog_images) >= _CATALOG_IMAGES:
+                self._catalog_images.clear()
+            self._catalog_images[reference] = image
         return image
 
     def image_for_path(self, path: str) -> tuple[bytes, str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from decimal import Decimal
@@ -9,7 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fake1688 import FakeGateway, UploadLimits
+from fake1688 import FakeGateway, UploadLimits, vocab
+from fake1688.catalog import Catalog, DrawnImages
+from fake1688.store import imgid_for
 
 from pailitao.models import parse_search_response, parse_upload_response
 
@@ -326,6 +329,31 @@ def test_an_evicted_imgid_is_unknown(
         first = parse_upload_response(post(image=helpers.b64(photo)))
         parse_upload_response(post(image=helpers.b64(stranger)))
         assert post(imgid=first)["error_response"]["code"] == 41
+
+
+def test_an_upload_wins_over_a_catalog_photo_at_the_same_url(helpers: Any, stranger: bytes) -> None:
+    # A loaded catalog may give an offer an imgid-shaped pic_url. Searches by
+    # it find that photo until an upload answers to the same imgid, then the
+    # upload, however often the catalog photo was searched by before.
+    imgid = imgid_for(stranger)
+    offers = vocab.generate(0, 20)
+    offers[0] = dataclasses.replace(offers[0], pic_url=imgid)
+    catalog = Catalog(offers, [DrawnImages().fingerprint(o) for o in offers], DrawnImages())
+    gateway = FakeGateway(catalog=catalog, clock=lambda: helpers.now)
+    with httpx.Client(transport=gateway.transport()) as http:
+
+        def items(method: str = "1688.items.search.img", **params: str) -> Any:
+            signed = helpers.signed(helpers.system_params(method, **params))
+            answer = http.post(helpers.url, data=signed).json()
+            (body,) = answer.values()  # the *_response of the method, or error_response
+            return body["items"]
+
+        catalog_photo = items(image=helpers.b64(catalog.image_bytes(offers[0])))
+        uploaded_photo = items(image=helpers.b64(stranger))
+        assert catalog_photo != uploaded_photo  # else the test could not tell them apart
+        assert items(imgid=imgid) == items(imgid=imgid) == catalog_photo
+        assert items("1688.upload.img", image=helpers.b64(stranger))["item"]["name"] == imgid
+        assert items(imgid=imgid) == uploaded_photo
 
 
 def test_upload_takes_the_image_itself(call: Any, helpers: Any) -> None:
