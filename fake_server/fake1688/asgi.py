@@ -11,9 +11,10 @@ envelope.
 
 Injected faults: a delay is an ``asyncio.sleep`` (other connections go on); a
 dropped connection aborts the socket before any byte of an answer. ASGI has no
-word for that, so the app keeps uvicorn's connection (its ``send`` is a method
-of the connection's request cycle, which holds the transport) in the scope;
-under another server, or ``httpx.ASGITransport``, the endpoint raises
+word for that, so the app keeps the server's own ``send`` in the scope (under
+uvicorn, a method of the connection's request cycle, which holds the transport)
+and finds the socket through it only when it must drop one. Under another
+server, or ``httpx.ASGITransport``, the endpoint raises
 ``httpx.RemoteProtocolError`` instead, which ASGITransport hands to the client.
 """
 
