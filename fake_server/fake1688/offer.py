@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from functools import lru_cache
 from typing import Protocol
 
 __all__ = [
@@ -89,19 +88,6 @@ class ImageSource(Protocol):
 
 def pic_path(url: str) -> str | None:
     """The path part of a pic_url, from a full, protocol-relative or bare-path URL."""
-    # Every search by imgid asks this again for the same URL: remember the short ones.
-    return _remembered_pic_path(url) if len(url) <= _REMEMBERED_URL else _pic_path(url)
-
-
-_REMEMBERED_URL = 300
-
-
-@lru_cache(maxsize=4096)
-def _remembered_pic_path(url: str) -> str | None:
-    return _pic_path(url)
-
-
-def _pic_path(url: str) -> str | None:
     if url.startswith("//"):
         url = url[2:]
     elif "://" in url:
