@@ -44,7 +44,13 @@ class FakeApp(Starlette):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Keep the server's own ``send`` (it leads to the socket), then serve as Starlette does."""
         scope[_SEND] = send
-        await super().__call__(scope, receive, send)
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # The scope belongs to the server's request cycle, which ``send`` is
+            # a method of: left in place, the reference would make every
+            # request a cycle that only the garbage collector can free.
+            del scope[_SEND]
 
 
 class _EngineEndpoint:

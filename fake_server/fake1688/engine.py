@@ -68,8 +68,6 @@ class _Outcome:
 
     api_method: str | None = None
     verification: Verification = Verification.NOT_REACHED
-    error: GatewayError | None = None
-    traceback: str | None = None
     injected: Injected = NOTHING
 
 
@@ -152,20 +150,22 @@ class Engine:
         started, received_at = time.perf_counter(), self.clock()
         outcome = _Outcome()
         request_id = render.request_id(request, deterministic=self.deterministic)
+        error: GatewayError | None = None
+        details = None
         try:
             response = self._route(request, outcome, request_id)
-        except GatewayError as error:
-            outcome.error = error
+        except GatewayError as raised:
+            error = raised
             response = render.error_response(error, request_id)
         except FaultAnswer as answer:
             response = answer.response
         except Exception as unexpected:
-            outcome.error = RemoteServiceError(
+            error = RemoteServiceError(
                 f"the fake gateway failed ({type(unexpected).__name__}); its journal keeps "
                 f"the details under request_id {request_id}"
             )
-            outcome.traceback = traceback.format_exc()
-            response = render.error_response(outcome.error, request_id)
+            details = traceback.format_exc()
+            response = render.error_response(error, request_id)
         response = outcome.injected.shape(response)
         self.journal.record(
             request,
@@ -173,12 +173,16 @@ class Engine:
             api_method=outcome.api_method,
             verification=outcome.verification,
             status=response.status,
-            error=outcome.error,
+            error=error,
             request_id=request_id,
             duration_ms=(time.perf_counter() - started) * 1000,
-            traceback=outcome.traceback,
+            traceback=details,
             fault=outcome.injected.describe(),
         )
+        # As Python does at the end of an ``except`` block: the error's
+        # traceback holds this frame, and through it the server's whole request;
+        # kept, they would be a cycle that only the garbage collector frees.
+        del error
         return response
 
     def _route(self, request: FakeRequest, outcome: _Outcome, request_id: str) -> FakeResponse:

@@ -6,6 +6,7 @@ Only 127.0.0.1 is ever contacted; the server is stopped after the module.
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import socket
 import threading
@@ -19,7 +20,7 @@ import requests
 import uvicorn
 from fake1688 import FakeGateway
 
-from pailitao import PailitaoClient
+from pailitao import PailitaoClient, signing
 
 NOW = 1_764_300_000.0
 SECRET = "test_app_secret"
@@ -127,3 +128,58 @@ def test_multipart_upload_and_photo_serving_over_http(
     assert served.status_code == 200
     assert served.content == photo
     assert served.headers["content-type"].startswith("image/")
+
+
+def _signed_search(photo: bytes) -> dict[str, str]:
+    params = {
+        "method": "1688.items.search.img",
+        "app_key": "test_app_key",
+        "timestamp": str(int(NOW * 1000)),
+        "v": "2.0",
+        "format": "json",
+        "image": base64.b64encode(photo).decode("ascii"),
+    }
+    params["sign"] = signing.sign(params, SECRET)
+    return params
+
+
+def test_served_requests_leave_no_garbage_cycles(
+    live: tuple[str, FakeGateway], photo: bytes
+) -> None:
+    """Each request's objects go with its last reference, not at a later GC pass.
+
+    A reference cycle per request that reaches uvicorn's request cycle (a
+    ``send`` kept in the scope, an error whose traceback holds the frames)
+    keeps the whole request in memory until the garbage collector runs, and
+    its passes, over the whole catalog, grow with the load.
+    """
+    url, gateway = live
+    gateway.reset()
+    search = _signed_search(photo)
+    gc.collect()
+    gc.disable()
+    try:
+        with httpx.Client(base_url=url) as client:  # one connection, open throughout
+            assert b"items_search_img_response" in client.post("/router/rest", data=search).content
+            client.post("/router/rest")  # a platform error (unsigned)
+            client.get("/nowhere")  # the 404 envelope
+            client.get("/__fake__/health")  # the admin surface
+            for kind in ("platform_error", "http_error", "truncated_json"):
+                gateway.faults.next(1, kind)
+                client.post("/router/rest", data=search)
+            gateway.faults.next(1, "connection_reset")
+            with pytest.raises(httpx.TransportError):
+                client.post("/router/rest", data=search)
+            assert client.post("/router/rest", data=search).status_code == 200
+            time.sleep(0.2)  # let the server thread finish its last answer
+            gc.set_debug(gc.DEBUG_SAVEALL)
+            gc.collect()
+            left = [
+                type(o).__name__ for o in gc.garbage if type(o).__module__.startswith("uvicorn")
+            ]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+        gateway.reset()
+    assert left == []
