@@ -176,17 +176,16 @@ def parse_timestamp(value: str) -> datetime:
     Raises :class:`ValueError` for anything else.
     """
     text = value.strip()
-    if text.isdigit() and 10 <= len(text) <= 14:
-        return datetime.fromtimestamp(int(text) / 1000, UTC)
-    match = _DATETIME.fullmatch(text)  # strptime is 5x slower; the fake parses every request
     try:
+        if text.isascii() and text.isdigit() and 10 <= len(text) <= 14:
+            return datetime.fromtimestamp(int(text) / 1000, UTC)
+        match = _DATETIME.fullmatch(text)  # strptime is 5x slower; the fake parses every request
         if match is None:
             raise ValueError
         year, month, day, hour, minute, second = map(int, match.groups())
-        local = datetime(year, month, day, hour, minute, second, tzinfo=GMT8)
-    except ValueError:
+        return datetime(year, month, day, hour, minute, second, tzinfo=GMT8).astimezone(UTC)
+    except (ValueError, OverflowError):  # no such date, or none that UTC can hold
         raise ValueError(
             f"timestamp {value[:40]!r} is neither 'yyyy-MM-dd HH:mm:ss' (GMT+8) "
             "nor epoch milliseconds"
         ) from None
-    return local.astimezone(UTC)

@@ -151,6 +151,9 @@ def test_verify_defaults_to_md5_and_refuses_missing_or_unknown() -> None:
     assert not signing.verify({**params, "sign": "非hex"}, SECRET)
 
 
+_DATETIME_LIKE = r"\A[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\Z"
+
+
 def test_timestamps_in_both_formats() -> None:
     moment = datetime(2026, 11, 28, 2, 0, 0, tzinfo=UTC).timestamp()
     assert signing.format_timestamp(moment) == "2026-11-28 10:00:00"
@@ -183,8 +186,28 @@ def test_datetime_timestamps_parse_like_strptime(moment: datetime) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["２０２６-11-28 10:00:00", "2026-11-28 10:00:60", "2026-02-30 00:00:00"]
+    "bad",
+    [
+        "２０２６-11-28 10:00:00",
+        "2026-11-28 10:00:60",
+        "2026-02-30 00:00:00",
+        "0001-01-01 00:00:00",  # before UTC's year 1 once moved from GMT+8
+        "²²²²²²²²²²",  # digits to str.isdigit, not to int()
+        "١٧٩٥٨٣١٢٠٠٠٠٠",  # Arabic-Indic digits
+    ],
 )
 def test_parse_timestamp_rejects_impossible_or_non_ascii_dates(bad: str) -> None:
     with pytest.raises(ValueError, match="neither"):
         signing.parse_timestamp(bad)
+
+
+@given(st.one_of(st.text(), st.from_regex(r"\A[0-9]{10,14}\Z"), st.from_regex(_DATETIME_LIKE)))
+def test_parse_timestamp_raises_nothing_but_value_error(text: str) -> None:
+    try:
+        outcome: object = signing.parse_timestamp(text)
+    except ValueError as error:
+        outcome = error
+    if isinstance(outcome, datetime):
+        assert outcome.tzinfo is UTC
+    else:
+        assert "neither 'yyyy-MM-dd HH:mm:ss'" in str(outcome)
