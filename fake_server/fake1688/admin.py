@@ -103,6 +103,8 @@ def _read_json(body: bytes, example: str) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise _BadRequest(f"the body is not JSON; send e.g. {example}") from None
+    except RecursionError:
+        raise _BadRequest("the body nests too deeply to read as JSON") from None
 
 
 @cache
@@ -129,9 +131,11 @@ def _requests(engine: Engine, query: dict[str, str], body: bytes) -> dict[str, A
     entries = engine.journal.entries()
     limit = query.get("limit")
     if limit is not None:
-        if not _DIGITS.fullmatch(limit) or int(limit) < 1:  # not str.isdigit(): "²" is one
+        digits = limit.lstrip("0") if _DIGITS.fullmatch(limit) else ""  # not isdigit(): "²" is one
+        if not digits:
             raise _BadRequest(f"limit must be a positive whole number, not {limit[:20]!r}")
-        entries = entries[-int(limit) :]
+        if len(digits) < 10:  # a larger limit keeps all (and int() refuses 4,300 digits)
+            entries = entries[-int(digits) :]
     return {"requests": [entry.to_dict() for entry in entries]}
 
 

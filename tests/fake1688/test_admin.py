@@ -119,6 +119,8 @@ def test_limits_set_list_clear(client: httpx.Client, search: Any) -> None:
         (("GET", "/__fake__/requests?limit=%C2%B2", None), 400, "limit must be a positive whole"),
         (("POST", "/__fake__/faults", b'{"faults": null}'), 400, "faults must be a list of"),
         (("POST", "/__fake__/faults", b'{"status": 503}'), 400, "unknown key(s) ['status']"),
+        # Found by an audit, answered 500 "a fake1688 bug" before the fix:
+        (("POST", "/__fake__/faults", b"[" * 100_000), 400, "the body nests too deeply"),
     ],
 )
 def test_admin_mistakes_say_how_to_fix_them(
@@ -130,6 +132,15 @@ def test_admin_mistakes_say_how_to_fix_them(
     assert answer.json()["error"].startswith(message)
     if status == 405:
         assert answer.headers["allow"]
+
+
+def test_a_limit_past_the_journal_keeps_it_all(client: httpx.Client, search: Any) -> None:
+    search()
+    search()
+    for limit in ("2", "0002", "9" * 5000):  # 5,000 digits: more than int() reads
+        answer = client.get("/__fake__/requests", params={"limit": limit})
+        assert len(answer.json()["requests"]) == 2, limit
+    assert len(client.get("/__fake__/requests", params={"limit": "001"}).json()["requests"]) == 1
 
 
 def test_an_admin_failure_is_a_500_in_the_admin_shape(
