@@ -32,6 +32,7 @@ from .errors import (
     MissingTimestamp,
     MissingVersion,
 )
+from .journal import REDACTED_PARAMS
 from .protocol import FakeRequest
 
 __all__ = [
@@ -192,13 +193,15 @@ def _recipe(sign_method: str) -> str:
 def explain_signature(params: Mapping[str, str], sign_method: str) -> str:
     """What the gateway signed, so the caller can diff it against their own string.
 
-    Shows the canonical string (long values shortened, with the exact string's
-    length and sha256) and the parameter names in it. Never the secret, never
-    the expected sign.
+    Shows the canonical string (long values shortened, user tokens redacted,
+    with the exact string's length and sha256) and the parameter names in it.
+    Never the secret, never the expected sign.
     """
     keys = signing.signed_keys(params)
     exact = signing.canonical_string(params).encode("utf-8")
-    shown = "".join(key + _shorten(params[key]) for key in keys)
+    shown = "".join(
+        key + ("<redacted>" if key in REDACTED_PARAMS else _shorten(params[key])) for key in keys
+    )
     if sign_method == "md5":
         signed = f"MD5 over '<secret>{shown}<secret>'"
     else:

@@ -2,7 +2,8 @@
 
 Unlike WireMock's default journal (measured at 3.8 GB after ~190k requests),
 this one keeps the last ``maxlen`` entries only, and never stores what should
-not leak or bloat: ``sign`` and ``session`` are redacted, the app key is
+not leak or bloat: ``sign`` and the user tokens ``session`` and ``access_token``
+are redacted (see :data:`REDACTED_PARAMS`), the app key is
 partly masked, image bytes and base64 images are reduced to their size.
 """
 
@@ -19,12 +20,20 @@ from typing import Any, Final
 from .errors import GatewayError
 from .protocol import FakeRequest
 
-__all__ = ["Journal", "JournalEntry", "Verification", "mask_app_key", "redact_params"]
+__all__ = [
+    "REDACTED_PARAMS",
+    "Journal",
+    "JournalEntry",
+    "Verification",
+    "mask_app_key",
+    "redact_params",
+]
 
-_REDACTED: Final = frozenset({"sign", "session"})
+#: Params whose values no journal entry or error message shows.
+REDACTED_PARAMS: Final = frozenset({"sign", "session", "access_token"})
 _LONG: Final = 200
 #: Params that ``_redact`` changes whatever their length.
-_SPECIAL: Final = _REDACTED | {"app_key", "image"}
+_SPECIAL: Final = REDACTED_PARAMS | {"app_key", "image"}
 #: How many recent requests an assertion message lists.
 _REPORTED: Final = 10
 
@@ -109,7 +118,7 @@ def redact_params(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def _redact(key: str, value: str) -> str:
-    if key in _REDACTED:
+    if key in REDACTED_PARAMS:
         return "<redacted>"
     if key == "app_key":
         return mask_app_key(value)

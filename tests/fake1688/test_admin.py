@@ -43,17 +43,19 @@ def test_requests_newest_last_with_limit_and_secrets_redacted(
     client: httpx.Client, search: Any
 ) -> None:
     search(page="1")
-    search(page="2", session="user-session-token")
+    search(page="2", session="user-session-token", access_token="user-access-token")
     entries = client.get("/__fake__/requests").json()["requests"]
     assert [entry["params"]["page"] for entry in entries] == ["1", "2"]
     last = client.get("/__fake__/requests", params={"limit": "1"}).json()["requests"]
     assert len(last) == 1
     entry = last[0]
-    assert entry["params"]["sign"] == entry["params"]["session"] == "<redacted>"
+    tokens = entry["params"]["session"], entry["params"]["access_token"]
+    assert entry["params"]["sign"] == tokens[0] == tokens[1] == "<redacted>"
     assert entry["params"]["app_key"] == "test***key"
     assert (entry["verification"], entry["code"], entry["status"]) == ("passed", 0, 200)
     assert entry["duration_ms"] > 0
-    assert "test_app_secret" not in json.dumps(entries)
+    for secret in ("test_app_secret", "user-session-token", "user-access-token"):
+        assert secret not in json.dumps(entries)
 
 
 def test_admin_calls_are_not_journalled(client: httpx.Client, gateway: FakeGateway) -> None:

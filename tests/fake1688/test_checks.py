@@ -236,6 +236,22 @@ def test_a_wrong_sign_explains_what_was_signed(
     assert entry.params["sign"] == "<redacted>"
 
 
+def test_the_explanation_hides_session_tokens(call: Any, helpers: Any, gateway: Any) -> None:
+    tokens = {"session": "user-session-token", "access_token": "user-access-token"}
+    params = {**_search(helpers, **tokens), "sign": "00"}
+    sub_msg = call(params, sign=False)["error_response"]["sub_msg"]
+    assert "access_token<redacted>app_key" in sub_msg
+    assert "session<redacted>timestamp" in sub_msg
+    exact = signing.canonical_string({k: v for k, v in params.items() if k != "sign"}).encode()
+    assert f"s = {len(exact)} bytes of UTF-8, sha256 {hashlib.sha256(exact).hexdigest()[:16]}" in (
+        sub_msg
+    )
+    entry = gateway.journal.last()
+    for token in tokens.values():
+        assert token not in sub_msg
+        assert token not in repr(entry)
+
+
 def test_hmac_explanation_names_the_key_not_the_secret(call: Any, helpers: Any) -> None:
     params = {**_search(helpers, sign_method="hmac-sha256"), "sign": "00"}
     sub_msg = call(params, sign=False)["error_response"]["sub_msg"]
