@@ -7,6 +7,7 @@ reported as one line on stderr with a non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import socket
 import sys
 from collections.abc import Sequence
@@ -42,8 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--host", default=DEFAULT_HOST, help="address to bind (default: %(default)s)"
     )
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
-    serve.add_argument("--seed", type=int, default=0, help="seed of the generated catalog")
+    serve.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help="0 picks a free port (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--seed", type=int, default=0, help="seed of the generated catalog (default: %(default)s)"
+    )
     serve.add_argument("--catalog", type=Path, help="a catalog file from `fake1688 index`")
     serve.add_argument("--apps", type=Path, help="a JSON or TOML file of app keys and secrets")
     serve.add_argument(
@@ -70,6 +78,14 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--metadata", type=Path, help="CSV of offer fields, one row per photo")
     index.add_argument("-o", "--output", type=Path, required=True, help="catalog file to write")
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port: use 0 to 65535 (0 picks a free one)"
+        )
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -153,8 +169,11 @@ def _bind(host: str, port: int) -> socket.socket:
     except OSError as error:
         sock.close()
         reason = error.strerror or str(error)
+        taken = error.errno in (errno.EADDRINUSE, errno.EACCES)
         raise CliError(
-            f"cannot listen on {host}:{port}: {reason} (pick another --port)", 1
+            f"cannot listen on {host}:{port}: {reason} "
+            f"({'pick another --port' if taken else 'check --host'})",
+            1,
         ) from None
     sock.set_inheritable(True)
     return sock
@@ -211,6 +230,12 @@ def _index(args: argparse.Namespace) -> int:
 
     if not args.directory.is_dir():
         raise CliError(f"{args.directory} is not a directory")
+    if args.output.is_dir():
+        raise CliError(f"cannot write {args.output}: it is a directory")
+    if not args.output.parent.is_dir():
+        raise CliError(f"cannot write {args.output}: {args.output.parent} is not a directory")
+    if args.metadata is not None and not args.metadata.is_file():
+        raise CliError(f"no metadata file at {args.metadata}")
     progress = _Progress(sys.stderr)
     try:
         catalog = build_catalog(args.directory, args.metadata, progress)

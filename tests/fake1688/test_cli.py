@@ -47,6 +47,28 @@ def test_a_port_in_use_is_one_line(quick_catalog: None, capsys: pytest.CaptureFi
     assert err.count("\n") == 1
 
 
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_port_out_of_range_is_a_usage_error(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["serve", "--port", port])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith(
+        f"argument --port: {port!r} is not a port: use 0 to 65535 (0 picks a free one)\n"
+    )
+
+
+def test_an_address_not_of_this_machine_says_check_the_host(
+    quick_catalog: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["serve", "--host", "192.0.2.1", "--port", "0"]) == 1  # TEST-NET-1
+    err = capsys.readouterr().err
+    assert err.startswith("fake1688: cannot listen on 192.0.2.1:0: ")
+    assert err.endswith("(check --host)\n")
+
+
 def test_a_bad_apps_file_is_one_line(
     quick_catalog: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -111,6 +133,23 @@ def _photos(folder: Path, count: int) -> None:
         image = Image.new("RGB", (64, 64), (40 * number, 200 - 30 * number, 90))
         image.paste((255, 255, 255), (8 * number, 8, 8 * number + 20, 40))
         image.save(folder / f"p{number}.png")
+
+
+def test_index_checks_its_output_and_metadata_before_indexing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _photos(tmp_path / "photos", 1)
+    photos = str(tmp_path / "photos")
+    missing = tmp_path / "missing"
+    assert cli.main(["index", photos, "-o", str(missing / "c.zip")]) == 2
+    assert capsys.readouterr().err == (
+        f"fake1688: cannot write {missing / 'c.zip'}: {missing} is not a directory\n"
+    )
+    assert cli.main(["index", photos, "-o", photos]) == 2
+    assert capsys.readouterr().err == f"fake1688: cannot write {photos}: it is a directory\n"
+    out = str(tmp_path / "c.zip")
+    assert cli.main(["index", photos, "--metadata", str(missing), "-o", out]) == 2
+    assert capsys.readouterr().err == f"fake1688: no metadata file at {missing}\n"
 
 
 def test_index_builds_a_catalog_with_progress(
