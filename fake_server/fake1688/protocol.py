@@ -20,6 +20,7 @@ with the platform's envelope like any other mistake.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, NamedTuple
@@ -52,6 +53,11 @@ _MULTIPART: Final = b"multipart/form-data"
 _COMMON_ESCAPES: Final = (("%2B", "+"), ("%2F", "/"), ("%3D", "="), ("%3A", ":"), ("%21", "!"))
 
 Pairs = Sequence[tuple[str, str]]
+
+# python-multipart logs each fault it then raises; the fake answers it as a
+# code 41 instead. Without a handler, logging's last resort would print the
+# line to stderr (as under ``fake1688 serve``); with one set up, it still shows.
+logging.getLogger("python_multipart").addHandler(logging.NullHandler())
 _NO_FILES: Final[Mapping[str, bytes]] = MappingProxyType({})
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import httpx
 import pytest
 from fake1688.protocol import MAX_FIELDS, FakeRequest, parse_http, path_from_raw
@@ -103,6 +106,19 @@ def test_malformed_multipart() -> None:
     request = _parse(b"garbage that is not multipart", "multipart/form-data; boundary=abc")
     assert request.read_error is not None
     assert request.read_error.startswith("the multipart body is malformed:")
+
+
+def test_a_malformed_multipart_body_prints_nothing() -> None:
+    """python-multipart logs the fault it raises; a server without logging set up
+    (``fake1688 serve``) would print that line to stderr for every such body."""
+    code = (
+        "from fake1688.protocol import parse_http\n"
+        "r = parse_http('POST', b'/', b'', 'multipart/form-data; boundary=b', b'--x\\r\\n', "
+        "max_body=99)\n"
+        "assert r.read_error.startswith('the multipart body is malformed'), r\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr == ""
 
 
 def test_multipart_text_part_that_is_not_utf8() -> None:
