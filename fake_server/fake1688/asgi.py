@@ -7,7 +7,8 @@ raw request to :meth:`Engine.handle_http`, the entry the direct transports use
 too. Starlette's form parsing is bypassed (measured slow, and lenient: it reads
 a truncated multipart body as empty fields), and so are its plain-text
 400/404/405 answers: every path and every HTTP method gets the platform's
-envelope.
+envelope (every method uvicorn's HTTP parser accepts: httptools answers a
+request line it cannot read, such as an unknown method, with its own 400).
 
 Injected faults: a delay is an ``asyncio.sleep`` (other connections go on); a
 dropped connection aborts the socket before any byte of an answer. ASGI has no
