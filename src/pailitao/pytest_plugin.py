@@ -198,7 +198,8 @@ def pailitao_fake(
     _pailitao_gateways: dict[tuple[int, Path | None], FakeGateway],
 ) -> FakeGateway:
     """The in-process fake gateway of this test (journal, catalog, uploads), freshly reset."""
-    from fake1688 import FakeGateway  # noqa: PLC0415 - optional and heavy
+    with _needs_extra("fake", "--pailitao-mode=fake"):
+        from fake1688 import FakeGateway  # noqa: PLC0415 - optional and heavy
 
     key = (pailitao_config.seed, pailitao_config.catalog)
     gateway = _pailitao_gateways.get(key)
@@ -240,15 +241,29 @@ def _recorded_base_url(path: Path) -> str | None:
     """The router URL the cassette was recorded against, so replay needs no setting."""
     if not path.exists():
         return None
-    from .recording.serializer import serializer  # noqa: PLC0415
+    with _needs_extra("record", "--pailitao-mode=replay"):
+        from .recording.serializer import serializer  # noqa: PLC0415
 
     interactions = serializer.deserialize(path.read_text(encoding="utf-8"))["interactions"]
     return str(interactions[0]["request"]["uri"]) if interactions else None
 
 
 @contextmanager
+def _needs_extra(extra: str, feature: str) -> Iterator[None]:
+    """Imports of an optional extra: if one is missing, fail in one line saying what to install."""
+    try:
+        yield
+    except ImportError as error:
+        pytest.fail(
+            f"{feature} needs pailitao[{extra}]: pip install 'pailitao[{extra}]' ({error})",
+            pytrace=False,
+        )
+
+
+@contextmanager
 def _cassette(config: PailitaoConfig) -> Iterator[None]:
-    from .recording import make_vcr  # noqa: PLC0415 - vcrpy is optional
+    with _needs_extra("record", f"--pailitao-mode={config.mode}"):
+        from .recording import make_vcr  # noqa: PLC0415 - vcrpy is optional
 
     recording = config.mode == "record"
     vcr = make_vcr(
@@ -348,8 +363,9 @@ def pailitao_server(request: pytest.FixtureRequest) -> Iterator[FakeServer]:
     For code that uses ``requests``, another HTTP client or a subprocess. Under
     pytest-xdist every worker runs its own.
     """
-    from fake1688 import FakeGateway  # noqa: PLC0415
-    from fake1688.server import ThreadedServer  # noqa: PLC0415
+    with _needs_extra("fake", "pailitao_server"):
+        from fake1688 import FakeGateway  # noqa: PLC0415
+        from fake1688.server import ThreadedServer  # noqa: PLC0415
 
     seed = request.config.getoption("pailitao_seed") or 0
     server: ThreadedServer = ThreadedServer(FakeGateway(seed=seed))
@@ -377,9 +393,18 @@ def pailitao_respx(pailitao_fake: FakeGateway) -> Iterator[respx.MockRouter]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
+    if report.failed and call.excinfo is not None and _is_replay_miss(call.excinfo.value):
+        report.sections.append(
+            ("pailitao", f"re-record it: pytest --pailitao-mode=record {item.nodeid}")
+        )
     gateway = item.stash.get(_GATEWAY, None)
     if report.failed and report.when == "call" and gateway is not None:
         entries = gateway.journal.entries()[-_REPORTED_REQUESTS:]
         lines = [entry.describe() for entry in entries] or ["(no requests)"]
         report.sections.append(("pailitao: the last requests the fake saw", "\n".join(lines)))
     return report
+
+
+def _is_replay_miss(error: BaseException) -> bool:
+    """vcrpy's "no match in the cassette" (by name: vcrpy is optional)."""
+    return type(error).__name__ == "CannotOverwriteExistingCassetteException"

@@ -283,7 +283,32 @@ def test_record_against_a_running_fake_then_replay_offline(
     cassette.write_text(text.replace("sort=sales_desc", "sort=price_asc"), encoding="utf-8")
     result = project.runpytest("--pailitao-mode=replay")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*param 'sort': recorded 'price_asc', this request 'sales_desc'*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*param 'sort': recorded 'price_asc', this request 'sales_desc'*",
+            "*re-record it: pytest --pailitao-mode=record test_rec.py::test_search*",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("mode", "missing", "extra"),
+    [("replay", "pailitao.recording", "record"), ("fake", "fake1688", "fake")],
+)
+def test_a_missing_extra_is_one_line_naming_it(
+    project: pytest.Pytester, monkeypatch, mode: str, missing: str, extra: str
+) -> None:
+    monkeypatch.setenv("PAILITAO_APP_KEY", "test_app_key")
+    monkeypatch.setenv("PAILITAO_APP_SECRET", "test_app_secret")
+    # As if the extra were not installed (pytester restores sys.modules afterwards).
+    project.makeconftest(f"import sys\nsys.modules[{missing!r}] = None\n")
+    project.makepyfile(test_x="def test_search(pailitao_client):\n    pass\n")
+    result = project.runpytest(f"--pailitao-mode={mode}")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [f"*--pailitao-mode={mode} needs pailitao[[]{extra}[]]: pip install 'pailitao[[]{extra}[]]'*"]
+    )
+    assert "Traceback" not in result.stdout.str()
 
 
 def test_cassette_dir_option(project: pytest.Pytester, tmp_path, monkeypatch) -> None:
