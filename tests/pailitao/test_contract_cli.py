@@ -87,6 +87,22 @@ def test_check_usage_errors_are_one_line(run: Run, tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("module", ["jsonschema", "yaml"])
+@pytest.mark.parametrize("command", [["check", str(DATA)], ["diff", "--cassettes", str(DATA)]])
+def test_without_the_contract_extra_one_line_says_what_to_install(
+    run: Run, monkeypatch: pytest.MonkeyPatch, module: str, command: list[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # as if it were not installed
+    status, out, err = run("contract", *command)
+    assert (status, out) == (2, "")
+    assert err.startswith(
+        "pailitao contract: error: the contract commands need pailitao[contract]: "
+        "pip install 'pailitao[contract]' ("
+    )
+    assert module in err
+    assert err.count("\n") == 1
+
+
 def test_diff_exit_status_and_allow_list(run: Run, tmp_path: Path) -> None:
     status, out, _ = run("contract", "diff", "--cassettes", str(DATA / "drift"))
     assert status == 1

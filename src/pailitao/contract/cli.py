@@ -49,7 +49,12 @@ def _register_check(sub: argparse._SubParsersAction[Any]) -> None:
         ),
     )
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a file or directory")
-    check.add_argument("--format", choices=("human", "json"), default="human")
+    check.add_argument(
+        "--format",
+        choices=("human", "json"),
+        default="human",
+        help="json: the failures as a JSON list on stdout (default: %(default)s)",
+    )
     check.set_defaults(run=_check)
 
 
@@ -62,7 +67,9 @@ def _register_diff(sub: argparse._SubParsersAction[Any]) -> None:
             "report differences in shape (fields, types, formats), never in values."
         ),
     )
-    diff.add_argument("--cassettes", type=Path, required=True, metavar="DIR")
+    diff.add_argument(
+        "--cassettes", type=Path, required=True, metavar="DIR", help="cassettes to replay"
+    )
     _common(diff)
     diff.set_defaults(run=_diff)
 
@@ -86,6 +93,18 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="the fake's catalog seed")
 
 
+def _need_extra() -> None:
+    """jsonschema and PyYAML come with pailitao[contract]; say so in one line if one is missing."""
+    try:
+        import jsonschema  # noqa: F401, PLC0415
+        import yaml  # noqa: F401, PLC0415
+    except ImportError as error:
+        raise CliError(
+            "the contract commands need pailitao[contract]: "
+            f"pip install 'pailitao[contract]' ({error})"
+        ) from None
+
+
 def _existing(paths: list[Path]) -> None:
     from .sources import find_files  # noqa: PLC0415
 
@@ -97,6 +116,7 @@ def _existing(paths: list[Path]) -> None:
 
 
 def _check(args: argparse.Namespace, streams: Streams) -> int:
+    _need_extra()
     from .check import check_files  # noqa: PLC0415 - imports jsonschema
 
     _existing(args.paths)
@@ -124,6 +144,7 @@ def _allow(path: Path | None) -> AllowList:
 
 
 def _diff(args: argparse.Namespace, streams: Streams) -> int:
+    _need_extra()
     from .replay import FakeUnavailable, diff_cassettes  # noqa: PLC0415
 
     _existing([args.cassettes])
@@ -154,6 +175,7 @@ def _live(args: argparse.Namespace, streams: Streams) -> int:
     if creds is None:
         print(live.SKIPPED, file=streams.out)
         return 0
+    _need_extra()
     image = _image(args.image)
     allow = _allow(args.allow)
     import httpx  # noqa: PLC0415
