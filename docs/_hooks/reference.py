@@ -14,6 +14,7 @@ an example they cannot run) is shown on the site as a note, so readers see it to
 from __future__ import annotations
 
 import argparse
+import html
 import inspect
 import os
 import re
@@ -119,7 +120,16 @@ class _Recorder:
 
 
 def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """Text for a Markdown table cell: one line, no bare ``|``, ``<`` not read as a tag."""
+    return html.escape(" ".join(str(text).split()), quote=False).replace("|", "\\|")
+
+
+def _default(options: dict[str, Any]) -> str:
+    """The option's default, or what its help says the default is (e.g. a mode from $ENV)."""
+    if options.get("default") is not None:
+        return f"`{options['default']}`"
+    said = re.search(r"default: ([^)]*)\)", options.get("help", ""))
+    return _cell(said.group(1)) if said else ""
 
 
 def pytest_options() -> str:
@@ -132,10 +142,9 @@ def pytest_options() -> str:
     for names, options in recorder.options:
         choices = options.get("choices")
         values = " \\| ".join(f"`{c}`" for c in choices) if choices else options.get("metavar", "")
-        default = options.get("default")
-        shown = "" if default is None else f"`{default}`"
         rows.append(
-            f"| `{', '.join(names)}` | {values} | {shown} | {_cell(options.get('help', ''))} |"
+            f"| `{', '.join(names)}` | {values} | {_default(options)} | "
+            f"{_cell(options.get('help', ''))} |"
         )
     for name, text in recorder.ini:
         rows.append(f"| `{name}` (ini) | | | {_cell(text)} |")

@@ -84,6 +84,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--pailitao-seed",
         type=int,
         default=None,
+        metavar="N",
         help="catalog seed of the fake gateway (default: 0)",
     )
     group.addoption(
