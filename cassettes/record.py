@@ -7,13 +7,16 @@ runs each scenario through the pailitao client inside a recording cassette,
 keeps the query images in `blobs/`, and stops the server. The cassettes are
 examples and test fixtures: they show what the fake answers, not what the live
 platform answers.
+
+Recording twice gives the same files: the gateway and the clients share a fixed
+clock (no timestamp in an answer changes), and each cassette names the default
+`fake1688 serve` address instead of the free port it was recorded on.
 """
 
 from __future__ import annotations
 
 import shutil
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +28,10 @@ from pailitao.recording import make_vcr
 
 HERE = Path(__file__).parent
 BLOBS = HERE / "blobs"
+#: 2026-11-28 10:00:00 GMT+8, the clock of every recording.
+NOW = 1_795_831_200.0
+#: What the cassettes name as the server: ``fake1688 serve``'s default address.
+SHOWN_ROOT = "http://127.0.0.1:8688"
 Scenario = Callable[[PailitaoClient, FakeGateway], None]
 
 
@@ -77,7 +84,7 @@ def error_29_invalid_app_key(client: PailitaoClient, gateway: FakeGateway) -> No
 
 
 def error_31_invalid_timestamp(client: PailitaoClient, gateway: FakeGateway) -> None:
-    an_hour_ago = time.time() - 3600
+    an_hour_ago = NOW - 3600
     with _client(client.base_url, clock=lambda: an_hour_ago) as late:
         _expect_error(lambda: late.search_image(file=photo(gateway, 60)))
 
@@ -110,13 +117,14 @@ def _client(base_url: str, **options: object) -> PailitaoClient:
         "app_secret": DEMO_APP.app_secret,
         "base_url": base_url,
         "retry": RetryPolicy.disabled(),
+        "clock": lambda: NOW,
     }
     return PailitaoClient(**(settings | options))  # type: ignore[arg-type]
 
 
 def main() -> int:
     shutil.rmtree(BLOBS, ignore_errors=True)
-    gateway = FakeGateway(seed=0)
+    gateway = FakeGateway(seed=0, clock=lambda: NOW)
     with ThreadedServer(gateway) as server:
         for name, scenario in SCENARIOS.items():
             # The wrong-secret scenario must be recorded, so its sign is not checked here.
@@ -130,6 +138,9 @@ def main() -> int:
             )
             with vcr.use_cassette(name, drop_unused_requests=True), _client(server.base_url) as c:
                 scenario(c, gateway)
+            cassette = HERE / f"{name}.yaml"
+            text = cassette.read_text(encoding="utf-8")
+            cassette.write_text(text.replace(server.url, SHOWN_ROOT), encoding="utf-8")
             print(f"recorded {name}.yaml", file=sys.stderr)
     return 0
 
