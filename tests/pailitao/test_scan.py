@@ -96,3 +96,12 @@ def test_cli_missing_path_is_a_usage_error(tmp_path: Path, capsys) -> None:
         capsys.readouterr().err
         == f"pailitao cassettes: error: no such file or folder: {tmp_path / 'nope'}\n"
     )
+
+
+def test_help_is_plain_text_under_a_summary(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["cassettes", "scan", "--help"])
+    out = capsys.readouterr().out
+    assert "Scan cassettes (*.yaml, *.yml, *.json) for secrets; exit 1 on a finding." in out
+    assert "* unscrubbed-param: a sign" in out
+    assert "``" not in out

@@ -122,6 +122,12 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
     return 1 if findings else 0
 
 
+def _description() -> str:
+    """The rules of the module docstring, as plain text under a one-line summary."""
+    rules = (__doc__ or "").split("\n\n", 1)[-1].replace("``", "")
+    return f"Scan cassettes (*.yaml, *.yml, *.json) for secrets; exit 1 on a finding.\n\n{rules}"
+
+
 def register(commands: argparse._SubParsersAction[Any]) -> None:
     """Add ``pailitao cassettes scan`` to the command line."""
     cassettes = commands.add_parser("cassettes", help="work with recorded cassettes")
@@ -129,7 +135,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     scan = actions.add_parser(
         "scan",
         help="fail when a cassette holds a secret-looking value",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        description=_description(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a cassette or a folder")
