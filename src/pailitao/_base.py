@@ -9,17 +9,17 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
 from typing import Any, Final, Literal, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 
 from . import signing
+from ._checks import Price, check_text, check_utf8, is_count, is_http_url, price
 from .errors import (
     ApiError,
     HTTPStatusError,
     NetworkError,
+    PailitaoError,
     ResponseParseError,
     UsageError,
     api_error,
@@ -36,7 +36,6 @@ UPLOAD_METHOD: Final = "1688.upload.img"
 MAX_PAGE_SIZE: Final = 50
 
 T = TypeVar("T")
-Price = Decimal | int | float | str
 
 
 class Sort(enum.StrEnum):
@@ -99,19 +98,24 @@ class BaseClient:
     ) -> None:
         if not isinstance(app_key, str) or not app_key.strip():
             raise UsageError("app_key must be a non-empty string")
+        check_utf8(app_key, "app_key")
         if not isinstance(app_secret, str) or not app_secret:
             raise UsageError("app_secret must be a non-empty string")
+        check_utf8(app_secret, "app_secret", show=False)
         if sign_method not in signing.SIGN_METHODS:
             raise UsageError(
                 f"sign_method must be one of {', '.join(signing.SIGN_METHODS)}, not {sign_method!r}"
             )
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not is_http_url(base_url):
             raise UsageError(f"base_url must be an http(s) URL, not {base_url!r}")
         if timestamp_format not in ("datetime", "millis"):
             raise UsageError("timestamp_format must be 'datetime' or 'millis'")
         if image_encoding not in ("base64", "multipart"):
             raise UsageError("image_encoding must be 'base64' or 'multipart'")
+        if not is_count(max_image_bytes):
+            raise UsageError(
+                f"max_image_bytes must be a whole number of bytes >= 1, not {max_image_bytes!r}"
+            )
         self.app_key = app_key
         self._secret = _Secret(app_secret)
         self.base_url = base_url
@@ -176,6 +180,10 @@ class BaseClient:
                 "pass exactly one image source: file=, image_url= or imgid= "
                 f"(got {', '.join(given) or 'none'})"
             )
+        check_text(imgid, "imgid", str, "a string (the name upload_image returned)")
+        check_text(image_url, "image_url", str, "a string (an http(s) URL)")
+        check_text(cat, "cat", str | int, "a string or an integer")
+        check_text(sort, "sort", str, "a Sort or a string")
         if not isinstance(page, int) or isinstance(page, bool) or page < 1:
             raise UsageError(f"page must be an integer >= 1, not {page!r}")
         if (
@@ -184,7 +192,7 @@ class BaseClient:
             or not 1 <= page_size <= MAX_PAGE_SIZE
         ):
             raise UsageError(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}")
-        low, high = _price(start_price, "start_price"), _price(end_price, "end_price")
+        low, high = price(start_price, "start_price"), price(end_price, "end_price")
         if low is not None and high is not None and low > high:
             raise UsageError(f"start_price {low} is above end_price {high}")
         params = {"page": str(page), "page_size": str(page_size)}
@@ -193,8 +201,8 @@ class BaseClient:
             "imgid": imgid,
             "cat": None if cat is None else str(cat),
             "sort": None if sort is None else _sort(sort).value,
-            "start_price": None if low is None else str(low),
-            "end_price": None if high is None else str(high),
+            "start_price": None if low is None else f"{low:f}",
+            "end_price": None if high is None else f"{high:f}",
         }
         params.update({key: value for key, value in optional.items() if value is not None})
         return params
@@ -231,27 +239,39 @@ class BaseClient:
         """
         scrub = self._scrubber(signature)
         if response.status_code != 200:
-            raise HTTPStatusError(response.status_code, scrub(response.text[:200]))
+            raise HTTPStatusError(response.status_code, scrub(response.text)[:200])
+        unreadable: ResponseParseError | None = None
         try:
             data = json.loads(response.content)
         except (ValueError, UnicodeDecodeError):
-            excerpt = scrub(response.content[:60].decode("utf-8", "replace"))
-            raise ResponseParseError(
+            # Scrub before cutting: a cut through the secret would leave a prefix no scrub finds.
+            excerpt = scrub(response.content.decode("utf-8", "replace"))[:60]
+            unreadable = ResponseParseError(
                 f"the answer is not JSON ({len(response.content)} bytes: {excerpt!r})",
                 retryable=True,
-            ) from None
+            )
+        except RecursionError:
+            unreadable = _too_deep(response.content)
+        if unreadable is not None:  # raised here: the decoder's own error holds the whole body
+            raise unreadable
         try:
             return parse(data)
-        except ApiError as error:
-            if scrub(str(error)) == str(error):
-                raise
-            raise api_error(
-                error.code,
-                scrub(error.msg),
-                error.sub_code and scrub(error.sub_code),
-                error.sub_msg and scrub(error.sub_msg),
-                error.request_id,
-            ) from None
+        except (ApiError, ResponseParseError) as error:
+            echoed = error
+        except RecursionError:
+            raise _too_deep(response.content) from None
+        # Outside the handler, so the unscrubbed error stays out of __context__.
+        raise _rescrubbed(echoed, data, parse, scrub)
+
+    @staticmethod
+    def unreadable_answer(error: httpx.DecodingError) -> ResponseParseError:
+        """The body does not match its Content-Encoding (a damaged or mislabelled answer)."""
+        return ResponseParseError(
+            "the answer cannot be decoded as its Content-Encoding says "
+            f"({type(error).__name__}: {error}); "
+            "the gateway or a proxy sent a damaged or mislabelled body",
+            retryable=True,
+        )
 
     def scrub_escaping(self, error: BaseException, signature: str) -> None:
         """Remove the secret and sign from an exception a transport raised.
@@ -299,8 +319,8 @@ class SearchPlan:
         max_items: int | None,
     ) -> None:
         for name, bound in (("max_pages", max_pages), ("max_items", max_items)):
-            if bound is not None and (not isinstance(bound, int) or bound < 1):
-                raise UsageError(f"{name} must be at least 1, not {bound!r}")
+            if bound is not None and not is_count(bound):
+                raise UsageError(f"{name} must be an integer >= 1, not {bound!r}")
         self.image = image
         self._client, self._query = client, query
         self._page, self._pages_left, self._items_left = first_page, max_pages, max_items
@@ -312,16 +332,30 @@ class SearchPlan:
         return self._client.search_params(image=self.image, page=self._page, **self._query)
 
     def take(self, page: SearchPage) -> list[Item]:
-        """The items of ``page`` not given before (within ``max_items``); moves on."""
-        fresh = []
+        """The items of ``page`` not given before (within ``max_items``); moves on.
+
+        A page other than the one asked for raises :class:`ResponseParseError`
+        (a gateway that ignores ``page`` would repeat page 1 forever), and a page
+        with no item that was not given before ends the search: the results are
+        no longer advancing.
+        """
+        if page.page != self._page:
+            raise ResponseParseError(
+                f"items.page = {page.page}: asked for page {self._page}; "
+                "the gateway ignored the page parameter"
+            )
+        fresh, advanced = [], False
         for item in page.items:
-            if item.num_iid not in self._seen and self._items_left != 0:
+            if item.num_iid in self._seen:
+                continue
+            advanced = True
+            if self._items_left != 0:
                 self._seen.add(item.num_iid)
                 fresh.append(item)
                 self._items_left = None if self._items_left is None else self._items_left - 1
         self._pages_left = None if self._pages_left is None else self._pages_left - 1
         self.done = self._items_left == 0 or self._pages_left == 0
-        self.done = self.done or not page.items or not page.has_next
+        self.done = self.done or not advanced or not page.has_next
         self._page += 1
         return fresh
 
@@ -334,15 +368,48 @@ def _sort(value: Sort | str) -> Sort:
         raise UsageError(f"sort must be one of {choices} (or bid2, _bid2, sale, _sale)") from None
 
 
-def _price(value: Price | None, name: str) -> Decimal | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise UsageError(f"{name} must be a number")
+def _too_deep(content: bytes) -> ResponseParseError:
+    return ResponseParseError(
+        f"the answer is JSON nested too deeply to read ({len(content):,} bytes)"
+    )
+
+
+def _rescrubbed(
+    error: ApiError | ResponseParseError,
+    data: object,
+    parse: Callable[[object], object],
+    scrub: Callable[[str], str],
+) -> PailitaoError:
+    """``error`` as raised from the answer with the secret and sign scrubbed out.
+
+    Parsing the scrubbed answer again scrubs what the message quotes before it
+    is cut short. When scrubbing changed the outcome (a one-character secret
+    can hit a key), the error's own fields are scrubbed instead.
+    """
     try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise UsageError(f"{name} must be a number, not {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise UsageError(f"{name} must be a non-negative number, not {value!r}")
-    return amount
+        parse(_scrub_json(data, scrub))
+    except (ApiError, ResponseParseError) as again:
+        if type(again) is type(error) and getattr(again, "code", 0) == getattr(error, "code", 0):
+            return again
+    except RecursionError:
+        pass
+    if isinstance(error, ResponseParseError):
+        return ResponseParseError(scrub(str(error)), retryable=error.retryable)
+    return api_error(
+        error.code,
+        scrub(error.msg),
+        error.sub_code and scrub(error.sub_code),
+        error.sub_msg and scrub(error.sub_msg),
+        error.request_id and scrub(error.request_id),
+    )
+
+
+def _scrub_json(value: object, scrub: Callable[[str], str]) -> object:
+    """A copy of decoded JSON with every string and key scrubbed."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_scrub_json(inner, scrub) for inner in value]
+    if isinstance(value, dict):
+        return {scrub(str(key)): _scrub_json(inner, scrub) for key, inner in value.items()}
+    return value

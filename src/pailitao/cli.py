@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
 from . import _search_cli, signing
+from ._checks import is_utf8
 from ._cliutil import CliError, Streams
 from .contract import cli as contract_cli
 from .recording import scan
@@ -100,6 +101,8 @@ def _params(args: argparse.Namespace) -> dict[str, str]:
         pairs.append((key, value))
     params: dict[str, str] = {}
     for key, value in pairs:
+        if not (is_utf8(key) and is_utf8(value)):
+            raise CliError(f"parameter {key!r} is not valid UTF-8 text: {value!r}")
         if key in params and params[key] != value:
             raise CliError(f"parameter {key!r} is given twice with different values")
         params[key] = value
@@ -110,11 +113,17 @@ def _params(args: argparse.Namespace) -> dict[str, str]:
 
 def _secret(args: argparse.Namespace, stdin: TextIO) -> str:
     if args.secret_stdin:
-        secret = stdin.readline().rstrip("\r\n")
         where = "standard input"
+        try:
+            secret = stdin.readline().rstrip("\r\n")
+        except UnicodeDecodeError:
+            secret = "\udcff"  # reported below, like an undecodable environment variable
     else:
         secret = os.environ.get(args.secret_env, "")
         where = f"${args.secret_env}"
+    if not is_utf8(secret):  # undecodable bytes arrive as lone surrogates; never echo them
+        fix = "give" if args.secret_stdin else "set it to"
+        raise CliError(f"{where} is not valid UTF-8 text; {fix} the app secret")
     if not secret:
         raise CliError(
             f"no app secret in {where}; set {DEFAULT_SECRET_ENV} (or pass --secret-env NAME "

@@ -22,10 +22,10 @@ from ._base import (
     SEARCH_METHOD,
     UPLOAD_METHOD,
     BaseClient,
-    Price,
     Sort,
     T,
 )
+from ._checks import Price
 from .errors import PailitaoError
 from .images import DEFAULT_MAX_BYTES, ImageSource, PreparedImage
 from .models import Item, SearchPage, parse_search_response, parse_upload_response
@@ -124,7 +124,11 @@ class PailitaoClient(BaseClient):
         max_pages: int | None = None,
         max_items: int | None = None,
     ) -> Iterator[Item]:
-        """Every offer of every page, each ``num_iid`` once, within the bounds."""
+        """Every offer of every page, each ``num_iid`` once, within the bounds.
+
+        Stops at an empty page, the last page, a bound, or a page with nothing
+        new; an answer for another page than asked raises ResponseParseError.
+        """
         plan = self.search_plan(
             file, image_url=image_url, imgid=imgid, cat=cat, sort=sort, page_size=page_size,
             start_price=start_price, end_price=end_price, max_pages=max_pages, max_items=max_items,
@@ -151,6 +155,8 @@ class PailitaoClient(BaseClient):
                 response = self._http.send(request)
             except httpx.TransportError as error:
                 raise self.network_error(error, request) from None
+            except httpx.DecodingError as error:
+                raise self.unreadable_answer(error) from None
             except Exception as error:
                 self.scrub_escaping(error, signature)
                 raise
@@ -248,7 +254,11 @@ class AsyncPailitaoClient(BaseClient):
         max_pages: int | None = None,
         max_items: int | None = None,
     ) -> AsyncIterator[Item]:
-        """Every offer of every page, each ``num_iid`` once, within the bounds."""
+        """Every offer of every page, each ``num_iid`` once, within the bounds.
+
+        Stops at an empty page, the last page, a bound, or a page with nothing
+        new; an answer for another page than asked raises ResponseParseError.
+        """
         plan = self.search_plan(
             file, image_url=image_url, imgid=imgid, cat=cat, sort=sort, page_size=page_size,
             start_price=start_price, end_price=end_price, max_pages=max_pages, max_items=max_items,
@@ -276,6 +286,8 @@ class AsyncPailitaoClient(BaseClient):
                 response = await self._http.send(request)
             except httpx.TransportError as error:
                 raise self.network_error(error, request) from None
+            except httpx.DecodingError as error:
+                raise self.unreadable_answer(error) from None
             except Exception as error:
                 self.scrub_escaping(error, signature)
                 raise

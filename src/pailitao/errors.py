@@ -7,7 +7,8 @@
     │   ├── NetworkError                connect/read failure or timeout   [retried]
     │   └── HTTPStatusError             non-200 status          [5xx, 429 retried]
     ├── ResponseParseError (ValueError) the answer is not the documented JSON
-    │                                   [retried when the body is not JSON at all]
+    │                                   [retried when the body is not JSON at all
+    │                                    or does not match its Content-Encoding]
     └── ApiError                        the platform's error envelope
         ├── SignatureError              24 Missing / 25 Invalid Signature
         ├── AppKeyError                 28 Missing / 29 Invalid App Key

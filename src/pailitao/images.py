@@ -77,6 +77,10 @@ def _read(source: ImageSource) -> bytes:
             raise ImageError(f"{path} is a directory, not an image file") from None
         except OSError as error:
             raise ImageError(f"cannot read image file {path}: {error.strerror}") from None
+        except ValueError:  # the OS cannot take a NUL in a path
+            raise ImageError(
+                f"cannot read image file {str(path)!r}: the path contains a NUL character"
+            ) from None
     read = getattr(source, "read", None)
     if read is None:
         raise ImageError(
@@ -96,6 +100,9 @@ def prepare_image(
     With ``downscale=True`` an image over ``max_bytes`` is shrunk and
     re-encoded as JPEG until it fits (needs Pillow: ``pailitao[images]``).
     """
+    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 1:
+        wrong = ValueError if isinstance(max_bytes, int) else TypeError
+        raise wrong(f"max_bytes must be a whole number of bytes >= 1, not {max_bytes!r}")
     data = _read(source)
     if not data:
         raise ImageError("the image is empty (0 bytes)")

@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from ._checks import excerpt
 from .errors import ApiError, ResponseParseError, api_error
 
 __all__ = [
@@ -46,6 +47,8 @@ _MONEY: Final = re.compile(r"\d+(?:\.\d+)?")
 _SALES: Final = re.compile(r"(\d+(?:\.\d+)?)\s*([万wW亿]?)")
 _SALES_MULTIPLIER: Final = {"": 1, "万": 10_000, "w": 10_000, "W": 10_000, "亿": 100_000_000}
 _RESELLER_OK: Final = frozenset({"0000", "0", "200", ""})
+#: Longer digit strings are no platform code (and past 4,300 digits int() refuses them).
+_MAX_CODE_DIGITS: Final = 18
 
 
 def _money(value: object) -> Decimal | None:
@@ -276,7 +279,7 @@ def parse_error_response(data: Mapping[str, Any]) -> ApiError | None:
             number = int(str(code))
         except ValueError:
             raise ResponseParseError(
-                f"error_response.code = {code!r}: expected an integer platform code"
+                f"error_response.code = {excerpt(code, 80)}: expected an integer platform code"
             ) from None
         return api_error(
             number,
@@ -287,6 +290,11 @@ def parse_error_response(data: Mapping[str, Any]) -> ApiError | None:
         )
     if "error_code" in data and str(data["error_code"]) not in _RESELLER_OK:
         raw = str(data["error_code"])
+        if raw.isdigit() and len(raw) > _MAX_CODE_DIGITS:
+            raise ResponseParseError(
+                f"error_code = {excerpt(raw, 80)}: expected a platform code "
+                f"of at most {_MAX_CODE_DIGITS} digits"
+            )
         message = str(data.get("reason") or data.get("error") or "error")
         return api_error(
             int(raw) if raw.isdigit() else -1,

@@ -16,6 +16,7 @@ Never retried: signature, app key, timestamp and argument errors.
 from __future__ import annotations
 
 import logging
+import math
 import random
 from dataclasses import dataclass
 from typing import Final
@@ -46,10 +47,13 @@ class RetryPolicy:
     honour_retry_after: bool = True
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
-        if min(self.backoff, self.max_backoff, self.jitter, self.max_total) < 0:
-            raise ValueError("backoff, max_backoff, jitter and max_total must be >= 0")
+        attempts = self.max_attempts
+        if not isinstance(attempts, int) or isinstance(attempts, bool):
+            raise TypeError(f"max_attempts must be an integer >= 1, not {attempts!r}")
+        if attempts < 1:
+            raise ValueError(f"max_attempts must be an integer >= 1, not {attempts!r}")
+        for name in ("backoff", "max_backoff", "jitter", "max_total"):
+            _check_seconds(name, getattr(self, name))
 
     @classmethod
     def disabled(cls) -> RetryPolicy:
@@ -76,6 +80,14 @@ class RetryPolicy:
             "before_sleep": _log_retry,
             "reraise": True,
         }
+
+
+def _check_seconds(name: str, value: object) -> None:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a finite number >= 0, not {value!r}")
+    # NaN compares false with everything: it would wait forever or never stop
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, not {value!r}")
 
 
 def _retryable(error: BaseException) -> bool:

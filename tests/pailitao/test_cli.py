@@ -96,6 +96,30 @@ def test_usage_errors_are_one_line_and_exit_2(argv, secret, message, monkeypatch
     assert err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["sign", *PARAMS],
+            "$PAILITAO_APP_SECRET is not valid UTF-8 text; set it to the app secret",
+        ),
+        (
+            ["sign", "--secret-stdin", *PARAMS],
+            "standard input is not valid UTF-8 text; give the app secret",
+        ),
+        (["sign", "imgid=a\udcff"], "parameter 'imgid' is not valid UTF-8 text: 'a\\udcff'"),
+        (["sign", "a\udcff=1"], "parameter 'a\\udcff' is not valid UTF-8 text: '1'"),
+    ],
+)
+def test_text_that_is_not_utf8_is_a_one_line_error(argv, message, monkeypatch, capsys) -> None:
+    # os.environ and sys.argv hold undecodable bytes as lone surrogates
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s\udcffcret\n"))
+    status, out, err = run(argv, monkeypatch, capsys, "s\udcffcret")
+    assert (status, out) == (2, "")
+    assert err == f"pailitao sign: error: {message}\n"
+    assert "cret" not in err.replace("secret", "")
+
+
 def test_console_script_is_installed() -> None:
     bin_dir = __import__("pathlib").Path(sys.executable).parent
     result = subprocess.run(

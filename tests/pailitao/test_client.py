@@ -3,10 +3,14 @@ retries and their bounds, pagination, and secret hygiene."""
 
 import base64
 import logging
+import re
 from decimal import Decimal
 
 import httpx
 import pytest
+from fake1688 import args as fake_args
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pailitao import (
     ApiError,
@@ -24,6 +28,9 @@ from pailitao import (
     TimestampError,
     UsageError,
 )
+from pailitao._base import BaseClient
+
+BASE = "https://gw.example.test/openapi/router/rest"
 
 
 def test_search_sends_the_seed_shape_and_a_valid_sign(gateway, make_client, jpeg) -> None:
@@ -258,9 +265,9 @@ def test_disabled_retries_send_once(gateway, make_client) -> None:
 
 
 def test_retry_policy_rejects_nonsense() -> None:
-    with pytest.raises(ValueError, match="max_attempts must be at least 1"):
+    with pytest.raises(ValueError, match="max_attempts must be an integer >= 1, not 0"):
         RetryPolicy(max_attempts=0)
-    with pytest.raises(ValueError, match="must be >= 0"):
+    with pytest.raises(ValueError, match="backoff must be a finite number >= 0, not -1"):
         RetryPolicy(backoff=-1)
 
 
@@ -292,7 +299,7 @@ def test_iter_search_bounds(gateway, make_client) -> None:
     assert gateway.calls == 2
     assert len(list(make_client().iter_search(imgid="a", max_items=4))) == 4
     assert gateway.calls == 4
-    with pytest.raises(UsageError, match="max_items must be at least 1, not 0"):
+    with pytest.raises(UsageError, match="max_items must be an integer >= 1, not 0"):
         list(make_client().iter_search(imgid="a", max_items=0))
 
 
@@ -411,3 +418,325 @@ def test_foreign_exceptions_from_the_transport_keep_their_type_but_lose_the_sign
     with pytest.raises(CassetteMiss) as caught:
         make_client().search_image(imgid="a")
     assert str(caught.value) == "no match for body sign=***&app_secret=***"
+
+
+# -- secrets in every kind of error ------------------------------------------------
+
+
+def _echoing(gateway, template: str, status: int = 200):
+    """An answer that quotes the secret ({S}) and the request's sign ({SIGN}) in its body."""
+
+    def respond(fields: dict[str, str]) -> httpx.Response:
+        body = template.replace("{S}", gateway.secret).replace("{SIGN}", fields["sign"])
+        return httpx.Response(status, content=body.encode())
+
+    return respond
+
+
+@pytest.mark.parametrize(
+    ("template", "status", "family", "message"),
+    [
+        (
+            '{"error_response": {"code": 41, "msg": "m", "request_id": "{S}/{SIGN}"}}',
+            200,
+            InvalidArgumentsError,
+            "41 m request_id=***/***",
+        ),
+        (
+            '{"error_response": {"code": "{S} {SIGN}"}}',
+            200,
+            ResponseParseError,
+            "error_response.code = '*** ***': expected an integer platform code",
+        ),
+        (
+            '{"items_search_img_response": {"items": "echo {S}"}}',
+            200,
+            ResponseParseError,
+            "items = 'echo ***': expected an object",
+        ),
+        (
+            '{"{S}": 1, "{SIGN}": 2}',
+            200,
+            ResponseParseError,
+            "answer: expected 'items_search_img_response' or 'items'; got keys: ***",
+        ),
+        (
+            "x" * 195 + "{S}",
+            503,
+            HTTPStatusError,
+            "HTTP 503 from the gateway: " + "x" * 195 + "***",
+        ),
+        (
+            "<" + "x" * 54 + "{S}",
+            200,
+            ResponseParseError,
+            "the answer is not JSON (70 bytes: '<" + "x" * 54 + "***')",
+        ),
+    ],
+)
+def test_the_secret_and_sign_are_scrubbed_before_any_cut(  # noqa: PLR0917 - parametrized
+    gateway, make_client, caplog, template, status, family, message
+) -> None:
+    gateway.responder = _echoing(gateway, template, status)
+    retry = RetryPolicy(max_attempts=2, backoff=0, jitter=0)
+    with caplog.at_level(logging.WARNING, logger="pailitao"), pytest.raises(family) as caught:
+        make_client(retry=retry).search_image(imgid="a")
+    assert str(caught.value) == message
+    signs = [fields["sign"] for fields, _ in gateway.seen]
+    shown, error = caplog.text, caught.value
+    while error is not None:  # nor in an exception it was raised during
+        shown += str(error) + repr(error) + repr(vars(error))
+        error = error.__context__
+    for secret in (gateway.secret, *signs):
+        assert secret[:5].lower() not in shown.lower()
+
+
+def test_an_echoed_prefix_cut_inside_a_field_is_scrubbed_first(gateway, make_client) -> None:
+    # the parse error quotes 80 characters of the value: the secret straddles the cut
+    value = "x" * 70 + "{S}"
+    gateway.responder = _echoing(
+        gateway, '{"items_search_img_response": {"items": "' + value + '"}}'
+    )
+    with pytest.raises(ResponseParseError) as caught:
+        make_client(retry=RetryPolicy.disabled()).search_image(imgid="a")
+    assert str(caught.value) == f"items = '{'x' * 70}***': expected an object"
+
+
+def test_a_one_character_secret_is_scrubbed_and_the_error_keeps_its_class(gateway) -> None:
+    answer = {"error_response": {"code": 7, "msg": "App Call Limited", "request_id": "r-e"}}
+    client = PailitaoClient(
+        app_key="k", app_secret="e", base_url=BASE, retry=RetryPolicy.disabled(),
+        transport=httpx.MockTransport(lambda _: httpx.Response(200, json=answer)),
+    )  # fmt: skip
+    with pytest.raises(RateLimitError) as caught:
+        client.search_image(imgid="a")
+    assert str(caught.value) == "7 App Call Limit***d request_id=r-***"
+
+
+# -- malformed answers -------------------------------------------------------------
+
+
+def test_json_nested_too_deeply_is_a_parse_error(gateway, make_client) -> None:
+    gateway.script = [httpx.Response(200, content=b"[" * 100_000)]
+    with pytest.raises(ResponseParseError) as caught:
+        make_client(retry=RetryPolicy.disabled()).search_image(imgid="a")
+    assert str(caught.value) == "the answer is JSON nested too deeply to read (100,000 bytes)"
+    assert not caught.value.retryable
+
+
+def test_a_deep_but_loadable_answer_is_a_parse_error_or_a_page(gateway, make_client) -> None:
+    deep = "[" * 900 + "]" * 900
+    body = (
+        '{"items_search_img_response": {"items": {"page": 1, "page_size": 1, '
+        '"total_results": 1, "item": [{"num_iid": "1", "title": ' + deep + "}]}}}"
+    )
+    gateway.script = [httpx.Response(200, content=body.encode())]
+    with pytest.raises(ResponseParseError):
+        make_client(retry=RetryPolicy.disabled()).search_image(imgid="a")
+
+
+def test_a_body_that_does_not_match_its_content_encoding_is_a_parse_error(
+    gateway, make_client
+) -> None:
+    gateway.responder = lambda _: httpx.Response(
+        200, stream=httpx.ByteStream(b"junk"), headers={"content-encoding": "gzip"}
+    )  # as from the wire: decoded when the client reads it
+    with pytest.raises(ResponseParseError) as caught:
+        make_client(retry=RetryPolicy(max_attempts=2, backoff=0, jitter=0)).search_image(imgid="a")
+    assert str(caught.value) == (
+        "the answer cannot be decoded as its Content-Encoding says "
+        "(DecodingError: Error -3 while decompressing data: incorrect header check); "
+        "the gateway or a proxy sent a damaged or mislabelled body"
+    )
+    assert caught.value.retryable
+    assert gateway.calls == 2
+
+
+# -- pagination that does not advance ----------------------------------------------
+
+
+def test_iter_search_refuses_an_answer_for_another_page(gateway, make_client) -> None:
+    # a server that ignores `page`: page 1 again and again, with a huge total
+    gateway.responder = lambda _: gateway.search_body(["1"], 1, 10**9, 10**9)
+    items = make_client().iter_search(imgid="a", max_items=5)
+    assert next(items).num_iid == "1"
+    with pytest.raises(ResponseParseError) as caught:
+        next(items)
+    assert str(caught.value) == (
+        "items.page = 1: asked for page 2; the gateway ignored the page parameter"
+    )
+    assert gateway.calls == 2
+
+
+def test_iter_search_stops_after_a_page_with_nothing_new(gateway, make_client) -> None:
+    gateway.responder = paged(gateway, {1: ["1", "2"], 2: ["2", "1"], 3: ["3"]})
+    assert [i.num_iid for i in make_client().iter_search(imgid="a")] == ["1", "2"]
+    assert gateway.calls == 2
+
+
+@pytest.mark.asyncio
+async def test_async_iter_search_refuses_an_answer_for_another_page(
+    gateway, make_async_client
+) -> None:
+    gateway.responder = lambda _: gateway.search_body(["1"], 1, 10**9, 10**9)
+    async with make_async_client() as client:
+        with pytest.raises(ResponseParseError, match="asked for page 2"):
+            _ = [item async for item in client.iter_search(imgid="a", max_items=5)]
+    assert gateway.calls == 2
+
+
+# -- argument types and values -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ({"imgid": b"abc"}, "imgid must be a string (the name upload_image returned), not bytes"),
+        ({"imgid": ["a"]}, "imgid must be a string (the name upload_image returned), not list"),
+        ({"image_url": {"a": 1}}, "image_url must be a string (an http(s) URL), not dict"),
+        ({"imgid": "a", "cat": b"1"}, "cat must be a string or an integer, not bytes"),
+        ({"imgid": "a", "cat": True}, "cat must be a string or an integer, not bool"),
+        ({"imgid": "a", "sort": 3}, "sort must be a Sort or a string, not int"),
+        ({"imgid": "a", "start_price": [1]}, "start_price must be a number or a string, not list"),
+        ({"imgid": "a", "end_price": b"5"}, "end_price must be a number or a string, not bytes"),
+    ],
+)
+def test_arguments_of_the_wrong_type_raise_type_error_before_sending(
+    gateway, make_client, call, message
+) -> None:
+    with pytest.raises(TypeError) as caught:
+        make_client().search_image(**call)
+    assert str(caught.value) == message
+    assert gateway.calls == 0
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ({"imgid": "a", "cat": "\ud800"}, "cat must be text that UTF-8 can encode, not '\\ud800'"),
+        (
+            {"image_url": "http://x.test/\udcff"},
+            "image_url must be text that UTF-8 can encode, not 'http://x.test/\\udcff'",
+        ),
+        (
+            {"imgid": "a", "start_price": 10**5000},
+            "start_price must be below 1,000,000,000, not a number too long to show",
+        ),
+        (
+            {"imgid": "a", "end_price": 10**9},
+            "end_price must be below 1,000,000,000, not 1000000000",
+        ),
+        (
+            {"imgid": "a", "start_price": 0.1 + 0.2},
+            "start_price must have at most 2 decimal places, not 0.30000000000000004",
+        ),
+        (
+            {"imgid": "a", "start_price": "1.005"},
+            "start_price must have at most 2 decimal places, not '1.005'",
+        ),
+    ],
+)
+def test_bad_argument_values_raise_usage_error_before_sending(
+    gateway, make_client, call, message
+) -> None:
+    with pytest.raises(UsageError) as caught:
+        make_client().search_image(**call)
+    assert str(caught.value) == message
+    assert gateway.calls == 0
+
+
+@pytest.mark.parametrize(
+    ("price", "sent"),
+    [
+        ("1e2", "100"),
+        ("-0", "0"),
+        ("-0.00", "0.00"),
+        (Decimal("12.500"), "12.50"),
+        ("7.10", "7.10"),
+        (0.5, "0.5"),
+        (20, "20"),
+        ("999999999.99", "999999999.99"),
+        (" 3 ", "3"),
+    ],
+)
+def test_prices_are_sent_as_plain_decimals(gateway, make_client, price, sent) -> None:
+    gateway.script = [gateway.search_body([])]
+    make_client().search_image(imgid="a", start_price=price)
+    assert gateway.seen[0][0]["start_price"] == sent
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"base_url": "http://[::1/r"}, "base_url must be an http(s) URL, not 'http://[::1/r'"),
+        ({"base_url": b"http://x.test/"}, "base_url must be an http(s) URL, not b'http://x.test/'"),
+        ({"max_image_bytes": "5"}, "max_image_bytes must be a whole number of bytes >= 1, not '5'"),
+        ({"max_image_bytes": True}, "max_image_bytes must be a whole number of bytes >= 1"),
+        ({"max_image_bytes": 0}, "max_image_bytes must be a whole number of bytes >= 1, not 0"),
+        ({"app_secret": "\udcff"}, "app_secret must be text that UTF-8 can encode"),
+        ({"app_key": "k\udcff"}, "app_key must be text that UTF-8 can encode, not 'k\\udcff'"),
+    ],
+)
+def test_more_bad_configuration_raises_usage_error(options, message) -> None:
+    settings = {"app_key": "k", "app_secret": "s", **options}
+    with pytest.raises(UsageError) as caught:
+        PailitaoClient(**settings)
+    assert str(caught.value).startswith(message)
+    assert "\udcff" not in str(caught.value) or "app_secret" not in options
+
+
+@pytest.mark.parametrize("bound", ["max_pages", "max_items"])
+@pytest.mark.parametrize("value", [True, 1.5, "2"])
+def test_page_and_item_bounds_must_be_integers(gateway, make_client, bound, value) -> None:
+    with pytest.raises(UsageError) as caught:
+        list(make_client().iter_search(imgid="a", **{bound: value}))
+    assert str(caught.value) == f"{bound} must be an integer >= 1, not {value!r}"
+    assert gateway.calls == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("backoff", float("nan"), "backoff must be a finite number >= 0, not nan"),
+        ("max_backoff", float("inf"), "max_backoff must be a finite number >= 0, not inf"),
+        ("jitter", float("-inf"), "jitter must be a finite number >= 0, not -inf"),
+        ("max_total", float("nan"), "max_total must be a finite number >= 0, not nan"),
+        ("backoff", "1", "backoff must be a finite number >= 0, not '1'"),
+        ("jitter", True, "jitter must be a finite number >= 0, not True"),
+        ("max_attempts", True, "max_attempts must be an integer >= 1, not True"),
+        ("max_attempts", 2.0, "max_attempts must be an integer >= 1, not 2.0"),
+    ],
+)
+def test_retry_policy_rejects_non_finite_and_wrongly_typed_timings(field, value, message) -> None:
+    with pytest.raises((ValueError, TypeError)) as caught:
+        RetryPolicy(**{field: value})
+    assert str(caught.value) == message
+
+
+_FAKE_PRICE = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,2})?")
+prices = st.one_of(
+    st.decimals(),
+    st.integers(),
+    st.floats(),
+    st.from_regex(r"\s?-?[0-9]{0,11}(\.[0-9]{0,4})?([eE][+-]?[0-9]{1,2})?\s?", fullmatch=True),
+    st.text(max_size=12),
+)
+
+
+@given(low=prices, high=prices | st.none())
+def test_every_price_the_client_accepts_is_one_the_fake_accepts(low, high) -> None:
+    client = BaseClient(app_key="k", app_secret="s")
+    try:
+        params = client.search_params(
+            image=None, image_url=None, imgid="a", cat=None, sort=None, page=1, page_size=20,
+            start_price=low, end_price=high,
+        )  # fmt: skip
+    except UsageError:
+        return
+    for name, price in (("start_price", low), ("end_price", high)):
+        if price is None:
+            continue
+        sent = params[name]
+        assert _FAKE_PRICE.fullmatch(sent), sent
+        assert Decimal(sent) == Decimal(str(price).strip())
+    fake_args.search_query(params)  # the fake's own check: raises InvalidArguments if not

@@ -107,3 +107,19 @@ def test_pillow_is_imported_only_when_downscaling() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_a_path_with_a_nul_character_is_an_image_error() -> None:
+    with pytest.raises(ImageError) as caught:
+        prepare_image("a\x00b.jpg")
+    assert (
+        str(caught.value)
+        == "cannot read image file 'a\\x00b.jpg': the path contains a NUL character"
+    )
+
+
+@pytest.mark.parametrize("max_bytes", ["5", 0, True, 1.5])
+def test_the_size_limit_must_be_a_whole_number_of_bytes(max_bytes: object) -> None:
+    with pytest.raises((TypeError, ValueError)) as caught:
+        prepare_image(encoded("PNG"), max_bytes=max_bytes)  # type: ignore[arg-type]
+    assert str(caught.value) == f"max_bytes must be a whole number of bytes >= 1, not {max_bytes!r}"

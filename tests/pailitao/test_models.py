@@ -181,6 +181,25 @@ def test_error_envelopes_raise_their_family() -> None:
     assert (reseller.value.code, reseller.value.sub_code) == (4005, "4005")
 
 
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"error_code": "9" * 5000},
+            f"error_code = '{'9' * 76}...: expected a platform code of at most 18 digits",
+        ),
+        (
+            {"error_response": {"code": "9" * 5000}},
+            f"error_response.code = '{'9' * 76}...: expected an integer platform code",
+        ),
+    ],
+)
+def test_an_absurd_error_code_is_a_parse_error(data: object, message: str) -> None:
+    with pytest.raises(ResponseParseError) as caught:
+        parse_search_response(data)
+    assert str(caught.value) == message
+
+
 def test_upload_answers_in_both_envelopes() -> None:
     name = "https://cbu01.alicdn.com/img/ibank/O1CN01x_!!0-0-cib.jpg"
     item = {"name": name, "status": 1}

@@ -306,7 +306,9 @@ def test_a_missing_extra_is_one_line_naming_it(
     result = project.runpytest(f"--pailitao-mode={mode}")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        [f"*--pailitao-mode={mode} needs pailitao[[]{extra}[]]: pip install 'pailitao[[]{extra}[]]'*"]
+        [
+            f"*--pailitao-mode={mode} needs pailitao[[]{extra}[]]: pip install 'pailitao[[]{extra}[]]'*"
+        ]
     )
     assert "Traceback" not in result.stdout.str()
 

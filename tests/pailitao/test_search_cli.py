@@ -173,6 +173,22 @@ def test_usage_errors_are_one_line_with_status_2(
     assert err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("base_url", "secret", "message"),
+    [
+        ("http://[::1", "s", "base_url must be an http(s) URL, not 'http://[::1'"),
+        ("http://x.test/", "s\udcffcret", "app_secret must be text that UTF-8 can encode"),
+    ],
+)
+def test_a_bad_base_url_or_secret_is_one_line_with_status_2(
+    base_url: str, secret: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAILITAO_APP_KEY", "k")
+    monkeypatch.setenv("PAILITAO_APP_SECRET", secret)
+    status, out, err = run(["--base-url", base_url, "http://a.test/b.jpg"])
+    assert (status, out, err) == (2, "", f"pailitao search: error: {message}\n")
+
+
 def test_bad_option_values_are_argparse_usage_errors(photo: Path) -> None:
     for argv in (["--page", "0"], ["--sort", "cheapest"], ["--fake", "--base-url", "http://x"]):
         with pytest.raises(SystemExit) as exited:
