@@ -245,6 +245,8 @@ _RIGHT: Final = frozenset({0, 2, 3})
 
 def format_table(page: SearchPage) -> str:
     """The page as a table padded for a terminal, with the page and the total above it."""
+    if page.total_results == 0 and not page.items:
+        return "no offers found"
     summary = (
         f"page {page.page} of {page.page_count}: {page.total_results} offers, "
         f"{page.page_size} per page"

@@ -124,6 +124,8 @@ def _secret(args: argparse.Namespace, stdin: TextIO) -> str:
     if not is_utf8(secret):  # undecodable bytes arrive as lone surrogates; never echo them
         fix = "give" if args.secret_stdin else "set it to"
         raise CliError(f"{where} is not valid UTF-8 text; {fix} the app secret")
+    if not secret and args.secret_stdin:
+        raise CliError("no app secret on standard input; write it as the first line")
     if not secret:
         raise CliError(
             f"no app secret in {where}; set {DEFAULT_SECRET_ENV} (or pass --secret-env NAME "
@@ -168,7 +170,12 @@ def main(
     try:
         status: int = args.run(args, streams)
     except CliError as error:
-        print(f"pailitao {args.command}: error: {error}", file=streams.err)
+        command = [
+            args.command,
+            getattr(args, "contract_command", None),
+            getattr(args, "action", None),
+        ]
+        print(f"pailitao {' '.join(filter(None, command))}: error: {error}", file=streams.err)
         return 2
     except BrokenPipeError:  # the reader went away (`| head`): no traceback
         if out is None:  # stop Python's own flush at exit from failing again

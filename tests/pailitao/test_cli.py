@@ -78,6 +78,14 @@ def test_reads_a_pasted_url_and_the_secret_from_stdin(monkeypatch, capsys) -> No
     assert "canonical string: a1b2\n" in out
 
 
+def test_an_empty_first_line_on_stdin_is_named_as_the_place_to_fix(capsys) -> None:
+    status = main(["sign", *PARAMS, "--secret-stdin"], stdin=io.StringIO("\n"))
+    assert status == 2
+    assert capsys.readouterr().err == (
+        "pailitao sign: error: no app secret on standard input; write it as the first line\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("argv", "secret", "message"),
     [

@@ -78,12 +78,12 @@ def test_check_usage_errors_are_one_line(run: Run, tmp_path: Path) -> None:
     assert run("contract", "check", str(tmp_path / "nope")) == (
         2,
         "",
-        f"pailitao contract: error: no such file or directory: {tmp_path / 'nope'}\n",
+        f"pailitao contract check: error: no such file or directory: {tmp_path / 'nope'}\n",
     )
     assert run("contract", "check", str(tmp_path)) == (
         2,
         "",
-        f"pailitao contract: error: no *.yaml, *.yml or *.json files under {tmp_path}\n",
+        f"pailitao contract check: error: no *.yaml, *.yml or *.json files under {tmp_path}\n",
     )
 
 
@@ -96,7 +96,7 @@ def test_without_the_contract_extra_one_line_says_what_to_install(
     status, out, err = run("contract", *command)
     assert (status, out) == (2, "")
     assert err.startswith(
-        "pailitao contract: error: the contract commands need pailitao[contract]: "
+        f"pailitao contract {command[0]}: error: the contract commands need pailitao[contract]: "
         "pip install 'pailitao[contract]' ("
     )
     assert module in err
@@ -122,7 +122,7 @@ def test_diff_usage_errors(run: Run, tmp_path: Path) -> None:
     assert run("contract", "diff", "--cassettes", str(DATA / "drift"), "--allow", str(bad)) == (
         2,
         "",
-        f"pailitao contract: error: {bad}: entry 0: say why the difference is accepted in "
+        f"pailitao contract diff: error: {bad}: entry 0: say why the difference is accepted in "
         "'reason'\n",
     )
     empty = tmp_path / "empty"
@@ -130,12 +130,12 @@ def test_diff_usage_errors(run: Run, tmp_path: Path) -> None:
     status, _, err = run("contract", "diff", "--cassettes", str(empty))
     assert (status, err) == (
         2,
-        f"pailitao contract: error: no *.yaml, *.yml or *.json files under {empty}\n",
+        f"pailitao contract diff: error: no *.yaml, *.yml or *.json files under {empty}\n",
     )
     status, _, err = run("contract", "diff", "--cassettes", str(tmp_path / "none"))
     assert (status, err) == (
         2,
-        f"pailitao contract: error: no such file or directory: {tmp_path}/none\n",
+        f"pailitao contract diff: error: no such file or directory: {tmp_path}/none\n",
     )
 
 
@@ -211,7 +211,9 @@ def test_live_check_unreachable_and_bad_image(
     text.write_text("hello")
     status, _, err = run("contract", "live-check", "--image", str(text))
     assert status == 2
-    assert err.startswith("pailitao contract: error: not a supported image (JPEG, PNG, WebP")
+    assert err.startswith(
+        "pailitao contract live-check: error: not a supported image (JPEG, PNG, WebP"
+    )
 
 
 def test_registering_and_importing_stay_light() -> None:

@@ -94,7 +94,7 @@ def test_cli_missing_path_is_a_usage_error(tmp_path: Path, capsys) -> None:
     assert main(["cassettes", "scan", str(tmp_path / "nope")]) == 2
     assert (
         capsys.readouterr().err
-        == f"pailitao cassettes: error: no such file or folder: {tmp_path / 'nope'}\n"
+        == f"pailitao cassettes scan: error: no such file or folder: {tmp_path / 'nope'}\n"
     )
 
 

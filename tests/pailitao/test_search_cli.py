@@ -76,6 +76,11 @@ def test_a_page_past_the_end_says_so(photo: Path) -> None:
     assert (status, out) == (0, "page 99 of 10: 200 offers, 20 per page\nno offers on this page\n")
 
 
+def test_no_result_at_all_says_so_without_a_page_count(photo: Path) -> None:
+    status, out, _ = run(["--fake", str(photo), "--cat", "99999"])
+    assert (status, out) == (0, "no offers found\n")
+
+
 def test_json_is_the_parsed_page_in_the_platforms_spelling(photo: Path) -> None:
     status, out, _ = run(["--fake", str(photo), "--page-size", "3", "--json"])
     assert status == 0
