@@ -46,9 +46,9 @@ def live(catalog: Any) -> Iterator[tuple[str, FakeGateway]]:
     sock.close()
 
 
-def _seed_example(url: str, image: bytes, secret: str) -> requests.Response:
-    """The seed article's code, as written (requests, md5, ms timestamp, no sign_method)."""
-    params = {
+def _seed_params(image: bytes) -> dict[str, str]:
+    """The seed article's search params: ms timestamp, base64 image, no sign_method."""
+    return {
         "method": "1688.items.search.img",
         "app_key": "test_app_key",
         "timestamp": str(int(NOW * 1000)),
@@ -56,6 +56,11 @@ def _seed_example(url: str, image: bytes, secret: str) -> requests.Response:
         "format": "json",
         "image": base64.b64encode(image).decode("utf-8"),
     }
+
+
+def _seed_example(url: str, image: bytes, secret: str) -> requests.Response:
+    """The seed article's code, as written (requests, md5 by hand)."""
+    params = _seed_params(image)
     param_str = "".join(f"{k}{v}" for k, v in sorted(params.items()))
     params["sign"] = hashlib.md5(f"{secret}{param_str}{secret}".encode()).hexdigest().upper()
     return requests.post(url + "/openapi/router/rest", data=params, timeout=10)
@@ -130,19 +135,6 @@ def test_multipart_upload_and_photo_serving_over_http(
     assert served.headers["content-type"].startswith("image/")
 
 
-def _signed_search(photo: bytes) -> dict[str, str]:
-    params = {
-        "method": "1688.items.search.img",
-        "app_key": "test_app_key",
-        "timestamp": str(int(NOW * 1000)),
-        "v": "2.0",
-        "format": "json",
-        "image": base64.b64encode(photo).decode("ascii"),
-    }
-    params["sign"] = signing.sign(params, SECRET)
-    return params
-
-
 def test_served_requests_leave_no_garbage_cycles(
     live: tuple[str, FakeGateway], photo: bytes
 ) -> None:
@@ -155,7 +147,8 @@ def test_served_requests_leave_no_garbage_cycles(
     """
     url, gateway = live
     gateway.reset()
-    search = _signed_search(photo)
+    search = _seed_params(photo)
+    search["sign"] = signing.sign(search, SECRET)
     gc.collect()
     gc.disable()
     try:
