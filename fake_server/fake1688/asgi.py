@@ -51,7 +51,7 @@ class FakeApp(Starlette):
             # The scope belongs to the server's request cycle, which ``send`` is
             # a method of: left in place, the reference would make every
             # request a cycle that only the garbage collector can free.
-            del scope[_SEND]
+            scope.pop(_SEND, None)
 
 
 class _EngineEndpoint:
