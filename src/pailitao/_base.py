@@ -183,8 +183,10 @@ class BaseClient:
         check_text(imgid, "imgid", str, "a string (the name upload_image returned)")
         check_text(image_url, "image_url", str, "a string (an http(s) URL)")
         check_text(cat, "cat", str | int, "a string or an integer")
+        if isinstance(cat, int) and cat.bit_length() > 64:
+            raise UsageError("cat must be a category id that fits in 64 bits")
         check_text(sort, "sort", str, "a Sort or a string")
-        if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+        if not is_count(page):
             raise UsageError(f"page must be an integer >= 1, not {page!r}")
         if (
             not isinstance(page_size, int)

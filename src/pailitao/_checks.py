@@ -54,8 +54,6 @@ def check_text(value: object, name: str, kinds: Any, accepted: str) -> None:
         raise TypeError(f"{name} must be {accepted}, not {type(value).__name__}")
     if isinstance(value, str):
         check_utf8(value, name)
-    elif isinstance(value, int) and value.bit_length() > 64:
-        raise UsageError(f"{name} must be a category id that fits in 64 bits")
 
 
 def price(value: Price | None, name: str) -> Decimal | None:

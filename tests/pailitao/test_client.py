@@ -614,6 +614,7 @@ def test_arguments_of_the_wrong_type_raise_type_error_before_sending(
     ("call", "message"),
     [
         ({"imgid": "a", "cat": "\ud800"}, "cat must be text that UTF-8 can encode, not '\\ud800'"),
+        ({"imgid": "a", "cat": 2**64}, "cat must be a category id that fits in 64 bits"),
         (
             {"image_url": "http://x.test/\udcff"},
             "image_url must be text that UTF-8 can encode, not 'http://x.test/\\udcff'",
