@@ -27,9 +27,10 @@ from typing import Final
 
 import httpx
 from starlette.applications import Starlette
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .engine import Engine, internal_error_response
 from .transport import DISCONNECTED
@@ -40,7 +41,20 @@ _SEND: Final = "fake1688.server_send"
 
 
 class FakeApp(Starlette):
-    """Starlette, plus a way to drop the connection for an injected reset."""
+    """Starlette, plus a way to drop the connection for an injected reset.
+
+    Its middleware stack is Starlette's without ``ExceptionMiddleware``: that
+    layer maps ``HTTPException`` and exception classes to handlers, and nothing
+    here raises either (the engine answers every mistake with the platform's
+    envelope), yet it built a ``Request`` for every call.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """ServerErrorMiddleware (an endpoint failure still gets the envelope), then the router."""
+        app: ASGIApp = self.router
+        for cls, args, kwargs in reversed(self.user_middleware):
+            app = cls(app, *args, **kwargs)
+        return ServerErrorMiddleware(app, handler=_internal_error, debug=self.debug)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Keep the server's own ``send`` (it leads to the socket), then serve as Starlette does."""
@@ -139,7 +153,7 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 
 def create_app(engine: Engine) -> FakeApp:
     """A Starlette app serving ``engine`` on every path."""
-    app = FakeApp(exception_handlers={Exception: _internal_error})
+    app = FakeApp()
     app.router.default = _EngineEndpoint(engine)
     app.router.redirect_slashes = False  # the engine answers /router/rest/ itself
     return app

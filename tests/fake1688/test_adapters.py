@@ -213,3 +213,50 @@ async def test_asgi_answers_nothing_when_the_client_leaves(
     sent = await _call_asgi(gateway, messages)
     assert sent == []
     assert len(gateway.journal) == 0
+
+
+@pytest.mark.asyncio
+async def test_asgi_answers_the_envelope_when_the_adapter_itself_fails(
+    gateway: FakeGateway, helpers: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The engine never raises; if the code around it does, Starlette's
+    # ServerErrorMiddleware (kept in the fake's slimmer stack) still answers
+    # the platform's envelope, then re-raises for the server to log.
+    def broken(*args: object) -> None:
+        raise RuntimeError("adapter bug")
+
+    monkeypatch.setattr(gateway.engine, "handle_http", broken)
+    transport = httpx.ASGITransport(app=gateway.asgi_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport) as client:
+        response = await client.post(helpers.url, data={"method": "1688.items.search.img"})
+    error = response.json()["error_response"]
+    assert (error["code"], error["sub_code"]) == (15, "isp.remote-service-error")
+    assert "adapter bug" not in response.text
+    with pytest.raises(RuntimeError, match="adapter bug"):
+        await httpx.ASGITransport(app=gateway.asgi_app).handle_async_request(
+            httpx.Request("POST", helpers.url)
+        )
+
+
+@pytest.mark.asyncio
+async def test_middleware_added_to_the_app_still_runs(gateway: FakeGateway) -> None:
+    # The app builds its own (slimmer) middleware stack: what a user adds
+    # with Starlette's add_middleware must still wrap every request.
+    class Tag:
+        def __init__(self, app: Any) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            async def tagged(message: dict[str, Any]) -> None:
+                if message["type"] == "http.response.start":
+                    message["headers"] = [*message["headers"], (b"x-tag", b"1")]
+                await send(message)
+
+            await self.app(scope, receive, tagged)
+
+    gateway.asgi_app.add_middleware(Tag)
+    transport = httpx.ASGITransport(app=gateway.asgi_app)
+    async with httpx.AsyncClient(transport=transport) as client:
+        response = await client.get("http://fake1688.test/router/rest")
+    assert response.headers["x-tag"] == "1"
+    assert response.json()["error_response"]["code"] == 21
