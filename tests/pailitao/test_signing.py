@@ -211,3 +211,24 @@ def test_parse_timestamp_raises_nothing_but_value_error(text: str) -> None:
         assert outcome.tzinfo is UTC
     else:
         assert "neither 'yyyy-MM-dd HH:mm:ss'" in str(outcome)
+
+
+def _reference_canonical(params: dict[str, object]) -> str:
+    text = {bool: lambda v: "true" if v else "false", int: str, float: str, str: lambda v: v}
+    return "".join(
+        key + text[type(value)](value)  # type: ignore[no-untyped-call]
+        for key, value in sorted(params.items())
+        if key != "sign" and value is not None and value != "" and not isinstance(value, bytes)
+    )
+
+
+mixed_values = values | st.just("") | st.none() | st.booleans() | st.integers() | st.binary()
+
+
+@given(st.dictionaries(keys | st.just("sign"), mixed_values, max_size=8))
+def test_canonical_string_of_any_params(params: dict[str, object]) -> None:
+    # Text-only params take a faster path than mixed ones; both must agree
+    # with the definition, whether or not a sign or an empty value is present.
+    assert signing.canonical_string(params) == _reference_canonical(params)
+    text_only = {key: value for key, value in params.items() if isinstance(value, str)}
+    assert signing.canonical_string(text_only) == _reference_canonical(text_only)
