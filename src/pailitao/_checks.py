@@ -22,6 +22,11 @@ def is_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
+def is_digits(text: str) -> bool:
+    """Only 0-9 (``str.isdigit`` also takes Arabic-Indic, superscript and full-width digits)."""
+    return text.isascii() and text.isdigit()
+
+
 def is_http_url(value: object) -> bool:
     if not isinstance(value, str):
         return False

@@ -32,7 +32,7 @@ from pydantic import (
     model_validator,
 )
 
-from ._checks import excerpt
+from ._checks import excerpt, is_digits
 from .errors import ApiError, ResponseParseError, api_error
 
 __all__ = [
@@ -43,8 +43,8 @@ __all__ = [
     "parse_upload_response",
 ]
 
-_MONEY: Final = re.compile(r"\d+(?:\.\d+)?")
-_SALES: Final = re.compile(r"(\d+(?:\.\d+)?)\s*([万wW亿]?)")
+_MONEY: Final = re.compile(r"\d+(?:\.\d+)?", re.ASCII)
+_SALES: Final = re.compile(r"(\d+(?:\.\d+)?)\s*([万wW亿]?)", re.ASCII)
 _SALES_MULTIPLIER: Final = {"": 1, "万": 10_000, "w": 10_000, "W": 10_000, "亿": 100_000_000}
 _RESELLER_OK: Final = frozenset({"0000", "0", "200", ""})
 #: Longer digit strings are no platform code (and past 4,300 digits int() refuses them).
@@ -146,9 +146,9 @@ class Item(BaseModel):
     def _num_iid(cls, value: object) -> str:
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return str(value)
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and is_digits(value.strip()):
             return value.strip()
-        raise ValueError("num_iid must be a string of digits")
+        raise ValueError("num_iid must be a string of digits 0-9")
 
     @field_validator("title", mode="before")
     @classmethod
@@ -220,6 +220,15 @@ class SearchPage(BaseModel):
     real_total_results: int | None = Field(default=None, ge=0)
     request_id: str | None = None
 
+    @field_validator(
+        "page", "page_size", "total_results", "page_count", "real_total_results", mode="before"
+    )
+    @classmethod
+    def _count(cls, value: object) -> object:
+        if isinstance(value, bool):  # pydantic's lax mode would read true as 1
+            raise ValueError("a count must be a whole number, not true or false")
+        return value
+
     @model_validator(mode="before")
     @classmethod
     def _fill_in(cls, data: Any) -> Any:
@@ -290,14 +299,14 @@ def parse_error_response(data: Mapping[str, Any]) -> ApiError | None:
         )
     if "error_code" in data and str(data["error_code"]) not in _RESELLER_OK:
         raw = str(data["error_code"])
-        if raw.isdigit() and len(raw) > _MAX_CODE_DIGITS:
+        if is_digits(raw) and len(raw) > _MAX_CODE_DIGITS:
             raise ResponseParseError(
                 f"error_code = {excerpt(raw, 80)}: expected a platform code "
                 f"of at most {_MAX_CODE_DIGITS} digits"
             )
         message = str(data.get("reason") or data.get("error") or "error")
         return api_error(
-            int(raw) if raw.isdigit() else -1,
+            int(raw) if is_digits(raw) else -1,
             message,
             sub_code=raw,
             sub_msg=_opt_str(data.get("error")),

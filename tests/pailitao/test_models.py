@@ -111,6 +111,20 @@ def test_num_iid_int_becomes_string_and_relative_urls_get_https() -> None:
     assert item.pic_url == "https://cbu01.alicdn.com/x.jpg"
 
 
+@pytest.mark.parametrize("num_iid", ["١٢٣", "12²", "１２", True, -5, "12a"])
+def test_num_iid_is_ascii_digits_as_the_schema_says(num_iid: object) -> None:
+    # str.isdigit() is true for Arabic-Indic, superscript and full-width digits.
+    with pytest.raises(ResponseParseError, match="num_iid"):
+        parse_search_response(top(page_fields([{**ITEM, "num_iid": num_iid}])))
+
+
+@pytest.mark.parametrize("field", ["page", "page_size", "pagecount", "total_results"])
+def test_a_boolean_is_not_a_count(field: str) -> None:
+    # pydantic's lax mode reads true as 1; the schema's integers do not.
+    with pytest.raises(ResponseParseError, match=field):
+        parse_search_response(top(page_fields([ITEM], **{field: True})))
+
+
 def test_missing_optional_fields_are_none_and_unknown_fields_kept() -> None:
     item = Item.model_validate({"num_iid": "1", "title": "t", "tag_percent": "23%"})
     assert item.price is None
@@ -179,6 +193,21 @@ def test_error_envelopes_raise_their_family() -> None:
     with pytest.raises(ApiError) as reseller:
         parse_search_response({"error_code": "4005", "reason": "授权失败", "error": "no auth"})
     assert (reseller.value.code, reseller.value.sub_code) == (4005, "4005")
+
+
+def test_a_reseller_error_code_in_other_digits_is_still_an_api_error() -> None:
+    # '²'.isdigit() is true, and int('²') raised a bare ValueError.
+    with pytest.raises(ApiError) as caught:
+        parse_search_response({"error_code": "²", "reason": "bad"})
+    assert (caught.value.code, caught.value.sub_code) == (-1, "²")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("price", "٩٠.٠٠"), ("sales", "٣"), ("sales", "１万")]
+)
+def test_prices_and_sales_are_read_in_digits_0_to_9(field: str, value: str) -> None:
+    with pytest.raises(ResponseParseError, match=field):
+        parse_search_response(top(page_fields([{**ITEM, field: value}])))
 
 
 @pytest.mark.parametrize(
