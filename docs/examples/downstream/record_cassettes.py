@@ -9,9 +9,15 @@ then run `pytest --pailitao-mode=record`.
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from fake1688 import DEMO_APP, FakeGateway
 from fake1688.server import ThreadedServer
+
+CASSETTES = Path(__file__).parent / "tests" / "cassettes"
+#: What the cassettes name as the server: `fake1688 serve`'s default address,
+#: not the free port this recording happened to get (so re-recording changes nothing).
+SHOWN_URL = "http://127.0.0.1:8688"
 
 if __name__ == "__main__":
     with ThreadedServer(FakeGateway()) as server:
@@ -21,4 +27,8 @@ if __name__ == "__main__":
             "PAILITAO_BASE_URL": server.base_url,
         }
         command = [sys.executable, "-m", "pytest", "--pailitao-mode=record", *sys.argv[1:]]
-        sys.exit(subprocess.run(command, env=env, check=False).returncode)
+        code = subprocess.run(command, env=env, check=False).returncode
+    for cassette in CASSETTES.rglob("*.yaml"):
+        text = cassette.read_text(encoding="utf-8")
+        cassette.write_text(text.replace(server.url, SHOWN_URL), encoding="utf-8")
+    sys.exit(code)
