@@ -103,6 +103,10 @@ def _described(types: tuple[type, ...]) -> str:
     return " or ".join(words)
 
 
+#: The setting that says what a kind answers: shown even at its default.
+_ANSWER_SETTING: Final = {"platform_error": "code", "http_error": "status"}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Fault:
     """One fault rule; ``method=None`` matches every API, ``times=None`` never runs out."""
@@ -174,18 +178,19 @@ class Fault:
             raise ValueError(f"bad fault {dict(data)!r}: {error}") from None
 
     def to_dict(self) -> dict[str, Any]:
-        """The settings that differ from the defaults, plus ``kind``."""
+        """``kind``, what it answers (a code or status), and the settings not at their defaults."""
         default = Fault(kind=self.kind)
+        shown = ("kind", _ANSWER_SETTING.get(self.kind))
         return {
             key: value
             for key, value in asdict(self).items()
-            if key == "kind" or value != getattr(default, key)
+            if key in shown or value != getattr(default, key)
         }
 
     def describe(self) -> str:
         """Short text for the journal, e.g. ``http_error 503``."""
-        detail = {"platform_error": self.code, "http_error": self.status}.get(self.kind)
-        return self.kind if detail is None else f"{self.kind} {detail}"
+        setting = _ANSWER_SETTING.get(self.kind)
+        return self.kind if setting is None else f"{self.kind} {getattr(self, setting)}"
 
 
 class FaultAnswer(Exception):

@@ -176,9 +176,19 @@ def test_faults_apply_after_verification(gw: FakeGateway) -> None:
 
 def test_next_n_then_the_rule_is_gone(gw: FakeGateway) -> None:
     gw.faults.next(2, "platform_error", code=15)
-    assert gw.faults.rules() == [{"kind": "platform_error", "times": 2, "remaining": 2}]
+    assert gw.faults.rules() == [{"kind": "platform_error", "code": 15, "times": 2, "remaining": 2}]
     assert [code_of(post(gw)) for _ in range(3)] == [15, 15, 0]
     assert gw.faults.rules() == []
+
+
+def test_a_rule_shows_the_code_or_status_it_answers_even_by_default(gw: FakeGateway) -> None:
+    # What a rule will answer is what a reader of rules() (or the admin API) needs.
+    gw.faults.add(Fault(kind="http_error"))
+    gw.faults.add(Fault(kind="platform_error", probability=0.5))
+    assert gw.faults.rules() == [
+        {"kind": "http_error", "status": 503, "remaining": None},
+        {"kind": "platform_error", "probability": 0.5, "code": 15, "remaining": None},
+    ]
 
 
 def faulted_calls(seed: int, catalog: Any) -> list[int]:
