@@ -284,9 +284,12 @@ def parse_error_response(data: Mapping[str, Any]) -> ApiError | None:
     envelope = data.get("error_response")
     if isinstance(envelope, Mapping):
         code = envelope.get("code")
+        text = str(code).strip()
         try:
-            number = int(str(code))
-        except ValueError:
+            if not is_digits(text.removeprefix("-")):
+                raise ValueError
+            number = int(text)
+        except ValueError:  # also past 4,300 digits, which int() refuses
             raise ResponseParseError(
                 f"error_response.code = {excerpt(code, 80)}: expected an integer platform code"
             ) from None

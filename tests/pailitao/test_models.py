@@ -195,6 +195,11 @@ def test_error_envelopes_raise_their_family() -> None:
     assert (reseller.value.code, reseller.value.sub_code) == (4005, "4005")
 
 
+def test_an_error_response_code_in_other_digits_is_a_parse_error() -> None:
+    with pytest.raises(ResponseParseError, match="expected an integer platform code"):
+        parse_search_response({"error_response": {"code": "٣", "msg": "x"}})
+
+
 def test_a_reseller_error_code_in_other_digits_is_still_an_api_error() -> None:
     # '²'.isdigit() is true, and int('²') raised a bare ValueError.
     with pytest.raises(ApiError) as caught:
