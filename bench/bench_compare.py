@@ -129,7 +129,12 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         other = Path(tmp) / "tree"
         git = ["git", "-C", str(ROOT)]
-        subprocess.run([*git, "worktree", "add", "--detach", str(other), ref], check=True)
+        add = [*git, "worktree", "add", "--detach", str(other), ref]
+        added = subprocess.run(add, check=False, capture_output=True, text=True)
+        if added.returncode:
+            why = added.stderr.strip()
+            print(f"bench_compare: cannot check out {ref!r}: {why}", file=sys.stderr)
+            return 2
         try:
             print(f"imgid search through the ASGI app: A = {ref}, B = the working tree")
             compare(other, rounds, n)
