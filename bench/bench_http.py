@@ -37,7 +37,7 @@ import httpx
 from _servers import Server, bare_server, fake_server
 from fake1688.catalog import Catalog
 
-from pailitao import signing
+from pailitao.wire import signing
 
 GOAL = 0.5
 

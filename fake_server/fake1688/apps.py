@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from pailitao.wire import DEMO_APP_KEY, DEMO_APP_SECRET
+
 __all__ = ["DEMO_APP", "App", "AppRegistry", "AppsFileError"]
 
 
@@ -35,7 +37,7 @@ class App:
 
 
 #: The demo credentials of the default fake, as the contract documents them.
-DEMO_APP: Final = App("test_app_key", "test_app_secret", "demo")
+DEMO_APP: Final = App(DEMO_APP_KEY, DEMO_APP_SECRET, "demo")
 
 
 class AppsFileError(ValueError):

@@ -2,7 +2,7 @@
 
 Each check is a short function that returns what it validated or raises the
 platform's error; :mod:`fake1688.engine` runs them one after the other. The
-signature is verified with :func:`pailitao.signing.verify`, the very function
+signature is verified with :func:`pailitao.wire.signing.verify`, the very function
 the client's tests pin against the platform's examples, over the parameters
 exactly as received.
 """
@@ -15,7 +15,8 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Final
 
-from pailitao import signing
+from pailitao.wire import signing
+from pailitao.wire.top import VERSION
 
 from .apps import App, AppRegistry
 from .errors import (
@@ -48,7 +49,6 @@ __all__ = [
     "merge_params",
 ]
 
-VERSION: Final = "2.0"
 _SHOWN_VALUE: Final = 256
 
 

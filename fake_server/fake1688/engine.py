@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
-from pailitao.signing import DEFAULT_SKEW
+from pailitao.wire.signing import DEFAULT_SKEW
+from pailitao.wire.top import ROUTER_PATHS
 
 from . import admin, checks, render
 from .api import Call, ImageSearchApi
@@ -51,8 +52,6 @@ __all__ = [
     "internal_error_response",
 ]
 
-#: Where the TOP router answers.
-ROUTER_PATHS: Final = frozenset({"/router/rest", "/openapi/router/rest"})
 #: The documented image size limit, 5 MB.
 DEFAULT_MAX_IMAGE_BYTES: Final = 5 * 1024 * 1024
 _ACTIONS: Final = frozenset({"GET", "POST"})

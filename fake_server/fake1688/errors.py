@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Final
 
-from pailitao.errors import LIVE_SPELLINGS, PLATFORM_CODES
+from pailitao.wire.top import LIVE_SPELLINGS, PLATFORM_CODES
 
 __all__ = [
     "PLATFORM_MESSAGES",

@@ -21,8 +21,8 @@ from typing import Any, Final
 
 from starlette.applications import Starlette
 
-from pailitao.recording import IN_PROCESS_HOST
-from pailitao.signing import DEFAULT_SKEW
+from pailitao.wire import in_process_url
+from pailitao.wire.signing import DEFAULT_SKEW
 
 from .apps import App, AppRegistry
 from .asgi import create_app
@@ -38,7 +38,7 @@ __all__ = ["BASE_URL", "FakeGateway"]
 
 #: A base URL for in-process clients. The host is never resolved (``.test`` is a
 #: reserved name), and pailitao's cassettes never record it.
-BASE_URL: Final = f"http://{IN_PROCESS_HOST}/openapi/router/rest"
+BASE_URL: Final = in_process_url("top")
 
 
 class FakeGateway:

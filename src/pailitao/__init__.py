@@ -1,10 +1,11 @@
 """pailitao: a tested client and test harness for 1688's 拍立淘 image search.
 
 The public API is listed in ``__all__``; ``tests/pailitao/test_public_api.py``
-pins it. Signing lives in :mod:`pailitao.signing`.
+pins it. The wire rules (signing, dialects,
+error codes) live in :mod:`pailitao.wire`.
 """
 
-from ._base import DEFAULT_BASE_URL, SEARCH_METHOD, UPLOAD_METHOD, Sort
+from ._base import Sort
 from .client import AsyncPailitaoClient, PailitaoClient
 from .errors import (
     ApiError,
@@ -31,6 +32,7 @@ from .models import (
     parse_upload_response,
 )
 from .retry import RetryPolicy
+from .wire.top import DEFAULT_BASE_URL, SEARCH_METHOD, UPLOAD_METHOD
 
 __version__ = "0.1.0"
 

@@ -13,7 +13,6 @@ from typing import Any, Final, Literal, TypeVar
 
 import httpx
 
-from . import signing
 from ._checks import Price, check_text, check_utf8, is_count, is_http_url, price
 from .errors import (
     ApiError,
@@ -27,12 +26,11 @@ from .errors import (
 from .images import DEFAULT_MAX_BYTES, ImageSource, PreparedImage, prepare_image
 from .models import Item, SearchPage
 from .retry import RetryPolicy
+from .wire import signing
+from .wire.top import DEFAULT_BASE_URL, SEARCH_METHOD, UPLOAD_METHOD
 
 __all__ = ["DEFAULT_BASE_URL", "SEARCH_METHOD", "UPLOAD_METHOD", "SearchPlan", "Sort"]
 
-DEFAULT_BASE_URL: Final = "https://api.1688.com/openapi/router/rest"
-SEARCH_METHOD: Final = "1688.items.search.img"
-UPLOAD_METHOD: Final = "1688.upload.img"
 MAX_PAGE_SIZE: Final = 50
 
 T = TypeVar("T")

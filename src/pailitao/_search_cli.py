@@ -22,7 +22,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Final
 
-from ._base import DEFAULT_BASE_URL, MAX_PAGE_SIZE, Sort
+from ._base import MAX_PAGE_SIZE, Sort
 from ._cliutil import CliError, Streams
 from .client import PailitaoClient
 from .errors import (
@@ -37,6 +37,7 @@ from .errors import (
 )
 from .models import Item, SearchPage
 from .retry import RetryPolicy
+from .wire.top import DEFAULT_BASE_URL
 
 __all__ = ["format_table", "register", "text_width", "truncate"]
 

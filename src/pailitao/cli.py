@@ -21,11 +21,12 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
-from . import _search_cli, signing
+from . import _search_cli
 from ._checks import is_utf8
 from ._cliutil import CliError, Streams
 from .contract import cli as contract_cli
 from .recording import scan
+from .wire import signing
 
 __all__ = ["CliError", "Streams", "main"]
 

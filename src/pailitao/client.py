@@ -16,7 +16,6 @@ from typing import Literal, Self
 import httpx
 import tenacity
 
-from . import signing
 from ._base import (
     DEFAULT_BASE_URL,
     SEARCH_METHOD,
@@ -30,6 +29,7 @@ from .errors import PailitaoError
 from .images import DEFAULT_MAX_BYTES, ImageSource, PreparedImage
 from .models import Item, SearchPage, parse_search_response, parse_upload_response
 from .retry import RetryPolicy
+from .wire import signing
 
 __all__ = ["AsyncPailitaoClient", "PailitaoClient"]
 

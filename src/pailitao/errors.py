@@ -24,13 +24,9 @@ secret or a sign: the client scrubs both from anything the server echoes.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import ClassVar, Final
 
 __all__ = [
-    "LIVE_SPELLINGS",
-    "PLATFORM_CODES",
     "ApiError",
     "AppKeyError",
     "HTTPStatusError",
@@ -47,25 +43,6 @@ __all__ = [
     "UsageError",
     "api_error",
 ]
-
-
-#: The platform's error codes and their documented ``msg`` (api-notes §2.2).
-PLATFORM_CODES: Final[Mapping[int, str]] = MappingProxyType({
-    3: "Upload Fail", 4: "User Call Limited", 5: "Session Call Limited",
-    7: "App Call Limited", 8: "App Call Exceeds Limited Frequency",
-    9: "Http Action Not Allowed", 10: "Service Currently Unavailable",
-    11: "Insufficient ISV Permissions", 15: "Remote Service Error", 21: "Missing Method",
-    22: "Invalid Method", 23: "Invalid Format", 24: "Missing Signature",
-    25: "Invalid Signature", 26: "Missing Session", 27: "Invalid Session",
-    28: "Missing App Key", 29: "Invalid App Key", 30: "Missing Timestamp",
-    31: "Invalid Timestamp", 32: "Missing Version", 33: "Invalid Version",
-    34: "Unsupported Version", 40: "Missing Required Arguments", 41: "Invalid Arguments",
-    42: "Forbidden Request", 43: "Parameter Error", 50: "Remote service error",
-})  # fmt: skip
-#: The lower-case spellings live answers use for a few codes.
-LIVE_SPELLINGS: Final[Mapping[int, str]] = MappingProxyType(
-    {25: "Invalid signature", 29: "Invalid app Key", 31: "Invalid timestamp"}
-)
 
 
 class PailitaoError(Exception):

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
 import pytest
 
 from .client import AsyncPailitaoClient, PailitaoClient
-from .recording.config import IN_PROCESS_HOST
 from .retry import RetryPolicy
+from .wire import DEMO_APP_KEY, DEMO_APP_SECRET, IN_PROCESS_HOST, in_process_url
 
 if TYPE_CHECKING:
     import httpx
@@ -37,9 +37,7 @@ __all__ = ["Mode", "PailitaoConfig"]
 
 Mode = Literal["fake", "replay", "record", "live"]
 MODES: Final = get_args(Mode)
-DEMO_APP_KEY: Final = "test_app_key"
-DEMO_APP_SECRET: Final = "test_app_secret"  # noqa: S105 - the fake's published demo secret
-IN_PROCESS_URL: Final = f"http://{IN_PROCESS_HOST}/openapi/router/rest"
+IN_PROCESS_URL: Final = in_process_url("top")
 LIVE_HOST: Final = "api.1688.com"
 ENV_MODE, ENV_KEY, ENV_SECRET, ENV_URL = (
     "PAILITAO_MODE",
@@ -311,7 +309,7 @@ def _pailitao_binding(
 
 
 def _live_url() -> str:
-    from ._base import DEFAULT_BASE_URL  # noqa: PLC0415
+    from .wire.top import DEFAULT_BASE_URL  # noqa: PLC0415
 
     return DEFAULT_BASE_URL
 

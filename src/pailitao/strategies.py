@@ -28,10 +28,9 @@ from typing import Any, Final, Literal
 
 from hypothesis import strategies as st
 
-from . import signing
-from ._base import SEARCH_METHOD, UPLOAD_METHOD
-from .errors import LIVE_SPELLINGS, PLATFORM_CODES
 from .models import Item, SearchPage
+from .wire import signing
+from .wire.top import LIVE_SPELLINGS, PLATFORM_CODES, SEARCH_METHOD, UPLOAD_METHOD
 
 __all__ = [
     "ERROR_CODES",
@@ -406,7 +405,7 @@ def _signed(draw: st.DrawFn, secret: str, method: str | None, app_key: str | Non
 def signed_params(
     secret: str, method: str | None = None, *, app_key: str | None = None
 ) -> st.SearchStrategy[dict[str, str]]:
-    """TOP router params signed with ``secret``; :func:`pailitao.signing.verify` accepts them.
+    """TOP router params signed with ``secret``; :func:`pailitao.wire.signing.verify` accepts them.
 
     ``method`` is the API (default: search or upload); the sign method, the
     timestamp format, optional arguments, Unicode and empty values vary::

@@ -23,7 +23,7 @@ from fake1688.openapi import openapi_document
 from openapi_schema_validator import OAS31Validator
 from PIL import Image
 
-from pailitao import signing
+from pailitao.wire import signing
 
 #: The fixed "now" of the gateway's clock: 2025-11-28 11:20:00 GMT+8.
 NOW = 1_764_300_000.0

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fake1688 import FakeGateway, Verification
 
-from pailitao import signing
+from pailitao.wire import signing
 
 
 def _search(helpers: Any, **extra: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ from fake1688 import App, AppRegistry, FakeGateway, Fault, RateLimits, cli
 from fake1688.catalog import Catalog
 from PIL import Image
 
-from pailitao import signing
+from pailitao.wire import signing
 
 
 @pytest.fixture

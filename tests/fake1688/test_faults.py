@@ -14,7 +14,7 @@ import pytest
 from fake1688 import FakeGateway, Fault, load_faults
 from fake1688.faults import parse_faults
 
-from pailitao import signing
+from pailitao.wire import signing
 
 NOW = 1_764_300_000.0
 SEARCH, UPLOAD = "1688.items.search.img", "1688.upload.img"

@@ -31,7 +31,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from pailitao import signing
+from pailitao.wire import signing
 
 SEARCH, UPLOAD = "1688.items.search.img", "1688.upload.img"
 KEY, SECRET = "test_app_key", "test_app_secret"

@@ -18,8 +18,8 @@ from fake1688.render import _short_id, request_id
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pailitao import signing
 from pailitao.models import parse_search_response
+from pailitao.wire import signing
 
 NOW = 1_764_300_000.0
 JSON_TYPE = "application/json;charset=UTF-8"

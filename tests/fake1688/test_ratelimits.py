@@ -13,7 +13,7 @@ from fake1688.ratelimits import ClockedStorage
 from limits import RateLimitItemPerSecond
 from limits.strategies import MovingWindowRateLimiter
 
-from pailitao import signing
+from pailitao.wire import signing
 
 #: 2025-11-28 11:20:00 GMT+8: 12 h 40 min = 45,600 s before midnight GMT+8.
 NOW = 1_764_300_000.0

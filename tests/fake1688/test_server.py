@@ -20,7 +20,8 @@ import requests
 import uvicorn
 from fake1688 import FakeGateway
 
-from pailitao import PailitaoClient, signing
+from pailitao import PailitaoClient
+from pailitao.wire import signing
 
 NOW = 1_764_300_000.0
 SECRET = "test_app_secret"

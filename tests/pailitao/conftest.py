@@ -1,6 +1,6 @@
 """A scripted stand-in for the gateway, over httpx.MockTransport.
 
-It checks every request's sign with its own hashlib code (not pailitao.signing),
+It checks every request's sign with its own hashlib code (not pailitao.wire.signing),
 records what it saw, and answers from a script, so client tests see exactly
 what went over the wire.
 """

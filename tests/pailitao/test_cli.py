@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from pailitao import signing
 from pailitao.cli import main
+from pailitao.wire import signing
 
 SECRET = "test_app_secret"
 PARAMS = [

@@ -17,6 +17,6 @@ def test_recorded_cassettes_conform() -> None:
 
 
 def test_recorded_cassettes_replay_on_the_fake_without_drift() -> None:
-    report = diff_cassettes([CASSETTES], gateway=FakeGateway(seed=0))
+    report = diff_cassettes([CASSETTES], FakeGateway(seed=0))
     assert report.drifting == []
     assert report.compared > 0

@@ -139,6 +139,18 @@ def test_diff_usage_errors(run: Run, tmp_path: Path) -> None:
     )
 
 
+def test_diff_without_the_fake_says_what_to_install(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "fake1688", None)
+    assert run("contract", "diff", "--cassettes", str(DATA / "good")) == (
+        2,
+        "",
+        "pailitao contract diff: error: comparing with the fake needs fake1688: "
+        "pip install 'pailitao[fake]'\n",
+    )
+
+
 def test_live_check_without_credentials_is_skipped(run: Run, no_credentials: None) -> None:
     assert run("contract", "live-check") == (
         0,

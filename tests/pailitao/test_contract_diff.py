@@ -1,20 +1,18 @@
 """`contract diff`: recorded requests replayed against the in-process fake."""
 
-import sys
 from pathlib import Path
 
 import pytest
 from fake1688 import FakeGateway
 
-from pailitao import signing
 from pailitao.contract.allow import AllowList
 from pailitao.contract.replay import (
-    FakeUnavailable,
     diff_cassettes,
     recorded_params,
     resign,
 )
 from pailitao.contract.sources import RecordedRequest
+from pailitao.wire import signing
 
 DATA = Path(__file__).parent / "data" / "contract"
 P = "search: $.items_search_img_response.items.item[]"
@@ -26,7 +24,7 @@ def gateway() -> FakeGateway:
 
 
 def test_good_cassettes_do_not_drift(gateway: FakeGateway) -> None:
-    report = diff_cassettes([DATA / "good"], gateway=gateway)
+    report = diff_cassettes([DATA / "good"], gateway)
     good = DATA / "good"
     assert report.lines() == [
         f"skipped: {good}/answers.json:0: no request recorded to replay",
@@ -38,7 +36,7 @@ def test_good_cassettes_do_not_drift(gateway: FakeGateway) -> None:
 
 
 def test_an_injected_drift_is_reported_by_shape(gateway: FakeGateway) -> None:
-    report = diff_cassettes([DATA / "drift"], gateway=gateway)
+    report = diff_cassettes([DATA / "drift"], gateway)
     assert report.lines() == [
         f"{P}.area: extra: platform -, fake string",
         f"{P}.cat: extra: platform -, fake string:digits",
@@ -61,7 +59,7 @@ def test_the_allow_list_accepts_known_differences(gateway: FakeGateway, tmp_path
         "- {path: '$.**.is_tmall', reason: the platform's own flag}\n"
         "- {path: '$.nothing', reason: stale}\n"
     )
-    report = diff_cassettes([DATA / "drift"], gateway=gateway, allow=AllowList.load(allow))
+    report = diff_cassettes([DATA / "drift"], gateway, allow=AllowList.load(allow))
     assert report.drifting == []
     assert report.lines()[0] == (
         f"allowed: {P}.area: extra: platform -, fake string  "
@@ -76,7 +74,7 @@ def test_a_request_the_fake_refuses_is_an_envelope_drift(
 ) -> None:
     cassette = (DATA / "good" / "search_and_error.yaml").read_text("utf-8")
     (tmp_path / "big.yaml").write_text(cassette.replace("page_size=2&", "page_size=80&"))
-    report = diff_cassettes([tmp_path], gateway=gateway)
+    report = diff_cassettes([tmp_path], gateway)
     assert report.lines()[0] == (
         f"{tmp_path}/big.yaml:0: $: envelope: platform items_search_img_response, fake "
         "error_response (41 Invalid Arguments page_size '80' is not a whole number from 1 to 50)"
@@ -92,7 +90,7 @@ def test_unreadable_files_and_other_apis_are_skipped(gateway: FakeGateway, tmp_p
         "- request: {method: POST, uri: 'https://x/router/rest?method=1688.upload.img'}\n"
         "  response: {body: {string: '<html>'}}\n"
     )
-    assert diff_cassettes([tmp_path], gateway=gateway).lines() == [
+    assert diff_cassettes([tmp_path], gateway).lines() == [
         f"skipped: {tmp_path}/a.yaml: not a vcrpy cassette: no top-level 'interactions' list",
         f"skipped: {tmp_path}/b.yaml:0: not a search or upload request",
         f"skipped: {tmp_path}/b.yaml:1: no JSON envelope recorded; see `contract check`",
@@ -163,9 +161,3 @@ def test_resign_replaces_credentials_image_and_category() -> None:
         "sign": fresh["sign"],
     }
     assert signing.verify(fresh, "test_app_secret")
-
-
-def test_without_the_fake_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "fake1688", None)
-    with pytest.raises(FakeUnavailable, match=r"needs fake1688: pip install 'pailitao\[fake\]'"):
-        diff_cassettes([DATA / "good"])

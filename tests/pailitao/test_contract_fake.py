@@ -9,10 +9,10 @@ from fake1688 import FakeGateway
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 
-from pailitao import signing
 from pailitao.contract.check import check_recorded
 from pailitao.contract.sources import Recorded
 from pailitao.strategies import images
+from pailitao.wire import signing
 
 URL = "http://fake1688/openapi/router/rest"
 SEARCH, UPLOAD = "1688.items.search.img", "1688.upload.img"

@@ -328,7 +328,7 @@ def test_server_fixture_serves_requests(project: pytest.Pytester) -> None:
     project.makepyfile(
         """
         import requests
-        from pailitao import signing
+        from pailitao.wire import signing
 
         def test_over_http(pailitao_server):
             params = {"method": "1688.upload.img", "app_key": pailitao_server.app_key, "v": "2.0",
@@ -346,7 +346,7 @@ def test_respx_fixture_routes_your_own_httpx_client(project: pytest.Pytester) ->
     project.makepyfile(
         """
         import httpx
-        from pailitao import signing
+        from pailitao.wire import signing
 
         def test_own_client(pailitao_respx, pailitao_fake):
             params = {"method": "1688.items.search.img", "app_key": "test_app_key", "v": "2.0",

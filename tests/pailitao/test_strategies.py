@@ -17,7 +17,6 @@ from pailitao import (
     parse_error_response,
     parse_search_response,
     parse_upload_response,
-    signing,
 )
 from pailitao.contract.check import check_recorded
 from pailitao.contract.sources import Recorded
@@ -34,6 +33,7 @@ from pailitao.strategies import (
     signed_params,
     upload_payloads,
 )
+from pailitao.wire import signing
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "reference" / "strategies.md"
 

@@ -145,15 +145,23 @@ def _allow(path: Path | None) -> AllowList:
 
 def _diff(args: argparse.Namespace, streams: Streams) -> int:
     _need_extra()
-    from .replay import FakeUnavailable, diff_cassettes  # noqa: PLC0415
+    from .replay import diff_cassettes  # noqa: PLC0415
 
     _existing([args.cassettes])
     allow = _allow(args.allow)
-    try:
-        report = diff_cassettes([args.cassettes], seed=args.seed, allow=allow)
-    except FakeUnavailable as error:
-        raise CliError(str(error)) from None
+    report = diff_cassettes([args.cassettes], _fake(args.seed), allow=allow)
     return _print_diff(report, streams)
+
+
+def _fake(seed: int) -> Any:
+    """The fake gateway to compare with; this command line wires the fake to the contract room."""
+    try:
+        from fake1688 import FakeGateway  # noqa: PLC0415 - the fake is optional and heavy
+    except ImportError:
+        raise CliError(
+            "comparing with the fake needs fake1688: pip install 'pailitao[fake]'"
+        ) from None
+    return FakeGateway(seed=seed)
 
 
 def _print_diff(report: DiffReport, streams: Streams, scrub: tuple[str, ...] = ()) -> int:
@@ -180,12 +188,9 @@ def _live(args: argparse.Namespace, streams: Streams) -> int:
     allow = _allow(args.allow)
     import httpx  # noqa: PLC0415
 
-    from .replay import FakeUnavailable  # noqa: PLC0415
-
+    gateway = _fake(args.seed)
     try:
-        report = live.live_check(creds, image, seed=args.seed, allow=allow)
-    except FakeUnavailable as error:
-        raise CliError(str(error)) from None
+        report = live.live_check(creds, image, gateway, allow=allow)
     except httpx.TransportError as error:
         print(f"cannot reach {creds.base_url}: {type(error).__name__}: {error}", file=streams.out)
         return 1

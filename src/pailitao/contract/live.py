@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from .._base import DEFAULT_BASE_URL, SEARCH_METHOD
+from ..wire.top import DEFAULT_BASE_URL, SEARCH_METHOD
 from .allow import AllowList
 from .check import Failure, check_recorded
 from .replay import DiffReport, FakeReplayer, Finding, compare_envelopes, payload_of, resign
@@ -81,11 +81,10 @@ class LiveReport:
 
 def live_check(
     creds: Credentials,
-    image: bytes | None = None,
+    image: bytes | None,
+    gateway: object,
     *,
-    seed: int = 0,
     allow: AllowList | None = None,
-    gateway: object = None,
 ) -> LiveReport:
     """Search once on the live API; check the answer and compare it with the fake's.
 
@@ -94,7 +93,7 @@ def live_check(
     """
     import httpx  # noqa: PLC0415 - only the live call needs a client
 
-    replayer = FakeReplayer(seed, gateway)
+    replayer = FakeReplayer(gateway)
     try:
         if image is None:
             offer = replayer.gateway.catalog.offers[0]

@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
-from .. import signing
-from .._base import SEARCH_METHOD, UPLOAD_METHOD
-from ..recording import IN_PROCESS_HOST
 from ..recording.canonical import parse_canonical_body, read_form
+from ..wire import DEMO_APP_KEY, DEMO_APP_SECRET, in_process_url, signing
+from ..wire.top import SEARCH_METHOD, UPLOAD_METHOD
 from .allow import AllowEntry, AllowList
 from .paths import clip
 from .schemas import ENVELOPES
@@ -34,10 +33,7 @@ from .shape import Drift, diff, shape
 from .sources import Recorded, RecordedRequest, SourceError, find_files, load_file
 
 __all__ = [
-    "DEMO_APP_KEY",
-    "DEMO_APP_SECRET",
     "DiffReport",
-    "FakeUnavailable",
     "Finding",
     "compare_envelopes",
     "diff_cassettes",
@@ -47,19 +43,13 @@ __all__ = [
     "resign",
 ]
 
-DEMO_APP_KEY: Final = "test_app_key"
-DEMO_APP_SECRET: Final = "test_app_secret"  # noqa: S105 - the fake's published demo secret
-FAKE_URL: Final = f"http://{IN_PROCESS_HOST}/openapi/router/rest"
+FAKE_URL: Final = in_process_url("top")
 #: Scrubbed or per-call params, replaced when re-signing; ``cat`` is the platform's id.
 _DROPPED: Final = frozenset({"sign", "app_key", "timestamp", "sign_method", "session", "cat"})
 _IMAGE_KEYS: Final = frozenset({"image", "file", "imgid", "imageUrl"})
 _APIS: Final = {SEARCH_METHOD: "search", UPLOAD_METHOD: "upload"}
 #: How pailitao cassettes mark a canonical body (:mod:`pailitao.recording.canonical`).
 _SENT_AS: Final = "X-Pailitao-Sent-As"
-
-
-class FakeUnavailable(RuntimeError):
-    """The fake gateway (``fake1688``) is not installed."""
 
 
 def recorded_params(request: RecordedRequest) -> dict[str, str]:
@@ -188,23 +178,13 @@ class DiffReport:
         return f"{head}: {bad} difference{'' if bad == 1 else 's'} in shape, {ok} allowed"
 
 
-def _gateway(seed: int) -> Any:
-    try:
-        from fake1688 import FakeGateway  # noqa: PLC0415 - the fake is optional and heavy
-    except ImportError:
-        raise FakeUnavailable(
-            "comparing with the fake needs fake1688: pip install 'pailitao[fake]'"
-        ) from None
-    return FakeGateway(seed=seed)
-
-
 class FakeReplayer:
-    """Sends re-signed requests to an in-process fake gateway."""
+    """Sends re-signed requests to an in-process fake gateway (a ``fake1688.FakeGateway``)."""
 
-    def __init__(self, seed: int = 0, gateway: Any = None) -> None:
+    def __init__(self, gateway: Any) -> None:
         import httpx  # noqa: PLC0415 - cheap, but only the replay needs a client
 
-        self.gateway = gateway if gateway is not None else _gateway(seed)
+        self.gateway = gateway
         offer = self.gateway.catalog.offers[0]
         self._sources = {
             "search": {"imageUrl": str(offer.pic_url)},
@@ -224,14 +204,15 @@ class FakeReplayer:
 
 
 def diff_cassettes(
-    paths: Iterable[Path], *, seed: int = 0, allow: AllowList | None = None, gateway: Any = None
+    paths: Iterable[Path], gateway: Any, *, allow: AllowList | None = None
 ) -> DiffReport:
-    """Replay every recorded search and upload against the fake; report drifts in shape."""
+    """Replay every recorded search and upload against ``gateway`` (a ``fake1688.FakeGateway``);
+    report drifts in shape."""
     allow = allow or AllowList()
     report = DiffReport()
     recorded_shapes: dict[str, list[dict[str, str]]] = {}
     fake_shapes: dict[str, list[dict[str, str]]] = {}
-    replayer = FakeReplayer(seed, gateway)
+    replayer = FakeReplayer(gateway)
     try:
         for answer in _answers(paths, report):
             _replay_one(answer, replayer, report, (recorded_shapes, fake_shapes))

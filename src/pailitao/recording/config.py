@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from .. import signing
 from ..errors import PailitaoError
+from ..wire import IN_PROCESS_HOST, signing
 from .canonical import (
     CANONICAL_CONTENT_TYPE,
     SENT_AS_HEADER,
@@ -47,8 +47,6 @@ __all__ = [
 RecordMode = Literal["none", "once", "new_episodes", "all"]
 RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
 
-#: The host name clients use for the in-process fake gateway; vcrpy leaves it alone.
-IN_PROCESS_HOST: Final = "fake1688.test"
 
 #: The only response headers a cassette keeps.
 _KEPT_RESPONSE_HEADERS: Final = frozenset({"content-type", "content-encoding"})

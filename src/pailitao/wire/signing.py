@@ -1,4 +1,4 @@
-"""Request signing for the 1688 TOP router and the 1688 Open Platform gateway.
+"""Request signing for the 1688 TOP router, and the platform's timestamps.
 
 The TOP router (``/openapi/router/rest``) signs every parameter except ``sign``
 itself and binary file parts, sorted by key, joined as ``k1v1k2v2...`` in UTF-8:
@@ -8,8 +8,8 @@ itself and binary file parts, sorted by key, joined as ``k1v1k2v2...`` in UTF-8:
 * ``hmac-sha256``:  ``UPPER(HEX(HMAC_SHA256(key=secret, s)))``
 
 Empty values (``None`` or ``""``) are left out by signer and verifier alike,
-as the official Java SDK does. The Open Platform gateway (``/openapi/param2/...``)
-signs ``urlPath + sorted k+v`` with HMAC-SHA1 instead: see :func:`aop_sign`.
+as the official Java SDK does. The Open Platform gateway signs differently:
+see :mod:`pailitao.wire.aop`.
 
 The client and the fake gateway share this module, so it is tested against the
 platform's published examples and an independent ``hashlib`` reference.
@@ -21,7 +21,7 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Final, Literal, get_args
@@ -32,7 +32,6 @@ __all__ = [
     "SIGN_METHODS",
     "Clock",
     "SignMethod",
-    "aop_sign",
     "canonical_string",
     "format_timestamp",
     "parse_timestamp",
@@ -134,23 +133,6 @@ def verify(params: Mapping[str, object], secret: str) -> bool:
         return False
     expected = sign(params, secret, method)
     return hmac.compare_digest(expected.encode("ascii"), given.upper().encode("utf-8"))
-
-
-def aop_sign(url_path: str, params: Mapping[str, object], secret: str) -> str:
-    """Sign a 1688 Open Platform call: ``_aop_signature``, upper-case hex.
-
-    ``url_path`` starts at ``param2`` (a leading ``/`` or ``openapi/`` is
-    stripped); ``_aop_signature`` itself and empty values are not signed.
-    """
-    path = url_path.lstrip("/")
-    path = path.removeprefix("openapi/")
-    pairs: Iterable[str] = (
-        key + _text(params[key])
-        for key in sorted(params)
-        if key != "_aop_signature" and params[key] is not None and params[key] != ""
-    )
-    message = (path + "".join(pairs)).encode("utf-8")
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha1).hexdigest().upper()
 
 
 def format_timestamp(

@@ -1,0 +1,59 @@
+"""The TOP router dialect (``/openapi/router/rest``): what goes over the wire.
+
+One POST (or GET) per call, every parameter a form field: the system params
+``method``, ``app_key``, ``timestamp``, ``v``, ``format``, ``sign_method`` and
+``sign`` beside the API's own. Signing is :mod:`pailitao.wire.signing`.
+Answers are HTTP 200: ``{"<name>_response": {...}}`` on success and
+``{"error_response": {"code", "msg", "sub_code", "sub_msg", "request_id"}}``
+on failure, with the codes below (api-notes §2.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ERROR_KEY",
+    "LIVE_SPELLINGS",
+    "PLATFORM_CODES",
+    "ROUTER_PATHS",
+    "SEARCH_METHOD",
+    "SEARCH_RESPONSE_KEY",
+    "UPLOAD_METHOD",
+    "UPLOAD_RESPONSE_KEY",
+    "VERSION",
+]
+
+#: The live router, as the seed article calls it.
+DEFAULT_BASE_URL: Final = "https://api.1688.com/openapi/router/rest"
+#: The URL paths the router answers at.
+ROUTER_PATHS: Final = frozenset({"/router/rest", "/openapi/router/rest"})
+SEARCH_METHOD: Final = "1688.items.search.img"
+UPLOAD_METHOD: Final = "1688.upload.img"
+#: The one API version the router speaks (``v``).
+VERSION: Final = "2.0"
+#: Where the answers sit in a success envelope.
+SEARCH_RESPONSE_KEY: Final = "items_search_img_response"
+UPLOAD_RESPONSE_KEY: Final = "upload_img_response"
+ERROR_KEY: Final = "error_response"
+
+#: The platform's error codes and their documented ``msg`` (api-notes §2.2).
+PLATFORM_CODES: Final[Mapping[int, str]] = MappingProxyType({
+    3: "Upload Fail", 4: "User Call Limited", 5: "Session Call Limited",
+    7: "App Call Limited", 8: "App Call Exceeds Limited Frequency",
+    9: "Http Action Not Allowed", 10: "Service Currently Unavailable",
+    11: "Insufficient ISV Permissions", 15: "Remote Service Error", 21: "Missing Method",
+    22: "Invalid Method", 23: "Invalid Format", 24: "Missing Signature",
+    25: "Invalid Signature", 26: "Missing Session", 27: "Invalid Session",
+    28: "Missing App Key", 29: "Invalid App Key", 30: "Missing Timestamp",
+    31: "Invalid Timestamp", 32: "Missing Version", 33: "Invalid Version",
+    34: "Unsupported Version", 40: "Missing Required Arguments", 41: "Invalid Arguments",
+    42: "Forbidden Request", 43: "Parameter Error", 50: "Remote service error",
+})  # fmt: skip
+#: The lower-case spellings live answers use for a few codes.
+LIVE_SPELLINGS: Final[Mapping[int, str]] = MappingProxyType(
+    {25: "Invalid signature", 29: "Invalid app Key", 31: "Invalid timestamp"}
+)

@@ -1,0 +1,91 @@
+"""The floor plan of docs/architecture.md, enforced on every import statement.
+
+* ``fake1688`` is built on the wire rules only: of ``pailitao`` it imports
+  ``pailitao.wire`` and nothing else.
+* ``pailitao.wire`` stands alone: the standard library and itself.
+* Only the wiring rooms of ``pailitao`` (the pytest plugin and the command
+  lines) import ``fake1688``.
+
+Imports inside functions and under ``TYPE_CHECKING`` count as much as the
+ones at the top of a module.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAILITAO = ROOT / "src" / "pailitao"
+FAKE = ROOT / "fake_server" / "fake1688"
+#: The modules that wire rooms together.
+WIRING = {"pytest_plugin.py", "cli.py", "_search_cli.py", "contract/cli.py"}
+
+
+def _module_name(path: Path) -> str:
+    base = PAILITAO.parent if PAILITAO in path.parents else FAKE.parent
+    parts = path.relative_to(base).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> Iterator[str]:
+    """Every module an import statement in ``path`` names, relative ones resolved."""
+    package = _module_name(path)
+    if path.name != "__init__.py":
+        package = package.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def _sources(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.py"))
+
+
+def test_imports_are_resolved_as_python_does() -> None:
+    found = set(imports_of(PAILITAO / "wire" / "__init__.py"))
+    assert {"pailitao.wire.aop", "pailitao.wire.top"} <= found
+    found = set(imports_of(FAKE / "engine.py"))
+    assert "fake1688.checks" in found
+    assert "pailitao.wire.signing" in found
+
+
+@pytest.mark.parametrize("path", _sources(FAKE), ids=lambda p: str(p.relative_to(FAKE)))
+def test_the_fake_takes_only_the_wire_rules_from_pailitao(path: Path) -> None:
+    used = {name for name in imports_of(path) if name.split(".")[0] == "pailitao"}
+    outside = sorted(name for name in used if not name.startswith("pailitao.wire"))
+    assert not outside, f"{path.name} imports {outside}; the fake may use pailitao.wire only"
+
+
+@pytest.mark.parametrize(
+    "path", _sources(PAILITAO / "wire"), ids=lambda p: str(p.relative_to(PAILITAO))
+)
+def test_the_wire_rules_stand_alone(path: Path) -> None:
+    for name in imports_of(path):
+        root = name.split(".")[0]
+        if root == "pailitao":
+            assert name.startswith("pailitao.wire"), f"{path.name} imports {name}"
+        else:
+            assert root in sys.stdlib_module_names or root == "__future__", (
+                f"{path.name} imports {name}: the wire rules use the standard library only"
+            )
+
+
+@pytest.mark.parametrize("path", _sources(PAILITAO), ids=lambda p: str(p.relative_to(PAILITAO)))
+def test_only_the_wiring_rooms_import_the_fake(path: Path) -> None:
+    if path.relative_to(PAILITAO).as_posix() in WIRING:
+        return
+    fake = sorted(name for name in imports_of(path) if name.split(".")[0] == "fake1688")
+    assert not fake, f"{path.relative_to(PAILITAO)} imports {fake}; only {sorted(WIRING)} may"
