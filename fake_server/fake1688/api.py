@@ -10,14 +10,14 @@ image it issued (upload store) or one of its catalog's pictures.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, NamedTuple
 
 from . import args, render
 from .apps import App
 from .errors import InvalidArguments
 from .search import CatalogLike, SearchQuery, SearchService
-from .store import Image, UploadStore, imgid_token
+from .store import Image, Upload, UploadStore, imgid_token
 
 __all__ = ["SEARCH", "UPLOAD", "Call", "Handler", "ImageSearchApi", "sniff_image_type"]
 
@@ -75,36 +75,49 @@ class ImageSearchApi:
         """``1688.items.search.img``: one page of the offers similar to the image."""
         source = args.image_source(call.params, call.files, refs=True)
         query = args.search_query(call.params)
-        image = self._load(*source)
-        results = self._results(image, query)
+        image = self.load(*source)
+        results = self.matches(image, query)
         start = (query.page - 1) * query.page_size
-        page = results[start : start + query.page_size]
+        page = [self.searcher.chunk(offer) for offer in results[start : start + query.page_size]]
         return render.search_body(query.page, query.page_size, len(results), page, request_id)
 
     def upload(self, call: Call, request_id: str) -> bytes:
         """``1688.upload.img``: keep the image, answer its imgid."""
-        image = self._load(*args.image_source(call.params, call.files, refs=False))
+        image = self.load(*args.image_source(call.params, call.files, refs=False))
+        return render.upload_body(self.keep(image).url, request_id)
+
+    def keep(self, image: Image) -> Upload:
+        """Check that an image decodes, and keep it in the upload store."""
         try:
             self.searcher.check_image(image)
         except ValueError as error:
             raise _not_an_image(error) from None
-        return render.upload_body(self.store.put(image), request_id)
+        return self.store.put(image)
 
-    def _results(self, image: Image, query: SearchQuery) -> Any:
+    def matches(self, image: Image, query: SearchQuery) -> Sequence[Any]:
+        """Every catalog offer that matches the image and the query, in order."""
         try:
             return self.searcher.results(image, query)
         except ValueError as error:
             raise _not_an_image(error) from None
 
-    def _load(self, kind: str, value: str | bytes) -> Image:
+    def load(
+        self, kind: str, value: str | bytes, upload_api: str = UPLOAD, name: str = "image"
+    ) -> Image:
+        """The image a call names: bytes, base64 text (``image``), or a reference.
+
+        A reference (``imgid``/``imageId``, ``imageUrl``/``imageAddress``, as
+        ``kind`` names it) resolves to an upload or a catalog photo; errors name
+        ``kind`` (``name`` for base64 text) and, for an unknown upload, ``upload_api``.
+        """
         if isinstance(value, bytes):
             return Image.of(args.check_size(value, self.max_image_bytes))
         if kind == "image":
-            data = args.decode_base64(value, self.max_image_bytes)
+            data = args.decode_base64(value, self.max_image_bytes, name)
             return Image.of(args.check_size(data, self.max_image_bytes))
-        return self._resolve(kind, value)
+        return self._resolve(kind, value, upload_api)
 
-    def _resolve(self, kind: str, reference: str) -> Image:
+    def _resolve(self, kind: str, reference: str, upload_api: str) -> Image:
         image = self._catalog_images.get(reference)  # never an imgid: see _catalog_image
         if image is not None:
             return image
@@ -114,14 +127,19 @@ class ImageSearchApi:
         offer = self.catalog.offer_for_url(reference)
         if offer is not None:
             return self._catalog_image(reference, offer)
-        if kind == "imgid":
+        if kind in ("imgid", "imageId"):
             raise InvalidArguments(
-                f"imgid {reference[:120]!r} is unknown: upload the image with 1688.upload.img "
+                f"{kind} {reference[:120]!r} is unknown: upload the image with {upload_api} "
                 f"first (the fake keeps the last {self.store.limits.max_images:,} uploads)"
             )
+        known = (
+            "a catalog pic_url or an imgid the fake issued"
+            if kind == "imageUrl"
+            else "a catalog offer's imageUrl or the URL of an image uploaded to the fake"
+        )
         raise InvalidArguments(
-            f"imageUrl {reference[:120]!r} cannot be fetched: the fake never goes online; "
-            "use a catalog pic_url or an imgid the fake issued, or send the image itself"
+            f"{kind} {reference[:120]!r} cannot be fetched: the fake never goes online; "
+            f"use {known}, or send the image itself"
         )
 
     def _catalog_image(self, reference: str, offer: Any) -> Image:

@@ -1,13 +1,18 @@
-"""The apps the fake accepts: app key → secret.
+"""The apps the fake accepts: app key → secret, and the access tokens of its users.
 
 The default registry holds the documented demo app (``test_app_key`` /
-``test_app_secret``). More apps come from a JSON or TOML file::
+``test_app_secret``, access token ``test_access_token``). More apps come from
+a JSON or TOML file::
 
     # apps.toml                             // apps.json
     [[apps]]                                {"apps": [
     app_key = "my_key"                        {"app_key": "my_key",
     app_secret = "my_secret"                   "app_secret": "my_secret",
-    name = "CI"          # optional            "name": "CI"}]}
+    name = "CI"          # optional            "name": "CI",
+    access_tokens = ["t1"]  # optional         "access_tokens": ["t1"]}]}
+
+The Open Platform's image APIs need an ``access_token`` that the app's user
+authorised: the fake accepts the ones listed for the app (none by default).
 """
 
 from __future__ import annotations
@@ -19,25 +24,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from pailitao.wire import DEMO_APP_KEY, DEMO_APP_SECRET
+from pailitao.wire import DEMO_ACCESS_TOKEN, DEMO_APP_KEY, DEMO_APP_SECRET
 
 __all__ = ["DEMO_APP", "App", "AppRegistry", "AppsFileError"]
 
 
 @dataclass(frozen=True, slots=True)
 class App:
-    """A registered app. ``repr`` never shows the secret."""
+    """A registered app. ``repr`` shows neither the secret nor the access tokens."""
 
     app_key: str
     app_secret: str
     name: str = ""
+    access_tokens: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:
-        return f"App(app_key={self.app_key!r}, name={self.name!r}, app_secret=<hidden>)"
+        tokens = len(self.access_tokens)
+        return (
+            f"App(app_key={self.app_key!r}, name={self.name!r}, app_secret=<hidden>, "
+            f"access_tokens=<{tokens} hidden>)"
+        )
 
 
 #: The demo credentials of the default fake, as the contract documents them.
-DEMO_APP: Final = App(DEMO_APP_KEY, DEMO_APP_SECRET, "demo")
+DEMO_APP: Final = App(DEMO_APP_KEY, DEMO_APP_SECRET, "demo", frozenset({DEMO_ACCESS_TOKEN}))
 
 
 class AppsFileError(ValueError):
@@ -103,5 +113,8 @@ def _apps_from(data: object) -> list[App]:
         key, secret, name = (entry.get(k, "") for k in ("app_key", "app_secret", "name"))
         if not (isinstance(key, str) and isinstance(secret, str) and isinstance(name, str)):
             raise ValueError(f"app #{number}: app_key, app_secret and name must be strings")
-        apps.append(App(key, secret, name))
+        tokens = entry.get("access_tokens", [])
+        if not isinstance(tokens, list) or not all(isinstance(t, str) and t for t in tokens):
+            raise ValueError(f"app #{number}: access_tokens must be a list of non-empty strings")
+        apps.append(App(key, secret, name, frozenset(tokens)))
     return apps

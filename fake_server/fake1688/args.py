@@ -71,10 +71,10 @@ def image_source(
     return ("file" if isinstance(value, bytes) else kind), value
 
 
-def decode_base64(text: str, max_bytes: int) -> bytes:
-    """The image bytes of a base64 ``image`` argument, size-checked."""
+def decode_base64(text: str, max_bytes: int, name: str = "image") -> bytes:
+    """The image bytes of a base64 argument (``name``, for messages), size-checked."""
     if text.startswith("data:"):
-        raise InvalidArguments("image is a data: URL; send only the base64 text after 'base64,'")
+        raise InvalidArguments(f"{name} is a data: URL; send only the base64 text after 'base64,'")
     compact = "".join(text.split()) if _has_space(text) else text  # MIME wraps lines
     # The decoded size, exact for well-formed base64: refuse before decoding megabytes.
     size = len(compact) * 3 // 4 - (len(compact) - len(compact.rstrip("=")))
@@ -88,7 +88,7 @@ def decode_base64(text: str, max_bytes: int) -> bytes:
         return binascii.a2b_base64(data, strict_mode=True)
     except (binascii.Error, ValueError):
         raise InvalidArguments(
-            "image is not valid base64; send the standard base64 of the image file "
+            f"{name} is not valid base64; send the standard base64 of the image file "
             "(with '=' padding), not a URL or a file path"
         ) from None
 

@@ -47,6 +47,7 @@ __all__ = [
     "check_version",
     "explain_signature",
     "merge_params",
+    "shorten",
 ]
 
 _SHOWN_VALUE: Final = 256
@@ -200,7 +201,7 @@ def explain_signature(params: Mapping[str, str], sign_method: str) -> str:
     keys = signing.signed_keys(params)
     exact = signing.canonical_string(params).encode("utf-8")
     shown = "".join(
-        key + ("<redacted>" if key in REDACTED_PARAMS else _shorten(params[key])) for key in keys
+        key + ("<redacted>" if key in REDACTED_PARAMS else shorten(params[key])) for key in keys
     )
     if sign_method == "md5":
         signed = f"MD5 over '<secret>{shown}<secret>'"
@@ -216,7 +217,8 @@ def explain_signature(params: Mapping[str, str], sign_method: str) -> str:
     )
 
 
-def _shorten(value: str) -> str:
+def shorten(value: str) -> str:
+    """A value as an explanation shows it: long ones cut in the middle."""
     if len(value) <= _SHOWN_VALUE:
         return value
     return f"{value[:32]}…({len(value):,} chars)…{value[-16:]}"

@@ -30,10 +30,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
+from pailitao.wire import aop
 from pailitao.wire.signing import DEFAULT_SKEW
 from pailitao.wire.top import ROUTER_PATHS
 
-from . import admin, checks, render
+from . import admin, aop_checks, checks, render
+from .aop_api import AopImageApi
+from .aop_errors import AopError, AopGatewayError, from_gateway_error
 from .api import Call, ImageSearchApi
 from .apps import App, AppRegistry
 from .errors import GatewayError, HttpActionNotAllowed, PathNotFound, RemoteServiceError
@@ -55,6 +58,9 @@ __all__ = [
 #: The documented image size limit, 5 MB.
 DEFAULT_MAX_IMAGE_BYTES: Final = 5 * 1024 * 1024
 _ACTIONS: Final = frozenset({"GET", "POST"})
+#: Where the Open Platform's APIs live: /openapi/param2/<version>/<namespace>/<name>/<appKey>.
+_AOP_PREFIX: Final = f"{aop.BASE_PATH}/{aop.PROTOCOL}/"
+_TIME_API: Final = f"{aop.TIME_NAMESPACE}:{aop.TIME_API}"
 _FORM_OVERHEAD: Final = 1024 * 1024
 
 #: A gate sees every verified call before its handler and may raise a GatewayError.
@@ -99,6 +105,8 @@ class Engine:
         self.store = UploadStore(upload_limits)
         self.journal = Journal(journal_size)
         self.api = ImageSearchApi(catalog, self.store, max_image_bytes=max_image_bytes)
+        #: The Open Platform's image APIs, over the same backend.
+        self.aop_api = AopImageApi(self.api)
         #: Rate limits per app key (a gate); ``limits.set(RateLimits(qps=...))``.
         self.limits = RateLimiter(self.clock, limits)
         #: Checks run on every verified call before its handler; may raise a GatewayError.
@@ -149,22 +157,35 @@ class Engine:
         started, received_at = time.perf_counter(), self.clock()
         outcome = _Outcome()
         request_id = render.request_id(request, deterministic=self.deterministic)
-        error: GatewayError | None = None
+        is_aop = request.path.startswith(_AOP_PREFIX)
+        error: GatewayError | AopError | None = None
         details = None
         try:
-            response = self._route(request, outcome, request_id)
-        except GatewayError as raised:
-            error = raised
-            response = render.error_response(error, request_id)
+            if is_aop:
+                response = self._open_platform(request, outcome, request_id)
+            else:
+                response = self._route(request, outcome, request_id)
+        except (GatewayError, AopError) as raised:
+            error = (
+                from_gateway_error(raised)
+                if is_aop and isinstance(raised, GatewayError)
+                else raised
+            )
+            response = _error_response(error, request_id)
         except FaultAnswer as answer:
             response = answer.response
+            if is_aop and answer.envelope is not None:
+                aop_error = AopGatewayError(aop.INTERNAL_ERROR, answer.envelope.sub_msg)
+                response = aop_error.response(request_id)._replace(status=response.status)
         except Exception as unexpected:
             error = RemoteServiceError(
                 f"the fake gateway failed ({type(unexpected).__name__}); its journal keeps "
                 f"the details under request_id {request_id}"
             )
+            if is_aop:
+                error = from_gateway_error(error)
             details = traceback.format_exc()
-            response = render.error_response(error, request_id)
+            response = _error_response(error, request_id)
         response = outcome.injected.shape(response)
         self.journal.record(
             request,
@@ -199,6 +220,33 @@ class Engine:
         body = self.api.handlers[call.api_method](call, request_id)
         return render.json_response(body)
 
+    def _open_platform(
+        self, request: FakeRequest, outcome: _Outcome, request_id: str
+    ) -> FakeResponse:
+        """The Open Platform gateway: checks in its order, then the same gates and backend."""
+        path = aop.parse_path(request.path)
+        if path is None:
+            raise _no_api(request.path)
+        aop_checks.check_http_method(request)
+        outcome.api_method = path.api
+        if path.api == _TIME_API:  # the SDK's clock sync: unsigned, a bare number
+            return render.json_response(str(int(self.clock() * 1000)).encode())
+        aop_checks.check_api(path, self.aop_api.handlers)
+        params = aop_checks.read_params(request)
+        app = aop_checks.check_app(path, self.apps)
+        outcome.verification = Verification.FAILED
+        aop_checks.check_signature(path, params, app)
+        outcome.verification = Verification.PASSED
+        aop_checks.check_timestamp(params, self.clock, self.timestamp_skew)
+        aop_checks.check_access_token(params, app)
+        aop_checks.require(params, self.aop_api.required[path.api])
+        call = Call(path.api, app, params, request.files)
+        for gate in self.gates:
+            gate(call)
+        outcome.injected = self.faults.draw(call.api_method)
+        outcome.injected.before_handler()
+        return render.json_response(self.aop_api.handlers[path.api](call, request_id))
+
     def _admit(self, request: FakeRequest, outcome: _Outcome) -> Call:
         """The system checks, in the platform's order; returns the verified call."""
         params = checks.merge_params(request)
@@ -224,6 +272,22 @@ class Engine:
         image, content_type = found
         headers = (("content-type", content_type), ("content-length", str(len(image))))
         return FakeResponse(200, headers, image)
+
+
+def _error_response(error: GatewayError | AopError, request_id: str) -> FakeResponse:
+    if isinstance(error, AopError):
+        return error.response(request_id)
+    return render.error_response(error, request_id)
+
+
+def _no_api(path: str) -> AopGatewayError:
+    segments = path.removeprefix(_AOP_PREFIX).strip("/").split("/")
+    code = aop.APP_KEY_MISSING if len(segments) == 3 and all(segments) else aop.API_UNSUPPORTED
+    return AopGatewayError(
+        code,
+        f"{path[:120]!r} names no API: the Open Platform's URLs are "
+        "/openapi/param2/1/<namespace>/<name>/<appKey>",
+    )
 
 
 def _registry(apps: AppRegistry | Iterable[App] | None) -> AppRegistry:

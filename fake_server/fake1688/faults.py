@@ -194,11 +194,16 @@ class Fault:
 
 
 class FaultAnswer(Exception):
-    """Raised instead of the handler: answer with ``response`` (an injected HTTP error)."""
+    """Raised instead of the handler: answer with ``response`` (an injected HTTP error).
 
-    def __init__(self, response: FakeResponse) -> None:
+    ``envelope`` is the platform error the body carries, if it is an envelope,
+    so that a gateway of another dialect can render the same error its own way.
+    """
+
+    def __init__(self, response: FakeResponse, envelope: GatewayError | None = None) -> None:
         super().__init__(f"injected HTTP {response.status}")
         self.response = response
+        self.envelope = envelope
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +231,7 @@ class Injected:
         if fault.kind == "platform_error":
             raise _platform_error(fault)
         if fault.kind == "http_error":
-            raise FaultAnswer(_http_error(fault))
+            raise FaultAnswer(*_http_error(fault))
 
     def shape(self, response: FakeResponse) -> FakeResponse:
         """The answer as the fault leaves it: late, broken, cut or never sent."""
@@ -362,16 +367,16 @@ def _platform_error(fault: Fault) -> GatewayError:
     return PlatformError(fault.code, sub_code, sub_msg)
 
 
-def _http_error(fault: Fault) -> FakeResponse:
+def _http_error(fault: Fault) -> tuple[FakeResponse, GatewayError | None]:
     if fault.body == "envelope":
         error = PlatformError(15, SUB_REMOTE_ERROR, "an injected fault: " + fault.describe())
         response = render.error_response(error, "0000000000000")
-        return response._replace(status=fault.status)
+        return response._replace(status=fault.status), error
     reason = _REASONS[fault.status]
     page = f"<html><body><h1>{fault.status} {reason}</h1><p>fake1688</p></body></html>"
     body = page.encode("ascii")
     headers = (("content-type", "text/html;charset=UTF-8"), ("content-length", str(len(body))))
-    return FakeResponse(fault.status, headers, body)
+    return FakeResponse(fault.status, headers, body), None
 
 
 def _with_length(headers: tuple[tuple[str, str], ...], length: int) -> tuple[tuple[str, str], ...]:

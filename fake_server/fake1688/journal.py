@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Final
 
+from .aop_errors import AopError
 from .errors import GatewayError
 from .protocol import FakeRequest
 
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 #: Params whose values no journal entry or error message shows.
-REDACTED_PARAMS: Final = frozenset({"sign", "session", "access_token"})
+REDACTED_PARAMS: Final = frozenset({"sign", "_aop_signature", "session", "access_token"})
 _LONG: Final = 200
 #: Params that ``_redact`` changes whatever their length.
 _SPECIAL: Final = REDACTED_PARAMS | {"app_key", "image"}
@@ -59,7 +60,8 @@ class JournalEntry:
     files: Mapping[str, str]
     verification: Verification
     status: int
-    code: int
+    #: The TOP router's code, the Open Platform's ``error_code`` or business ``code``.
+    code: int | str
     sub_code: str | None
     sub_msg: str | None
     request_id: str
@@ -129,6 +131,15 @@ def _redact(key: str, value: str) -> str:
     return value
 
 
+def _facts(error: GatewayError | AopError | None) -> tuple[int | str, str | None, str | None]:
+    """The code, sub_code and message an error leaves in the journal (0 for a success)."""
+    if error is None:
+        return 0, None, None
+    if isinstance(error, AopError):
+        return error.code_text, None, error.detail_text
+    return error.code, error.sub_code, error.sub_msg
+
+
 def _pack(params: dict[str, str]) -> str | dict[str, str]:
     """The params as one string: names, then values, joined by NULs (the dict if one has a NUL).
 
@@ -171,7 +182,7 @@ class Journal:
         api_method: str | None,
         verification: Verification,
         status: int,
-        error: GatewayError | None,
+        error: GatewayError | AopError | None,
         request_id: str,
         duration_ms: float,
         traceback: str | None = None,
@@ -183,7 +194,7 @@ class Journal:
         kept is dropped here) and :class:`JournalEntry` is built when read.
         """
         pairs = (*request.query, *request.form)
-        sub_msg = error.sub_msg if error else None
+        code, sub_code, sub_msg = _facts(error)
         if sub_msg:
             app_key = next((value for key, value in pairs if key == "app_key"), "")
             if len(app_key) > 3:
@@ -191,7 +202,6 @@ class Journal:
         files: dict[str, str] = {}
         if request.files:  # rarely: no comprehension to run for a form
             files = {name: _file_summary(data) for name, data in request.files.items()}
-        code, sub_code = (error.code, error.sub_code) if error else (0, None)
         params = _pack(redact_params(pairs))
         with self._lock:
             self._seq += 1

@@ -8,8 +8,8 @@ price range such as ``"12.50-18.00"``.
 
 Two small LRU caches keep repeated searches cheap: fingerprints by image
 sha256, and finished result lists by (image sha256, cat, sort, prices); a
-search that hits the second needs neither. Offers are serialised once, on
-first use.
+search that hits the second needs neither. Offers are serialised as TOP items
+once, on first use (each dialect keeps its own serialised offers).
 """
 
 from __future__ import annotations
@@ -144,22 +144,22 @@ class SearchService:
         """Fingerprint an image, so it is known to decode (and cached for a search)."""
         self._fingerprint(image)
 
-    def results(self, image: Image, query: SearchQuery) -> Sequence[bytes]:
-        """Every matching offer, serialised, in the requested order."""
+    def results(self, image: Image, query: SearchQuery) -> Sequence[Any]:
+        """Every matching offer, in the requested order."""
         key = (image.sha256, query.cat, SORTS[query.sort], query.start_price, query.end_price)
-        found: Sequence[bytes] = self._results.get_or_make(
+        found: Sequence[Any] = self._results.get_or_make(
             key, lambda: self._find(self._fingerprint(image), query)
         )
         return found
 
-    def _find(self, fingerprint: Any, query: SearchQuery) -> tuple[bytes, ...]:
+    def _find(self, fingerprint: Any, query: SearchQuery) -> tuple[Any, ...]:
         offers = list(self.catalog.search(fingerprint, cat=query.cat, limit=SIMILAR_LIMIT))
         if query.start_price is not None or query.end_price is not None:
             offers = [offer for offer in offers if _in_range(offer, query)]
-        offers = _sorted(offers, SORTS[query.sort])
-        return tuple(self._chunk(offer) for offer in offers)
+        return tuple(_sorted(offers, SORTS[query.sort]))
 
-    def _chunk(self, offer: OfferLike) -> bytes:
+    def chunk(self, offer: OfferLike) -> bytes:
+        """The offer as a TOP search item, serialised once."""
         chunk = self._chunks.get(offer.num_iid)
         if chunk is None:
             chunk = self._chunks[offer.num_iid] = dumps(offer.payload())

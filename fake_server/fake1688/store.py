@@ -1,7 +1,9 @@
-"""The bounded upload store behind ``1688.upload.img``.
+"""The bounded upload store behind ``1688.upload.img`` and ``product.image.upload``.
 
-An upload is kept under an imgid derived from its sha256, so the same image
-always gets the same imgid. The store is bounded by image count and total
+An upload is kept under a name derived from its sha256, so the same image
+always gets the same name, in two spellings: the TOP router's imgid (a hosted
+image URL) and the Open Platform's imageId (digits). Either finds the image,
+whichever dialect uploaded it. The store is bounded by image count and total
 bytes; the least recently used image goes first (a search by imgid counts as
 a use). An evicted imgid is answered like an unknown one, with a hint.
 """
@@ -15,12 +17,22 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
-__all__ = ["IMGID_PREFIX", "Image", "UploadLimits", "UploadStore", "imgid_for", "imgid_token"]
+__all__ = [
+    "IMGID_PREFIX",
+    "Image",
+    "Upload",
+    "UploadLimits",
+    "UploadStore",
+    "imgid_for",
+    "imgid_token",
+]
 
 #: Where the platform hosts uploaded images; imgids are URLs under it.
 IMGID_PREFIX: Final = "https://cbu01.alicdn.com/img/ibank/"
 _TOKEN_LENGTH: Final = 22
 _BASE62: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+#: imageIds are 19 digits, the first never 0.
+_IMAGE_ID_BASE: Final = 10**18
 _IMGID: Final = re.compile(
     r"(?:(?:https?:)?//cbu01\.alicdn\.com)?(?:/img/ibank/)?O1CN01([0-9A-Za-z]{22})_!!0-0-cib\.jpg"
 )
@@ -36,6 +48,13 @@ class Image(NamedTuple):
     def of(cls, data: bytes) -> Image:
         """The image of these bytes (hashes them)."""
         return cls(data, hashlib.sha256(data).digest())
+
+
+class Upload(NamedTuple):
+    """The names of one upload: its imgid URL (TOP) and its imageId (Open Platform)."""
+
+    url: str
+    image_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +83,10 @@ def _token(sha256: bytes) -> str:
     return "".join(chars)
 
 
+def _image_id(sha256: bytes) -> str:
+    return str(_IMAGE_ID_BASE + int.from_bytes(sha256[:8], "big") % (9 * _IMAGE_ID_BASE))
+
+
 def _url(token: str) -> str:
     return f"{IMGID_PREFIX}O1CN01{token}_!!0-0-cib.jpg"
 
@@ -80,21 +103,23 @@ class UploadStore:
     def __init__(self, limits: UploadLimits | None = None) -> None:
         self.limits = limits or UploadLimits()
         self._images: OrderedDict[str, Image] = OrderedDict()
+        self._tokens: dict[str, str] = {}  # imageId -> token
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def put(self, image: Image) -> str:
-        """Keep an image; returns its imgid (the same for the same bytes)."""
+    def put(self, image: Image) -> Upload:
+        """Keep an image; returns its names (the same for the same bytes)."""
         token = _token(image.sha256)
-        imgid = _url(token)
+        upload = Upload(_url(token), _image_id(image.sha256))
         with self._lock:
             if token in self._images:
                 self._images.move_to_end(token)
-                return imgid
+                return upload
             self._images[token] = image
+            self._tokens[upload.image_id] = token
             self._bytes += len(image.data)
             self._evict()
-        return imgid
+        return upload
 
     def _evict(self) -> None:
         # The newest image always stays, even when it alone is over max_bytes.
@@ -102,11 +127,12 @@ class UploadStore:
             len(self._images) > self.limits.max_images or self._bytes > self.limits.max_bytes
         ):
             _, dropped = self._images.popitem(last=False)
+            del self._tokens[_image_id(dropped.sha256)]
             self._bytes -= len(dropped.data)
 
     def get(self, reference: str) -> Image | None:
-        """The image behind an imgid (URL, path or bare name), marking it used."""
-        token = imgid_token(reference)
+        """The image behind an imgid (URL, path or bare name) or imageId, marking it used."""
+        token = imgid_token(reference) if not reference.isdigit() else self._tokens.get(reference)
         if token is None:
             return None
         with self._lock:
@@ -119,6 +145,7 @@ class UploadStore:
         """Forget every upload."""
         with self._lock:
             self._images.clear()
+            self._tokens.clear()
             self._bytes = 0
 
     @property

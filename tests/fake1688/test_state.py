@@ -30,8 +30,12 @@ from hypothesis import strategies as st
 def test_the_default_registry_is_the_demo_app() -> None:
     registry = AppRegistry()
     assert list(registry) == [DEMO_APP]
-    assert registry.get("test_app_key") == App("test_app_key", "test_app_secret", "demo")
-    assert "test_app_secret" not in repr(DEMO_APP)
+    assert registry.get("test_app_key") == App(
+        "test_app_key", "test_app_secret", "demo", frozenset({"test_access_token"})
+    )
+    assert repr(DEMO_APP) == (
+        "App(app_key='test_app_key', name='demo', app_secret=<hidden>, access_tokens=<1 hidden>)"
+    )
 
 
 def test_apps_from_json_and_toml(tmp_path: Path) -> None:
@@ -41,10 +45,14 @@ def test_apps_from_json_and_toml(tmp_path: Path) -> None:
     )
     toml_file = tmp_path / "apps.toml"
     toml_file.write_text(
-        '[[apps]]\napp_key = "k2"\napp_secret = "s2"\n\n[[apps]]\napp_key = "k3"\napp_secret = "s3"\n'
+        '[[apps]]\napp_key = "k2"\napp_secret = "s2"\naccess_tokens = ["t2", "u2"]\n\n'
+        '[[apps]]\napp_key = "k3"\napp_secret = "s3"\n'
     )
     assert list(AppRegistry.load(json_file)) == [App("k1", "s1", "CI")]
-    assert [app.app_key for app in AppRegistry.load(toml_file)] == ["k2", "k3"]
+    assert [(app.app_key, app.access_tokens) for app in AppRegistry.load(toml_file)] == [
+        ("k2", frozenset({"t2", "u2"})),
+        ("k3", frozenset()),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -60,6 +68,14 @@ def test_apps_from_json_and_toml(tmp_path: Path) -> None:
         (
             '{"apps": [{"app_key": "k", "app_secret": "s"}, {"app_key": "k", "app_secret": "t"}]}',
             "registered twice",
+        ),
+        (
+            '{"apps": [{"app_key": "k", "app_secret": "s", "access_tokens": "t"}]}',
+            "app #1: access_tokens must be a list of non-empty strings",
+        ),
+        (
+            '{"apps": [{"app_key": "k", "app_secret": "s", "access_tokens": [""]}]}',
+            "app #1: access_tokens must be a list of non-empty strings",
         ),
     ],
 )
@@ -102,7 +118,7 @@ def _data(image: Image | None) -> bytes | None:
 
 def test_store_evicts_the_least_recently_used_by_count() -> None:
     store = UploadStore(UploadLimits(max_images=2))
-    first, second = store.put(Image.of(b"1")), store.put(Image.of(b"2"))
+    first, second = store.put(Image.of(b"1")).url, store.put(Image.of(b"2")).url
     assert _data(store.get(first)) == b"1"  # now the most recently used
     store.put(Image.of(b"3"))
     assert (_data(store.get(first)), store.get(second), len(store)) == (b"1", None, 2)
@@ -112,16 +128,29 @@ def test_store_evicts_by_bytes_but_keeps_the_newest() -> None:
     store = UploadStore(UploadLimits(max_bytes=10))
     old = store.put(Image.of(b"x" * 6))
     new = store.put(Image.of(b"y" * 6))
-    assert (store.get(old), _data(store.get(new)), store.total_bytes) == (None, b"y" * 6, 6)
+    assert (store.get(old.url), _data(store.get(new.url)), store.total_bytes) == (None, b"y" * 6, 6)
+    assert (store.get(old.image_id), _data(store.get(new.image_id))) == (None, b"y" * 6)
     huge = store.put(Image.of(b"z" * 50))
-    assert (_data(store.get(huge)), len(store)) == (b"z" * 50, 1)
+    assert (_data(store.get(huge.image_id)), len(store)) == (b"z" * 50, 1)
 
 
 def test_store_keeps_the_sha256_its_imgid_is_made_from() -> None:
     store = UploadStore()
-    imgid = store.put(Image.of(b"photo"))
-    assert imgid == imgid_for(b"photo")
-    assert store.get(imgid) == (b"photo", hashlib.sha256(b"photo").digest())
+    upload = store.put(Image.of(b"photo"))
+    assert upload.url == imgid_for(b"photo")
+    assert store.get(upload.url) == (b"photo", hashlib.sha256(b"photo").digest())
+
+
+def test_an_upload_is_found_by_its_image_id_too() -> None:
+    store = UploadStore()
+    upload = store.put(Image.of(b"photo"))
+    digest = hashlib.sha256(b"photo").digest()
+    assert upload.image_id == str(10**18 + int.from_bytes(digest[:8], "big") % (9 * 10**18))
+    assert len(upload.image_id) == 19
+    assert _data(store.get(upload.image_id)) == b"photo"
+    assert store.get("1" + upload.image_id) is None  # unknown digits
+    store.clear()
+    assert store.get(upload.image_id) is None
 
 
 def test_store_put_twice_keeps_one_copy() -> None:
