@@ -95,6 +95,11 @@ def test_the_banner_shows_url_credentials_and_an_example(catalog: Any) -> None:
     text = out.getvalue()
     assert text.startswith("fake1688 serving on http://127.0.0.1:8688/openapi/router/rest\n")
     assert "  demo app: app_key=test_app_key app_secret=test_app_secret\n" in text
+    assert (
+        "  1688 Open Platform: http://127.0.0.1:8688/openapi/param2/1/"
+        "com.alibaba.fenxiao.crossborder/product.search.imageQuery/test_app_key\n"
+        "  access_token=test_access_token\n"
+    ) in text
     path = "/" + catalog.offers[0].pic_url.split("//", 1)[1].split("/", 1)[1]
     assert f"curl -so photo.jpg 'http://127.0.0.1:8688{path}'" in text
     assert 'base_url="http://127.0.0.1:8688/openapi/router/rest") as client:' in text
@@ -107,6 +112,7 @@ def test_the_banner_never_prints_secrets_from_a_file(catalog: Any) -> None:
     text = out.getvalue()
     assert "http://[::1]:9000/openapi/router/rest" in text
     assert "  apps: ci_key (secrets from your apps file)\n" in text
+    assert "  access tokens from your apps file\n" in text
     assert "ci_secret" not in text
 
 
