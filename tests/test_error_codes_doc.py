@@ -7,7 +7,9 @@ import pytest
 
 from pailitao import errors
 from pailitao.errors import api_error
+from pailitao.models import parse_aop_error, parse_search_response
 from pailitao.strategies import ERROR_CODES
+from pailitao.wire import aop
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "reference" / "error-codes.md"
 
@@ -51,6 +53,34 @@ def test_each_sub_code_raises_the_class_shown(row: list[str]) -> None:
         assert type(error).__name__ == shown, (sub_code, code)
         if isinstance(error, errors.RateLimitError):
             assert error.retry_after == 5.0
+
+
+GATEWAY = table("Open Platform gateway codes")
+
+
+def test_every_open_platform_gateway_code_has_a_row() -> None:
+    rows = {row[0]: (int(row[1]), row[2]) for row in GATEWAY}
+    assert rows == {
+        code.error_code: (code.status, code.error_message) for code in aop.GATEWAY_CODES.values()
+    }
+
+
+@pytest.mark.parametrize("row", GATEWAY, ids=[row[0] for row in GATEWAY])
+def test_each_gateway_code_raises_the_class_shown(row: list[str]) -> None:
+    body = {"error_code": row[0], "error_message": row[2], "request_id": "r"}
+    error = parse_aop_error(body)
+    assert type(error).__name__ == row[3]
+    assert error is not None
+    assert error.retryable is (row[4] == "yes")
+
+
+@pytest.mark.parametrize("row", table("Open Platform business codes"), ids=lambda row: row[0])
+def test_each_business_code_raises_the_class_shown(row: list[str]) -> None:
+    answer = {"result": {"success": False, "code": row[0], "message": "m"}}
+    with pytest.raises(errors.ApiError) as raised:
+        parse_search_response(answer)
+    assert type(raised.value).__name__ == row[1]
+    assert raised.value.retryable is (row[2] == "yes")
 
 
 def test_the_other_errors_exist_and_are_pailitao_errors() -> None:

@@ -190,14 +190,14 @@ def _banner(out: TextIO, host: str, port: int, gateway: FakeGateway) -> None:
     if DEMO_APP.app_key in gateway.apps:
         lines.append(f"  demo app: app_key={DEMO_APP.app_key} app_secret={DEMO_APP.app_secret}")
         key, secret = DEMO_APP.app_key, DEMO_APP.app_secret
-        token = f"  access_token={min(DEMO_APP.access_tokens)}"
+        tokens = f"  access_token={min(DEMO_APP.access_tokens)}"
     else:
         keys = ", ".join(app.app_key for app in gateway.apps)
         lines.append(f"  apps: {keys} (secrets from your apps file)")
         key, secret = next(iter(gateway.apps)).app_key, "<your secret>"
-        token = "  access tokens from your apps file"
+        tokens = "  access tokens from your apps file"
     search = aop.ApiPath(aop.NAMESPACE, aop.SEARCH_API, key).url(f"http://{shown}:{port}/openapi")
-    lines += [f"  1688 Open Platform: {search}", token]
+    lines += [f"  1688 Open Platform: {search}", tokens]
     if picture:
         lines += ["", "Fetch a catalog photo:", f"  curl -so photo.jpg '{picture}'"]
     lines += _admin_lines(f"http://{shown}:{port}", gateway)

@@ -8,6 +8,7 @@ error codes) live in :mod:`pailitao.wire`.
 from ._base import Sort
 from .client import AsyncPailitaoClient, PailitaoClient
 from .errors import (
+    AccessTokenError,
     ApiError,
     AppKeyError,
     HTTPStatusError,
@@ -25,6 +26,8 @@ from .errors import (
 )
 from .images import PreparedImage, prepare_image
 from .models import (
+    AopOffer,
+    AopSearchInfo,
     Item,
     SearchPage,
     parse_error_response,
@@ -40,6 +43,9 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "SEARCH_METHOD",
     "UPLOAD_METHOD",
+    "AccessTokenError",
+    "AopOffer",
+    "AopSearchInfo",
     "ApiError",
     "AppKeyError",
     "AsyncPailitaoClient",

@@ -10,12 +10,20 @@
     │                                   [retried when the body is not JSON at all
     │                                    or does not match its Content-Encoding]
     └── ApiError                        the platform's error envelope
-        ├── SignatureError              24 Missing / 25 Invalid Signature
-        ├── AppKeyError                 28 Missing / 29 Invalid App Key
-        ├── TimestampError              30 Missing / 31 Invalid Timestamp
-        ├── RateLimitError              4, 5, 7, 8 call limits  [retried, retry_after]
-        ├── InvalidArgumentsError       40, 41, 43
-        └── ServerError                 10, 15, 50 and any isp.* sub_code [retried]
+        ├── SignatureError              24, 25; gw.SignatureInvalid, gw.SignatureMissing
+        ├── AppKeyError                 28, 29; gw.AppKeyNotFound, gw.AppKeyMissing,
+        │                               gw.APIACLDecline
+        ├── AccessTokenError            26 Missing / 27 Invalid Session; AOP "401"
+        ├── TimestampError              30, 31; gw.TimestampInvalid
+        ├── RateLimitError              4, 5, 7, 8; gw.QosAppFrequencyLimit,
+        │                               gw.NoUsageLeftError     [retried, retry_after]
+        ├── InvalidArgumentsError       40, 41, 43; gw.ParamMissing, gw.ParamInvalid,
+        │                               gw.APIUnsupported; AOP business "400"
+        └── ServerError                 10, 15, 50, any isp.* sub_code; gw.InternalServerError;
+                                        AOP business "500"                  [retried]
+
+TOP and reseller codes are ints; the 1688 Open Platform's (AOP) are strings, both
+the gateway's (``gw.…``, ``"401"``) and the business ``result.code`` (``"400"``).
 
 Messages say what was wrong and how to fix it. They never contain the app
 secret or a sign: the client scrubs both from anything the server echoes.
@@ -27,6 +35,7 @@ import re
 from typing import ClassVar, Final
 
 __all__ = [
+    "AccessTokenError",
     "ApiError",
     "AppKeyError",
     "HTTPStatusError",
@@ -93,15 +102,19 @@ class ApiError(PailitaoError):
     """The platform answered with its error envelope.
 
     ``code`` and ``msg`` are the platform's; ``sub_code``/``sub_msg`` carry the
-    detail (``isv.*``: the caller's fault, ``isp.*``: the platform's).
+    detail (``isv.*``: the caller's fault, ``isp.*``: the platform's). ``code`` is
+    an int for TOP and the reseller API and a string for AOP (``"gw.SignatureInvalid"``,
+    ``"401"``, ``"400"``): each platform's own spelling, so AOP's ``"401"`` never
+    meets a TOP code by accident.
     """
 
-    codes: ClassVar[frozenset[int]] = frozenset()
+    #: The codes of this family: TOP ints and AOP strings side by side.
+    codes: ClassVar[frozenset[int | str]] = frozenset()
     hint: ClassVar[str] = ""
 
     def __init__(
         self,
-        code: int,
+        code: int | str,
         msg: str,
         sub_code: str | None = None,
         sub_msg: str | None = None,
@@ -115,7 +128,8 @@ class ApiError(PailitaoError):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        parts = [f"{self.code} {self.msg}"]
+        # An AOP business failure may come without a code: no leading blank then.
+        parts = [f"{self.code} {self.msg}".strip()]
         if self.sub_code:
             parts.append(f"[{self.sub_code}]")
         if self.sub_msg:
@@ -132,51 +146,73 @@ class ApiError(PailitaoError):
 
 
 class SignatureError(ApiError):
-    """24 Missing / 25 Invalid Signature."""
+    """24 Missing / 25 Invalid Signature; AOP gw.SignatureInvalid / gw.SignatureMissing."""
 
-    codes = frozenset({24, 25})
+    codes = frozenset({24, 25, "gw.SignatureInvalid", "gw.SignatureMissing"})
     hint = "compare your canonical string with the server's; `pailitao sign` prints yours"
 
 
 class AppKeyError(ApiError):
-    """28 Missing / 29 Invalid App Key."""
+    """28 Missing / 29 Invalid App Key; AOP gw.AppKeyNotFound, gw.AppKeyMissing, gw.APIACLDecline.
 
-    codes = frozenset({28, 29})
-    hint = "check app_key; it must belong to the secret you sign with"
+    The ACL refusal belongs here: the app key itself lacks the API, and only its
+    owner can ask for it.
+    """
+
+    codes = frozenset({28, 29, "gw.AppKeyNotFound", "gw.AppKeyMissing", "gw.APIACLDecline"})
+    hint = "check app_key; it must belong to the secret you sign with and be granted the API"
+
+
+class AccessTokenError(ApiError):
+    """26 Missing / 27 Invalid Session; AOP "401" (Request need user authorized)."""
+
+    codes = frozenset({26, 27, "401"})
+    hint = (
+        "check access_token: the app's user must authorise it; an expired token must be refreshed"
+    )
 
 
 class TimestampError(ApiError):
-    """30 Missing / 31 Invalid Timestamp."""
+    """30 Missing / 31 Invalid Timestamp; AOP gw.TimestampInvalid."""
 
-    codes = frozenset({30, 31})
+    codes = frozenset({30, 31, "gw.TimestampInvalid"})
     hint = "send 'yyyy-MM-dd HH:mm:ss' in GMT+8 or epoch ms within 10 minutes of the server"
 
 
 class InvalidArgumentsError(ApiError):
-    """40 Missing Required Arguments, 41 Invalid Arguments, 43 Parameter Error."""
+    """40, 41, 43; AOP gw.ParamMissing, gw.ParamInvalid, gw.APIUnsupported, business "400"."""
 
-    codes = frozenset({40, 41, 43})
+    codes = frozenset(
+        {40, 41, 43, "gw.ParamMissing", "gw.ParamInvalid", "gw.APIUnsupported", "400"}
+    )
 
 
 class ServerError(ApiError):
-    """10, 15, 50 and any ``isp.*`` sub_code: the platform's fault, retried."""
+    """The platform's fault, retried: 10, 15, 50 and any ``isp.*`` sub_code.
 
-    codes = frozenset({10, 15, 50})
+    AOP's gw.InternalServerError and business "500" join them.
+    """
+
+    codes = frozenset({10, 15, 50, "gw.InternalServerError", "500"})
     retryable = True
 
 
-_BAN_SECONDS: Final = re.compile(r"ban will last for (\d+) more seconds", re.IGNORECASE)
+_BAN_SECONDS: Final = re.compile(r"ban will last for (\d+) more seconds", re.IGNORECASE | re.ASCII)
 
 
 class RateLimitError(ApiError):
-    """4, 5, 7, 8: a call limit; ``retry_after`` comes from the ban message."""
+    """A call limit: 4, 5, 7, 8, and AOP's gw.QosAppFrequencyLimit and gw.NoUsageLeftError.
 
-    codes = frozenset({4, 5, 7, 8})
+    ``retry_after`` comes from the ban message in ``sub_msg``, which holds TOP's
+    sub_msg or the AOP gateway's ``exception`` detail.
+    """
+
+    codes = frozenset({4, 5, 7, 8, "gw.QosAppFrequencyLimit", "gw.NoUsageLeftError"})
     retryable = True
 
     def __init__(
         self,
-        code: int,
+        code: int | str,
         msg: str,
         sub_code: str | None = None,
         sub_msg: str | None = None,
@@ -191,6 +227,7 @@ class RateLimitError(ApiError):
 _FAMILIES: Final[tuple[type[ApiError], ...]] = (
     SignatureError,
     AppKeyError,
+    AccessTokenError,
     TimestampError,
     RateLimitError,
     InvalidArgumentsError,
@@ -199,13 +236,13 @@ _FAMILIES: Final[tuple[type[ApiError], ...]] = (
 
 
 def api_error(
-    code: int,
+    code: int | str,
     msg: str,
     sub_code: str | None = None,
     sub_msg: str | None = None,
     request_id: str | None = None,
 ) -> ApiError:
-    """The :class:`ApiError` subclass for a platform code and sub_code."""
+    """The :class:`ApiError` subclass for a platform code (an int, or AOP's string)."""
     for family in _FAMILIES:
         if code in family.codes:
             return family(code, msg, sub_code, sub_msg, request_id)

@@ -1,11 +1,15 @@
-"""Typed results and tolerant parsing of both answer envelopes.
+"""Typed results and tolerant parsing of the three answer envelopes.
 
-Two envelopes carry the same data:
+Three envelopes carry the same data:
 
 * the TOP router's ``{"items_search_img_response": {"items": {...}, "request_id": ...}}``
   (errors as ``{"error_response": {...}}``), which the fake gateway serves;
 * the reseller API's ``{"items": {...}, "error_code": "0000", ...}`` that made the
-  name ``item_search_img`` popular.
+  name ``item_search_img`` popular;
+* the 1688 Open Platform's (AOP) ``{"result": {"success", "code", "message",
+  "result": {...}}}`` (gateway errors as a top-level ``error_code``/``error_message``).
+  Its offers map onto :class:`Item` and stay whole, typed, in ``Item.aop``; what
+  the page adds stays in ``SearchPage.aop`` (the models live in ``_aop_models``).
 
 Field values arrive in many spellings (``"90.00"``, ``"12.50-18.00"``, ``"1.2万"``);
 they are normalised here. Unknown fields are kept (``model_extra``) and rendered
@@ -25,6 +29,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    SerializationInfo,
     SerializerFunctionWrapHandler,
     ValidationError,
     field_validator,
@@ -32,12 +39,41 @@ from pydantic import (
     model_validator,
 )
 
+from ._aop_models import (
+    AopInvoiceInfo,
+    AopOffer,
+    AopOfferDataInfo,
+    AopPage,
+    AopPicRegion,
+    AopPriceInfo,
+    AopProductShippingInfo,
+    AopProductTradeInfo,
+    AopPromotionModel,
+    AopSearchInfo,
+    AopSellerDataInfo,
+    is_aop_answer,
+    item_fields,
+    parse_aop_error,
+    read_image_id,
+    unwrap,
+)
 from ._checks import excerpt, is_digits
 from .errors import ApiError, ResponseParseError, api_error
 
 __all__ = [
+    "AopInvoiceInfo",
+    "AopOffer",
+    "AopOfferDataInfo",
+    "AopPicRegion",
+    "AopPriceInfo",
+    "AopProductShippingInfo",
+    "AopProductTradeInfo",
+    "AopPromotionModel",
+    "AopSearchInfo",
+    "AopSellerDataInfo",
     "Item",
     "SearchPage",
+    "parse_aop_error",
     "parse_error_response",
     "parse_search_response",
     "parse_upload_response",
@@ -102,7 +138,11 @@ def _sales(value: object) -> int | None:
 
 
 class Item(BaseModel):
-    """One offer in a search result."""
+    """One offer in a search result.
+
+    An AOP offer (a mapping with ``offerId``) is read too: its fields map onto
+    the item's, and the whole offer stays typed in :attr:`aop`.
+    """
 
     model_config = ConfigDict(
         extra="allow",
@@ -127,6 +167,29 @@ class Item(BaseModel):
     #: Repurchase rate as the platform spells it, e.g. ``"15%"``.
     turn_head: str | None = Field(default=None, alias="turnHead")
     cat: str | None = None
+    # Not a field: the wire schemas are made of the fields, and no TOP item has it.
+    _aop: AopOffer | None = PrivateAttr(default=None)
+
+    @property
+    def aop(self) -> AopOffer | None:
+        """The AOP offer this item was read from, every documented field typed, or ``None``."""
+        return self._aop
+
+    @classmethod
+    def from_aop(cls, offer: AopOffer) -> Item:
+        """The item an AOP offer describes (``offer`` stays whole in :attr:`aop`)."""
+        return cls.model_validate(offer)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _read_offer(cls, data: Any, handler: ModelWrapValidatorHandler[Item]) -> Item:
+        if isinstance(data, Mapping) and "offerId" in data and "num_iid" not in data:
+            data = AopOffer.model_validate(data)
+        if not isinstance(data, AopOffer):
+            return handler(data)
+        item = handler(item_fields(data))
+        item._aop = data
+        return item
 
     @model_validator(mode="before")
     @classmethod
@@ -186,7 +249,11 @@ class Item(BaseModel):
         return value
 
     @model_serializer(mode="wrap")
-    def _render(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+    def _render(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        if self.aop is not None:  # rendered as the platform that sent it spells it
+            return self.aop.model_dump(mode=info.mode, exclude_unset=True)
         data: dict[str, Any] = handler(self)
         if self.price_max is not None:
             data["price"] = f"{self.price}-{self.price_max}"
@@ -196,7 +263,10 @@ class Item(BaseModel):
         return {k: v for k, v in data.items() if v is not None or k in extra}
 
     def to_payload(self) -> dict[str, Any]:
-        """The item as the platform spells it (parsing it back gives an equal item)."""
+        """The item as the platform spells it (parsing it back gives an equal item).
+
+        An item read from an AOP offer gives that offer back, with its camelCase keys.
+        """
         return self.model_dump(mode="json")
 
 
@@ -219,6 +289,24 @@ class SearchPage(BaseModel):
     page_count: int = Field(ge=0, alias="pagecount")
     real_total_results: int | None = Field(default=None, ge=0)
     request_id: str | None = None
+    # Not a field, as Item's offer: read from and rendered as "aop".
+    _aop: AopSearchInfo | None = PrivateAttr(default=None)
+
+    @property
+    def aop(self) -> AopSearchInfo | None:
+        """What an AOP answer adds (its outcome, the picture region searched), or ``None``."""
+        return self._aop
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _read_aop(cls, data: Any, handler: ModelWrapValidatorHandler[SearchPage]) -> SearchPage:
+        info = data.get("aop") if isinstance(data, Mapping) else None
+        if info is None:
+            return handler(data)
+        aop = AopSearchInfo.model_validate(info)
+        page = handler({key: value for key, value in data.items() if key != "aop"})
+        page._aop = aop
+        return page
 
     @field_validator(
         "page", "page_size", "total_results", "page_count", "real_total_results", mode="before"
@@ -254,10 +342,15 @@ class SearchPage(BaseModel):
         return self.page < self.page_count
 
     def to_payload(self) -> dict[str, Any]:
-        """The ``items`` object of the envelope (``request_id`` is the envelope's)."""
+        """The ``items`` object of the envelope (``request_id`` is the envelope's).
+
+        A page read from an AOP answer adds ``aop``, which parsing reads back.
+        """
         data = self.model_dump(mode="json", exclude={"request_id"})
         if data.get("real_total_results") is None:
             data.pop("real_total_results", None)
+        if self.aop is not None:
+            data["aop"] = self.aop.model_dump(mode="json")
         return data
 
 
@@ -271,16 +364,18 @@ def _page_count(total: object, size: object) -> object:
 def _describe(error: ValidationError) -> str:
     first = error.errors(include_url=False)[0]
     where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"])
-    shown = repr(first.get("input"))
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
+    # A missing field's input is its whole parent object: not worth quoting.
+    shown = "" if first["type"] == "missing" else f" = {excerpt(first.get('input'), 80)}"
     more = error.error_count() - 1
     tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"{where.lstrip('.') or 'answer'} = {shown}: {first['msg']}{tail}"
+    return f"{where.lstrip('.') or 'answer'}{shown}: {first['msg']}{tail}"
 
 
 def parse_error_response(data: Mapping[str, Any]) -> ApiError | None:
     """The :class:`ApiError` an answer carries, or ``None`` for a success."""
+    aop = parse_aop_error(data)  # before the reseller's: both have a top-level error_code
+    if aop is not None:
+        return aop
     envelope = data.get("error_response")
     if isinstance(envelope, Mapping):
         code = envelope.get("code")
@@ -322,13 +417,18 @@ def _opt_str(value: object) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def _body(data: object, response_key: str) -> Mapping[str, Any]:
-    """The mapping that holds ``items``, after raising any error envelope."""
+def _checked(data: object) -> Mapping[str, Any]:
+    """The answer as a mapping, after raising any error envelope."""
     if not isinstance(data, Mapping):
         raise ResponseParseError(f"answer = {type(data).__name__}: expected a JSON object")
     error = parse_error_response(data)
     if error is not None:
         raise error
+    return data
+
+
+def _body(data: Mapping[str, Any], response_key: str) -> Mapping[str, Any]:
+    """The mapping that holds ``items`` in the TOP or the reseller envelope."""
     inner = data.get(response_key)
     if inner is None:
         wrapped = [key for key in data if isinstance(key, str) and key.endswith("_response")]
@@ -342,12 +442,15 @@ def _body(data: object, response_key: str) -> Mapping[str, Any]:
 
 
 def parse_search_response(data: object) -> SearchPage:
-    """Parse a search answer in either envelope into a :class:`SearchPage`.
+    """Parse a search answer in any of the three envelopes into a :class:`SearchPage`.
 
     Raises the matching :class:`~pailitao.errors.ApiError` for an error envelope
     and :class:`~pailitao.errors.ResponseParseError` for anything unusable.
     """
-    body = _body(data, "items_search_img_response")
+    answer = _checked(data)
+    if is_aop_answer(answer):
+        return _aop_search_page(answer)
+    body = _body(answer, "items_search_img_response")
     items = body.get("items")
     if not isinstance(items, Mapping):
         raise ResponseParseError(f"items = {items!r:.80}: expected an object")
@@ -361,9 +464,23 @@ def parse_search_response(data: object) -> SearchPage:
         raise ResponseParseError(f"items.{_describe(error)}") from None
 
 
+def _aop_search_page(answer: Mapping[str, Any]) -> SearchPage:
+    status, inner = unwrap(answer)
+    if not isinstance(inner, Mapping):
+        raise ResponseParseError(f"result.result = {excerpt(inner, 80)}: expected an object")
+    try:
+        page = AopPage.model_validate(inner)
+    except ValidationError as error:
+        raise ResponseParseError(f"result.result.{_describe(error)}") from None
+    return SearchPage.model_validate(page.page_fields(status))
+
+
 def parse_upload_response(data: object) -> str:
-    """The ``imgid`` from an upload answer in either envelope."""
-    body = _body(data, "upload_img_response")
+    """The ``imgid`` (AOP: the ``imageId``) from an upload answer in any envelope."""
+    answer = _checked(data)
+    if is_aop_answer(answer):
+        return read_image_id(unwrap(answer)[1])
+    body = _body(answer, "upload_img_response")
     items = body.get("items")
     item = items.get("item") if isinstance(items, Mapping) else None
     if isinstance(item, list) and len(item) == 1:

@@ -65,3 +65,63 @@ def test_api_errors_pickle_with_their_fields() -> None:
     clone = pickle.loads(pickle.dumps(error))
     assert type(clone) is errors.RateLimitError
     assert (clone.code, clone.sub_code, clone.retry_after, str(clone)) == (7, "s", 5.0, str(error))
+
+
+@pytest.mark.parametrize(
+    ("code", "family"),
+    [
+        (26, errors.AccessTokenError),
+        (27, errors.AccessTokenError),
+        ("401", errors.AccessTokenError),
+        (401, errors.ApiError),  # an int 401 is no AOP code
+        ("25", errors.ApiError),  # nor is a TOP code spelled as text
+        ("gw.SignatureInvalid", errors.SignatureError),
+        ("gw.APIACLDecline", errors.AppKeyError),
+        ("gw.TimestampInvalid", errors.TimestampError),
+        ("gw.NoUsageLeftError", errors.RateLimitError),
+        ("400", errors.InvalidArgumentsError),
+        ("500", errors.ServerError),
+        ("gw.Unheard", errors.ApiError),
+    ],
+)
+def test_families_hold_top_ints_and_aop_strings(code: int | str, family: type) -> None:
+    error = errors.api_error(code, "m")
+    assert type(error) is family
+    assert error.code == code
+
+
+def test_no_code_is_in_two_families() -> None:
+    families = [
+        cls
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.ApiError) and cls.codes
+    ]
+    seen: dict[int | str, str] = {}
+    for family in families:
+        for code in family.codes:
+            assert isinstance(code, int | str)
+            assert code not in seen, f"{code!r} is in {seen.get(code)} and {family.__name__}"
+            seen[code] = family.__name__
+    assert errors.AccessTokenError in families
+
+
+def test_an_aop_error_prints_pickles_and_hints() -> None:
+    error = errors.api_error(
+        "gw.QosAppFrequencyLimit", "App call exceeds", None, "This ban will last for 9 more seconds"
+    )
+    assert (
+        str(error)
+        == "gw.QosAppFrequencyLimit App call exceeds - This ban will last for 9 more seconds"
+    )
+    clone = pickle.loads(pickle.dumps(error))
+    assert type(clone) is errors.RateLimitError
+    assert (clone.code, clone.retry_after) == ("gw.QosAppFrequencyLimit", 9.0)
+    token = errors.api_error(27, "Invalid session")
+    assert "hint: check access_token" in str(token)
+    assert not token.retryable
+
+
+def test_a_ban_is_read_in_digits_0_to_9() -> None:
+    error = errors.api_error(7, "m", None, "This ban will last for ٣ more seconds")
+    assert isinstance(error, errors.RateLimitError)
+    assert error.retry_after is None

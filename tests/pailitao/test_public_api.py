@@ -7,7 +7,8 @@ import sys
 import pailitao
 
 EXPECTED = {
-    "DEFAULT_BASE_URL", "SEARCH_METHOD", "UPLOAD_METHOD", "ApiError", "AppKeyError",
+    "DEFAULT_BASE_URL", "SEARCH_METHOD", "UPLOAD_METHOD", "AccessTokenError", "AopOffer",
+    "AopSearchInfo", "ApiError", "AppKeyError",
     "AsyncPailitaoClient", "HTTPStatusError", "ImageError", "InvalidArgumentsError", "Item",
     "NetworkError", "PailitaoClient", "PailitaoError", "PreparedImage", "RateLimitError",
     "ResponseParseError", "RetryPolicy", "SearchPage", "ServerError", "SignatureError", "Sort",

@@ -246,7 +246,8 @@ def error_schema() -> Schema:
 
     Arguments without a default (``code``, ``msg``) are required.
     """
-    hints = typing.get_type_hints(ApiError.__init__)
+    # The TOP envelope's code is an integer (an Open Platform code is text, in another envelope).
+    hints = {**typing.get_type_hints(ApiError.__init__), "code": int}
     properties: Schema = {}
     required: list[str] = []
     for name, parameter in _parameters(ApiError):
