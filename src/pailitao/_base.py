@@ -13,7 +13,7 @@ from typing import Any, Final, Literal, TypeVar
 
 import httpx
 
-from ._checks import Price, check_text, check_utf8, is_count, is_http_url, price
+from ._checks import Price, check_text, check_utf8, is_count, is_digits, is_http_url, price
 from .errors import (
     ApiError,
     HTTPStatusError,
@@ -24,14 +24,25 @@ from .errors import (
     api_error,
 )
 from .images import DEFAULT_MAX_BYTES, ImageSource, PreparedImage, prepare_image
-from .models import Item, SearchPage
+from .models import Item, SearchPage, parse_aop_error
 from .retry import RetryPolicy
-from .wire import signing
+from .wire import DIALECTS, Dialect, aop, default_base_url, signing
 from .wire.top import DEFAULT_BASE_URL, SEARCH_METHOD, UPLOAD_METHOD
 
 __all__ = ["DEFAULT_BASE_URL", "SEARCH_METHOD", "UPLOAD_METHOD", "SearchPlan", "Sort"]
 
 MAX_PAGE_SIZE: Final = 50
+#: The language of ``subjectTrans`` when an Open Platform search names none.
+DEFAULT_COUNTRY: Final = "en"
+#: The client's two calls, by the TOP method names, as the Open Platform's APIs.
+_AOP_APIS: Final = {SEARCH_METHOD: aop.SEARCH_API, UPLOAD_METHOD: aop.UPLOAD_API}
+#: ``Sort`` as ``offerQueryParam.sort`` spells it.
+_AOP_SORTS: Final = {
+    "price_asc": '{"price":"asc"}',
+    "price_desc": '{"price":"desc"}',
+    "sales_asc": '{"monthSold":"asc"}',
+    "sales_desc": '{"monthSold":"desc"}',
+}
 
 T = TypeVar("T")
 
@@ -85,7 +96,9 @@ class BaseClient:
         *,
         app_key: str,
         app_secret: str,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
+        dialect: Dialect = "top",
+        access_token: str | None = None,
         sign_method: signing.SignMethod = "md5",
         timestamp_format: Literal["datetime", "millis"] = "datetime",
         image_encoding: Literal["base64", "multipart"] = "base64",
@@ -100,6 +113,10 @@ class BaseClient:
         if not isinstance(app_secret, str) or not app_secret:
             raise UsageError("app_secret must be a non-empty string")
         check_utf8(app_secret, "app_secret", show=False)
+        if dialect not in DIALECTS:
+            raise UsageError(f"dialect must be one of {', '.join(DIALECTS)}, not {dialect!r}")
+        _check_access_token(dialect, access_token)
+        base_url = default_base_url(dialect) if base_url is None else base_url
         if sign_method not in signing.SIGN_METHODS:
             raise UsageError(
                 f"sign_method must be one of {', '.join(signing.SIGN_METHODS)}, not {sign_method!r}"
@@ -116,6 +133,8 @@ class BaseClient:
             )
         self.app_key = app_key
         self._secret = _Secret(app_secret)
+        self._access_token = _Secret(access_token or "")
+        self.dialect: Dialect = dialect
         self.base_url = base_url
         self.sign_method = sign_method
         self.timestamp_format = timestamp_format
@@ -126,9 +145,10 @@ class BaseClient:
         self._clock = clock
 
     def __repr__(self) -> str:
+        signed = f"sign_method={self.sign_method!r}" if self.dialect == "top" else "dialect='aop'"
         return (
             f"{type(self).__name__}(app_key={_mask(self.app_key)!r}, "
-            f"base_url={self.base_url!r}, sign_method={self.sign_method!r})"
+            f"base_url={self.base_url!r}, {signed})"
         )
 
     # -- building requests -------------------------------------------------
@@ -166,8 +186,13 @@ class BaseClient:
         page_size: int,
         start_price: Price | None,
         end_price: Price | None,
+        country: str | None = None,
     ) -> dict[str, str]:
-        """The search's own params (no image bytes), checked before anything is sent."""
+        """The search's own params (no image bytes), checked before anything is sent.
+
+        They are named as the TOP router names them; the Open Platform's request
+        renames them (:meth:`build_request`).
+        """
         given = [
             name
             for name, v in (("file", image), ("image_url", image_url), ("imgid", imgid))
@@ -196,6 +221,13 @@ class BaseClient:
         if low is not None and high is not None and low > high:
             raise UsageError(f"start_price {low} is above end_price {high}")
         params = {"page": str(page), "page_size": str(page_size)}
+        if self.dialect == "aop":
+            params["country"] = _country(country)
+        elif country is not None:
+            raise UsageError(
+                "country names the language of an Open Platform answer: pass "
+                "dialect='aop', or leave country out"
+            )
         optional = {
             "imageUrl": image_url,
             "imgid": imgid,
@@ -211,6 +243,8 @@ class BaseClient:
         self, api_method: str, app_params: Mapping[str, str], image: PreparedImage | None
     ) -> tuple[httpx.Request, str]:
         """A freshly timestamped and signed POST and its sign; build one per attempt."""
+        if self.dialect == "aop":
+            return self._aop_request(api_method, app_params, image)
         params = {
             "method": api_method,
             "app_key": self.app_key,
@@ -228,6 +262,24 @@ class BaseClient:
         params["sign"] = signature = signing.sign(params, self._secret.reveal(), self.sign_method)
         return httpx.Request("POST", self.base_url, data=params, files=files), signature
 
+    def _aop_request(
+        self, api_method: str, app_params: Mapping[str, str], image: PreparedImage | None
+    ) -> tuple[httpx.Request, str]:
+        path = aop.ApiPath(aop.NAMESPACE, _AOP_APIS[api_method], self.app_key)
+        value: dict[str, object]
+        if api_method == UPLOAD_METHOD and image is not None:
+            name = aop.UPLOAD_PARAM
+            value = {"imageBase64": base64.b64encode(image.data).decode("ascii")}
+        else:
+            name, value = aop.SEARCH_PARAM, _offer_query(app_params)
+        params = {
+            aop.ACCESS_TOKEN: self._access_token.reveal(),
+            aop.TIMESTAMP: signing.format_timestamp(self._clock(), "millis"),
+            name: aop.encode_param(value),
+        }
+        params[aop.SIGNATURE] = signature = aop.sign(path.signed, params, self._secret.reveal())
+        return httpx.Request("POST", path.url(self.base_url), data=params), signature
+
     # -- reading answers ---------------------------------------------------
 
     def read_answer(
@@ -239,7 +291,7 @@ class BaseClient:
         """
         scrub = self._scrubber(signature)
         if response.status_code != 200:
-            raise HTTPStatusError(response.status_code, scrub(response.text)[:200])
+            raise self._refusal(response, scrub)
         unreadable: ResponseParseError | None = None
         try:
             data = json.loads(response.content)
@@ -263,6 +315,18 @@ class BaseClient:
         # Outside the handler, so the unscrubbed error stays out of __context__.
         raise _rescrubbed(echoed, data, parse, scrub)
 
+    def _refusal(self, response: httpx.Response, scrub: Callable[[str], str]) -> PailitaoError:
+        """A non-200 answer: the Open Platform gateway's error, else the HTTP status."""
+        if self.dialect == "aop":
+            try:
+                data = json.loads(response.content)
+                error = parse_aop_error(data)
+            except (ValueError, UnicodeDecodeError, RecursionError, ResponseParseError):
+                error = None
+            if error is not None:
+                return _rescrubbed(error, data, _raise_aop_error, scrub)
+        return HTTPStatusError(response.status_code, scrub(response.text)[:200])
+
     @staticmethod
     def unreadable_answer(error: httpx.DecodingError) -> ResponseParseError:
         """The body does not match its Content-Encoding (a damaged or mislabelled answer)."""
@@ -283,11 +347,14 @@ class BaseClient:
         error.args = tuple(scrub(arg) if isinstance(arg, str) else arg for arg in error.args)
 
     def _scrubber(self, signature: str) -> Callable[[str], str]:
-        secret = self._secret.reveal()
+        secret, token = self._secret.reveal(), self._access_token.reveal()
         sign_pattern = re.compile(re.escape(signature), re.IGNORECASE)
 
         def scrub(text: str) -> str:
-            return sign_pattern.sub("***", text.replace(secret, "***"))
+            text = text.replace(secret, "***")
+            if token:
+                text = text.replace(token, "***")
+            return sign_pattern.sub("***", text)
 
         return scrub
 
@@ -331,6 +398,11 @@ class SearchPlan:
         """The params of the page to fetch next."""
         return self._client.search_params(image=self.image, page=self._page, **self._query)
 
+    def use_image_id(self, image_id: str) -> None:
+        """Search by an uploaded image's id from now on, instead of sending the image."""
+        self.image = None
+        self._query["imgid"] = image_id
+
     def take(self, page: SearchPage) -> list[Item]:
         """The items of ``page`` not given before (within ``max_items``); moves on.
 
@@ -358,6 +430,54 @@ class SearchPlan:
         self.done = self.done or not advanced or not page.has_next
         self._page += 1
         return fresh
+
+
+def _check_access_token(dialect: str, token: object) -> None:
+    if dialect == "aop":
+        if not isinstance(token, str) or not token:
+            raise UsageError(
+                "access_token is required with dialect='aop': the Open Platform's image APIs "
+                "act for a user who authorised your app"
+            )
+        check_utf8(token, "access_token", show=False)
+    elif token is not None:
+        raise UsageError("access_token is sent to the Open Platform only: pass dialect='aop'")
+
+
+def _country(country: object) -> str:
+    if country is None:
+        return DEFAULT_COUNTRY
+    if not isinstance(country, str) or country not in aop.COUNTRIES:
+        known = ", ".join(sorted(aop.COUNTRIES))
+        raise UsageError(f"country must be one of {known}, not {country!r}")
+    return country
+
+
+def _offer_query(params: Mapping[str, str]) -> dict[str, object]:
+    """The search's params as ``offerQueryParam`` names them."""
+    query: dict[str, object] = {}
+    if "imgid" in params:
+        query["imageId"] = params["imgid"]
+    if "imageUrl" in params:
+        query["imageAddress"] = params["imageUrl"]
+    query.update(beginPage=int(params["page"]), pageSize=int(params["page_size"]))
+    query["country"] = params["country"]
+    renamed = {"start_price": "priceStart", "end_price": "priceEnd"}
+    query.update({renamed[key]: params[key] for key in renamed if key in params})
+    if "sort" in params and params["sort"] in _AOP_SORTS:
+        query["sort"] = _AOP_SORTS[params["sort"]]
+    if "cat" in params:
+        cat = params["cat"]
+        query["categoryId"] = int(cat) if is_digits(cat) and len(cat) <= 18 else cat
+    return query
+
+
+def _raise_aop_error(data: object) -> object:
+    """Read a refused call's body as :func:`_rescrubbed` reads an answer: raise its error."""
+    error = parse_aop_error(data)
+    if error is None:
+        raise ResponseParseError("the gateway's error body no longer names an error")
+    raise error
 
 
 def _sort(value: Sort | str) -> Sort:

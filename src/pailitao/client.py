@@ -17,10 +17,10 @@ import httpx
 import tenacity
 
 from ._base import (
-    DEFAULT_BASE_URL,
     SEARCH_METHOD,
     UPLOAD_METHOD,
     BaseClient,
+    SearchPlan,
     Sort,
     T,
 )
@@ -29,7 +29,7 @@ from .errors import PailitaoError
 from .images import DEFAULT_MAX_BYTES, ImageSource, PreparedImage
 from .models import Item, SearchPage, parse_search_response, parse_upload_response
 from .retry import RetryPolicy
-from .wire import signing
+from .wire import Dialect, signing
 
 __all__ = ["AsyncPailitaoClient", "PailitaoClient"]
 
@@ -48,7 +48,9 @@ class PailitaoClient(BaseClient):
         *,
         app_key: str,
         app_secret: str,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
+        dialect: Dialect = "top",
+        access_token: str | None = None,
         sign_method: signing.SignMethod = "md5",
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
@@ -64,6 +66,8 @@ class PailitaoClient(BaseClient):
             app_key=app_key,
             app_secret=app_secret,
             base_url=base_url,
+            dialect=dialect,
+            access_token=access_token,
             sign_method=sign_method,
             timestamp_format=timestamp_format,
             image_encoding=image_encoding,
@@ -102,12 +106,14 @@ class PailitaoClient(BaseClient):
         page_size: int = 20,
         start_price: Price | None = None,
         end_price: Price | None = None,
+        country: str | None = None,
     ) -> SearchPage:
         """One page of offers that look like the image (exactly one source)."""
         plan = self.search_plan(
             file, image_url=image_url, imgid=imgid, cat=cat, sort=sort, page_size=page_size,
-            start_price=start_price, end_price=end_price, first_page=page,
+            start_price=start_price, end_price=end_price, country=country, first_page=page,
         )  # fmt: skip
+        self._upload_first(plan)
         return self._call(SEARCH_METHOD, plan.params(), plan.image, parse_search_response)
 
     def iter_search(
@@ -121,6 +127,7 @@ class PailitaoClient(BaseClient):
         page_size: int = 20,
         start_price: Price | None = None,
         end_price: Price | None = None,
+        country: str | None = None,
         max_pages: int | None = None,
         max_items: int | None = None,
     ) -> Iterator[Item]:
@@ -131,16 +138,22 @@ class PailitaoClient(BaseClient):
         """
         plan = self.search_plan(
             file, image_url=image_url, imgid=imgid, cat=cat, sort=sort, page_size=page_size,
-            start_price=start_price, end_price=end_price, max_pages=max_pages, max_items=max_items,
+            start_price=start_price, end_price=end_price, country=country, max_pages=max_pages,
+            max_items=max_items,
         )  # fmt: skip
+        self._upload_first(plan)
         while not plan.done:
             page = self._call(SEARCH_METHOD, plan.params(), plan.image, parse_search_response)
             yield from plan.take(page)
 
     def upload_image(self, file: ImageSource) -> str:
-        """Upload an image; returns the ``imgid`` to search with."""
+        """Upload an image; returns the ``imgid`` (an Open Platform imageId) to search with."""
         image = self.prepare_image(file)
         return self._call(UPLOAD_METHOD, {}, image, parse_upload_response)
+
+    def _upload_first(self, plan: SearchPlan) -> None:
+        if plan.image is not None and self.dialect == "aop":  # its search takes no image
+            plan.use_image_id(self._call(UPLOAD_METHOD, {}, plan.image, parse_upload_response))
 
     def _call(
         self,
@@ -178,7 +191,9 @@ class AsyncPailitaoClient(BaseClient):
         *,
         app_key: str,
         app_secret: str,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
+        dialect: Dialect = "top",
+        access_token: str | None = None,
         sign_method: signing.SignMethod = "md5",
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
@@ -194,6 +209,8 @@ class AsyncPailitaoClient(BaseClient):
             app_key=app_key,
             app_secret=app_secret,
             base_url=base_url,
+            dialect=dialect,
+            access_token=access_token,
             sign_method=sign_method,
             timestamp_format=timestamp_format,
             image_encoding=image_encoding,
@@ -232,12 +249,14 @@ class AsyncPailitaoClient(BaseClient):
         page_size: int = 20,
         start_price: Price | None = None,
         end_price: Price | None = None,
+        country: str | None = None,
     ) -> SearchPage:
         """One page of offers that look like the image (exactly one source)."""
         plan = self.search_plan(
             file, image_url=image_url, imgid=imgid, cat=cat, sort=sort, page_size=page_size,
-            start_price=start_price, end_price=end_price, first_page=page,
+            start_price=start_price, end_price=end_price, country=country, first_page=page,
         )  # fmt: skip
+        await self._upload_first(plan)
         return await self._call(SEARCH_METHOD, plan.params(), plan.image, parse_search_response)
 
     async def iter_search(
@@ -251,6 +270,7 @@ class AsyncPailitaoClient(BaseClient):
         page_size: int = 20,
         start_price: Price | None = None,
         end_price: Price | None = None,
+        country: str | None = None,
         max_pages: int | None = None,
         max_items: int | None = None,
     ) -> AsyncIterator[Item]:
@@ -261,17 +281,24 @@ class AsyncPailitaoClient(BaseClient):
         """
         plan = self.search_plan(
             file, image_url=image_url, imgid=imgid, cat=cat, sort=sort, page_size=page_size,
-            start_price=start_price, end_price=end_price, max_pages=max_pages, max_items=max_items,
+            start_price=start_price, end_price=end_price, country=country, max_pages=max_pages,
+            max_items=max_items,
         )  # fmt: skip
+        await self._upload_first(plan)
         while not plan.done:
             page = await self._call(SEARCH_METHOD, plan.params(), plan.image, parse_search_response)
             for item in plan.take(page):
                 yield item
 
     async def upload_image(self, file: ImageSource) -> str:
-        """Upload an image; returns the ``imgid`` to search with."""
+        """Upload an image; returns the ``imgid`` (an Open Platform imageId) to search with."""
         image = self.prepare_image(file)
         return await self._call(UPLOAD_METHOD, {}, image, parse_upload_response)
+
+    async def _upload_first(self, plan: SearchPlan) -> None:
+        if plan.image is not None and self.dialect == "aop":  # its search takes no image
+            image_id = await self._call(UPLOAD_METHOD, {}, plan.image, parse_upload_response)
+            plan.use_image_id(image_id)
 
     async def _call(
         self,
