@@ -37,13 +37,15 @@ from .errors import (
 )
 from .models import Item, SearchPage
 from .retry import RetryPolicy
-from .wire.top import DEFAULT_BASE_URL
+from .wire import DEMO_ACCESS_TOKEN, DIALECTS, aop, default_base_url, in_process_url
 
 __all__ = ["format_table", "register", "text_width", "truncate"]
 
 KEY_ENV: Final = "PAILITAO_APP_KEY"
 SECRET_ENV: Final = "PAILITAO_APP_SECRET"  # noqa: S105 - the variable's name
 URL_ENV: Final = "PAILITAO_BASE_URL"
+TOKEN_ENV: Final = "PAILITAO_ACCESS_TOKEN"  # noqa: S105 - the variable's name
+DIALECT_ENV: Final = "PAILITAO_DIALECT"
 TITLE_WIDTH: Final = 32
 SELLER_WIDTH: Final = 16
 #: Retries for a person waiting at a terminal: a few, within 15 seconds.
@@ -64,11 +66,15 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         help="search 1688 by image and print a page of offers",
         description=(
             "Search 1688 拍立淘 by a photo file or an image URL and print one page of offers. "
-            f"Credentials come from ${KEY_ENV} and ${SECRET_ENV}, the gateway from --base-url "
-            f"or ${URL_ENV} (default {DEFAULT_BASE_URL}); --fake searches the offline fake "
-            "gateway in-process instead, with no server and no credentials."
+            f"Credentials come from ${KEY_ENV} and ${SECRET_ENV} (and ${TOKEN_ENV} for the "
+            f"Open Platform), the gateway from --base-url or ${URL_ENV} (default: the live "
+            "gateway of the dialect); --fake searches the offline fake gateway in-process "
+            "instead, with no server and no credentials."
         ),
-        epilog="examples: pailitao search --fake photo.jpg;  pailitao search photo.jpg --json",
+        epilog=(
+            "examples: pailitao search --fake photo.jpg;  pailitao search photo.jpg --json;  "
+            "pailitao search --fake --dialect aop --country ru photo.jpg"
+        ),
     )
     search.add_argument(
         "image",
@@ -76,7 +82,23 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         help="a photo file, or an http(s) image URL (sent as imageUrl)",
     )
     search.add_argument(
-        "--imgid", action="store_true", help="send the URL as imgid (one that upload returned)"
+        "--imgid",
+        action="store_true",
+        help="send IMAGE_OR_URL as imgid: the URL (or, with --dialect aop, the imageId) that "
+        "an upload returned",
+    )
+    search.add_argument(
+        "--dialect",
+        choices=DIALECTS,
+        default=None,
+        help=f"top (the TOP router) or aop (the 1688 Open Platform) (default: ${DIALECT_ENV} "
+        "or top)",
+    )
+    search.add_argument(
+        "--country",
+        choices=sorted(aop.COUNTRIES),
+        metavar="LANG",
+        help="with --dialect aop: the language of the translated titles (default: en)",
     )
     search.add_argument(
         "--sort",
@@ -116,14 +138,23 @@ def _positive(text: str) -> int:
 
 
 def _run(args: argparse.Namespace, streams: Streams) -> int:
-    if args.imgid and not args.image.startswith(_URL_PREFIXES):
-        raise CliError("--imgid needs the URL that upload returned, not a file")
+    args.dialect = args.dialect or os.environ.get(DIALECT_ENV) or "top"
+    if args.dialect not in DIALECTS:
+        raise CliError(f"${DIALECT_ENV} must be one of {', '.join(DIALECTS)}, not {args.dialect!r}")
+    is_id = args.dialect == "aop" and args.image.isdigit()
+    if args.imgid and not (args.image.startswith(_URL_PREFIXES) or is_id):
+        raise CliError(
+            "--imgid needs the URL (or the aop imageId) that upload returned, not a file"
+        )
+    if args.country is not None and args.dialect != "aop":
+        raise CliError("--country needs --dialect aop: it names the language of its titles")
     source = _source(args)
+    query = {"sort": args.sort, "cat": args.cat, "page": args.page, "page_size": args.page_size}
+    if args.country is not None:
+        query["country"] = args.country
     try:
         with _client(args) as client:
-            page = client.search_image(
-                **source, sort=args.sort, cat=args.cat, page=args.page, page_size=args.page_size
-            )
+            page = client.search_image(**source, **query)
     except (UsageError, ImageError) as error:
         raise CliError(str(error)) from None
     except PailitaoError as error:
@@ -139,8 +170,10 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
 
 def _source(args: argparse.Namespace) -> dict[str, Any]:
     text: str = args.image
+    if args.imgid:
+        return {"imgid": text}
     if text.startswith(_URL_PREFIXES):
-        return {"imgid": text} if args.imgid else {"image_url": text}
+        return {"image_url": text}
     path = Path(text)
     if not path.is_file():
         raise CliError(f"no such file: {text} (give a photo file, or an http(s) image URL)")
@@ -149,27 +182,37 @@ def _source(args: argparse.Namespace) -> dict[str, Any]:
 
 def _client(args: argparse.Namespace) -> PailitaoClient:
     if args.fake:
-        return _fake_client(args.seed)
+        return _fake_client(args.seed, args.dialect)
     key, secret = os.environ.get(KEY_ENV, ""), os.environ.get(SECRET_ENV, "")
-    if not (key and secret):
-        raise CliError(
-            f"set {KEY_ENV} and {SECRET_ENV} to search the live API, "
-            "or pass --fake to search the offline fake"
+    token = os.environ.get(TOKEN_ENV, "") if args.dialect == "aop" else None
+    if not (key and secret) or token == "":
+        names = (
+            f"{KEY_ENV}, {SECRET_ENV} and {TOKEN_ENV}"
+            if token == ""
+            else (f"{KEY_ENV} and {SECRET_ENV}")
         )
-    base_url = args.base_url or os.environ.get(URL_ENV) or DEFAULT_BASE_URL
-    return PailitaoClient(app_key=key, app_secret=secret, base_url=base_url, retry=CLI_RETRY)
+        raise CliError(
+            f"set {names} to search the live API, or pass --fake to search the offline fake"
+        )
+    base_url = args.base_url or os.environ.get(URL_ENV) or default_base_url(args.dialect)
+    return PailitaoClient(
+        app_key=key, app_secret=secret, base_url=base_url, dialect=args.dialect,
+        access_token=token, retry=CLI_RETRY,
+    )  # fmt: skip
 
 
-def _fake_client(seed: int) -> PailitaoClient:
+def _fake_client(seed: int, dialect: str) -> PailitaoClient:
     try:
-        from fake1688 import BASE_URL, DEMO_APP, FakeGateway  # noqa: PLC0415 - optional, heavy
+        from fake1688 import DEMO_APP, FakeGateway  # noqa: PLC0415 - optional, heavy
     except ImportError:
         raise CliError("--fake needs the fake gateway: pip install 'pailitao[fake]'") from None
     gateway = FakeGateway(seed=seed)
     return PailitaoClient(
         app_key=DEMO_APP.app_key,
         app_secret=DEMO_APP.app_secret,
-        base_url=BASE_URL,
+        base_url=in_process_url("aop" if dialect == "aop" else "top"),
+        dialect="aop" if dialect == "aop" else "top",
+        access_token=DEMO_ACCESS_TOKEN if dialect == "aop" else None,
         transport=gateway.transport(),
         retry=RetryPolicy.disabled(),
     )

@@ -5,7 +5,9 @@ recording — and it holds no logic of its own. Heavy imports (the fake, vcrpy,
 respx, uvicorn) happen inside the fixtures that need them.
 
 Mode precedence: ``@pytest.mark.pailitao(mode=...)`` > ``--pailitao-mode`` >
-``$PAILITAO_MODE`` > ``fake``. ``faults=[...]`` on the marker injects faults
+``$PAILITAO_MODE`` > ``fake``; the dialect (``top``, the TOP router, or ``aop``,
+the 1688 Open Platform) likewise, from ``dialect=``, ``--pailitao-dialect`` and
+``$PAILITAO_DIALECT``. ``faults=[...]`` on the marker injects faults
 into the fake (parsed and validated by ``fake1688.faults``); such a test is
 skipped in the other modes, where nothing can inject them.
 """
@@ -25,7 +27,17 @@ import pytest
 
 from .client import AsyncPailitaoClient, PailitaoClient
 from .retry import RetryPolicy
-from .wire import DEMO_APP_KEY, DEMO_APP_SECRET, IN_PROCESS_HOST, in_process_url
+from .wire import (
+    DEMO_ACCESS_TOKEN,
+    DEMO_APP_KEY,
+    DEMO_APP_SECRET,
+    DIALECTS,
+    IN_PROCESS_HOST,
+    Dialect,
+    aop,
+    default_base_url,
+    in_process_url,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -37,12 +49,14 @@ __all__ = ["Mode", "PailitaoConfig"]
 
 Mode = Literal["fake", "replay", "record", "live"]
 MODES: Final = get_args(Mode)
-IN_PROCESS_URL: Final = in_process_url("top")
-LIVE_HOST: Final = "api.1688.com"
-ENV_MODE, ENV_KEY, ENV_SECRET, ENV_URL = (
+#: The live gateways' hosts, which ``pailitao_respx`` routes into the fake.
+LIVE_HOSTS: Final = ("api.1688.com", aop.DEFAULT_BASE_URL.split("/")[2])
+ENV_MODE, ENV_DIALECT, ENV_KEY, ENV_SECRET, ENV_TOKEN, ENV_URL = (
     "PAILITAO_MODE",
+    "PAILITAO_DIALECT",
     "PAILITAO_APP_KEY",
     "PAILITAO_APP_SECRET",
+    "PAILITAO_ACCESS_TOKEN",
     "PAILITAO_BASE_URL",
 )
 #: Against the in-process fake there is nothing to wait for: retry at once.
@@ -55,10 +69,14 @@ class PailitaoConfig:
     """Everything the fixtures need; override the ``pailitao_config`` fixture to change it."""
 
     mode: Mode = "fake"
+    #: ``top`` (the TOP router) or ``aop`` (the 1688 Open Platform).
+    dialect: Dialect = "top"
     seed: int = 0
     cassette: Path = Path("cassettes/test.yaml")
     app_key: str = DEMO_APP_KEY
     app_secret: str = field(default=DEMO_APP_SECRET, repr=False)
+    #: The Open Platform's access token (the dialect ``aop`` only).
+    access_token: str = field(default=DEMO_ACCESS_TOKEN, repr=False)
     base_url: str | None = None
     catalog: Path | None = None
     #: Faults injected into the fake for this test (``fake1688.Fault`` objects).
@@ -66,7 +84,10 @@ class PailitaoConfig:
 
     @property
     def credentials_missing(self) -> bool:
-        return self.mode in ("record", "live") and not (self.app_key and self.app_secret)
+        needed = [self.app_key, self.app_secret]
+        if self.dialect == "aop":
+            needed.append(self.access_token)
+        return self.mode in ("record", "live") and not all(needed)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -77,6 +98,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help=f"run pailitao tests against the in-process fake, cassettes, while recording, "
         f"or the live API (also ${ENV_MODE}; default: fake)",
+    )
+    group.addoption(
+        "--pailitao-dialect",
+        choices=DIALECTS,
+        default=None,
+        help=f"the API the clients speak: top (the TOP router) or aop (the 1688 Open "
+        f"Platform) (also ${ENV_DIALECT}; default: top)",
     )
     group.addoption(
         "--pailitao-seed",
@@ -97,16 +125,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "pailitao(mode=None, seed=None, catalog=None, faults=None): run this test in a given "
-        "pailitao mode, with a given fake catalog seed or catalog file, and faults injected "
-        "into the fake (a list of fake1688.Fault or dicts)",
+        "pailitao(mode=None, dialect=None, seed=None, catalog=None, faults=None): run this "
+        "test in a given pailitao mode and dialect, with a given fake catalog seed or catalog "
+        "file, and faults injected into the fake (a list of fake1688.Fault or dicts)",
     )
-    env_mode = os.environ.get(ENV_MODE)
-    if env_mode and env_mode not in MODES:
-        raise pytest.UsageError(f"${ENV_MODE} must be one of {', '.join(MODES)}, not {env_mode!r}")
+    for name, choices in ((ENV_MODE, MODES), (ENV_DIALECT, DIALECTS)):
+        value = os.environ.get(name)
+        if value and value not in choices:
+            raise pytest.UsageError(f"${name} must be one of {', '.join(choices)}, not {value!r}")
 
 
-_MARKER_ARGS: Final = ("mode", "seed", "catalog", "faults")
+_MARKER_ARGS: Final = ("mode", "dialect", "seed", "catalog", "faults")
 _GATEWAY: Final = pytest.StashKey["FakeGateway"]()
 
 
@@ -117,15 +146,18 @@ def marker_options(**kwargs: Any) -> dict[str, Any]:
             guess = difflib.get_close_matches(name, _MARKER_ARGS, n=1)
             hint = f" (did you mean {guess[0]!r}?)" if guess else ""
             raise ValueError(f"unknown argument {name!r}{hint}; it takes {', '.join(_MARKER_ARGS)}")
-    mode, seed, catalog, faults = (kwargs.get(name) for name in _MARKER_ARGS)
+    mode, dialect, seed, catalog, faults = (kwargs.get(name) for name in _MARKER_ARGS)
     if mode is not None and mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if dialect is not None and dialect not in DIALECTS:
+        raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}, not {dialect!r}")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
         raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
     if catalog is not None and not Path(catalog).is_file():
         raise ValueError(f"catalog file {str(catalog)!r} does not exist")
     options = {
         "mode": mode,
+        "dialect": dialect,
         "seed": seed,
         "catalog": None if catalog is None else Path(catalog),
         "faults": None if faults is None else tuple(_parse_faults(faults)),
@@ -170,15 +202,25 @@ def pailitao_config(request: pytest.FixtureRequest) -> PailitaoConfig:
         or os.environ.get(ENV_MODE)
         or "fake",
     )
+    dialect = cast(
+        Dialect,
+        marker.get("dialect")
+        or request.config.getoption("pailitao_dialect")
+        or os.environ.get(ENV_DIALECT)
+        or "top",
+    )
     seed = marker.get("seed", request.config.getoption("pailitao_seed") or 0)
-    config = PailitaoConfig(mode=mode, seed=seed, cassette=_cassette_path(request))
+    config = PailitaoConfig(mode=mode, dialect=dialect, seed=seed, cassette=_cassette_path(request))
     config = replace(config, catalog=marker.get("catalog"), faults=marker.get("faults", ()))
     if mode == "fake":
         return config
     key, secret = os.environ.get(ENV_KEY, ""), os.environ.get(ENV_SECRET, "")
+    token = os.environ.get(ENV_TOKEN, "")
     if mode == "replay":  # replays verify signs with whatever the client signs with
         key, secret = key or DEMO_APP_KEY, secret or DEMO_APP_SECRET
-    return replace(config, app_key=key, app_secret=secret, base_url=os.environ.get(ENV_URL))
+        token = token or DEMO_ACCESS_TOKEN
+    base_url = os.environ.get(ENV_URL)
+    return replace(config, app_key=key, app_secret=secret, access_token=token, base_url=base_url)
 
 
 # -- the fake ------------------------------------------------------------------
@@ -220,31 +262,42 @@ def pailitao_fake(
 class _Binding:
     """How this test's clients reach the API: credentials, URL, transports."""
 
-    app_key: str
-    app_secret: str = field(repr=False)
+    config: PailitaoConfig
     base_url: str
     transport: httpx.BaseTransport | None = None
     async_transport: httpx.AsyncBaseTransport | None = None
     retry: RetryPolicy | None = None
 
     def client_options(self) -> dict[str, Any]:
-        return {
-            "app_key": self.app_key,
-            "app_secret": self.app_secret,
+        config = self.config
+        options = {
+            "app_key": config.app_key,
+            "app_secret": config.app_secret,
             "base_url": self.base_url,
+            "dialect": config.dialect,
             "retry": self.retry,
         }
+        if config.dialect == "aop":
+            options["access_token"] = config.access_token
+        return options
 
 
-def _recorded_base_url(path: Path) -> str | None:
-    """The router URL the cassette was recorded against, so replay needs no setting."""
+def _recorded_base_url(path: Path, dialect: Dialect) -> str | None:
+    """The base URL the cassette was recorded against, so replay needs no setting.
+
+    A TOP router's URL is the base URL; an Open Platform API's URL is cut
+    before ``/param2/``.
+    """
     if not path.exists():
         return None
     with _needs_extra("record", "--pailitao-mode=replay"):
         from .recording.serializer import serializer  # noqa: PLC0415
 
     interactions = serializer.deserialize(path.read_text(encoding="utf-8"))["interactions"]
-    return str(interactions[0]["request"]["uri"]) if interactions else None
+    if not interactions:
+        return None
+    uri = str(interactions[0]["request"]["uri"])
+    return uri.split(f"/{aop.PROTOCOL}/", 1)[0] if dialect == "aop" else uri
 
 
 @contextmanager
@@ -285,33 +338,29 @@ def _pailitao_binding(
     if config.mode == "fake":
         gateway: FakeGateway = request.getfixturevalue("pailitao_fake")
         yield _Binding(
-            DEMO_APP_KEY,
-            DEMO_APP_SECRET,
-            IN_PROCESS_URL,
+            config,
+            in_process_url(config.dialect),
             gateway.transport(),
             gateway.async_transport(),
             FAKE_RETRY,
         )
         return
     if config.credentials_missing:
+        names = f"{ENV_KEY} and {ENV_SECRET}"
+        if config.dialect == "aop":
+            names = f"{ENV_KEY}, {ENV_SECRET} and {ENV_TOKEN}"
         pytest.skip(
-            f"pailitao {config.mode} mode needs credentials: set {ENV_KEY} and {ENV_SECRET} "
+            f"pailitao {config.mode} mode needs credentials: set {names} "
             f"(and {ENV_URL} to use another gateway, e.g. a running `fake1688 serve`)"
         )
     base_url = config.base_url
     if config.mode == "replay" and base_url is None:
-        base_url = _recorded_base_url(config.cassette)
-    binding = _Binding(config.app_key, config.app_secret, base_url or _live_url())
+        base_url = _recorded_base_url(config.cassette, config.dialect)
+    binding = _Binding(config, base_url or default_base_url(config.dialect))
     with ExitStack() as stack:
         if config.mode in ("replay", "record"):
             stack.enter_context(_cassette(config))
         yield binding
-
-
-def _live_url() -> str:
-    from .wire.top import DEFAULT_BASE_URL  # noqa: PLC0415
-
-    return DEFAULT_BASE_URL
 
 
 @pytest.fixture
@@ -346,13 +395,19 @@ async def pailitao_async_client(_pailitao_binding: _Binding) -> AsyncIterator[As
 
 @dataclass(frozen=True)
 class FakeServer:
-    """A running HTTP fake: ``url``, ``base_url`` and the demo credentials."""
+    """A running HTTP fake: ``url``, the base URLs of both dialects and the demo credentials."""
 
     url: str
     base_url: str
     gateway: FakeGateway
     app_key: str = DEMO_APP_KEY
     app_secret: str = field(default=DEMO_APP_SECRET, repr=False)
+    access_token: str = field(default=DEMO_ACCESS_TOKEN, repr=False)
+
+    @property
+    def aop_base_url(self) -> str:
+        """The Open Platform's base URL on this server (``…/openapi``)."""
+        return self.url + aop.BASE_PATH
 
 
 @pytest.fixture(scope="session")
@@ -374,15 +429,15 @@ def pailitao_server(request: pytest.FixtureRequest) -> Iterator[FakeServer]:
 
 @pytest.fixture
 def pailitao_respx(pailitao_fake: FakeGateway) -> Iterator[respx.MockRouter]:
-    """Route your own httpx client's calls to api.1688.com into the in-process fake."""
+    """Route your own httpx client's calls to the live gateways' hosts into the in-process fake."""
     try:
         import respx  # noqa: PLC0415
     except ImportError:  # pragma: no cover - depends on the environment
         pytest.fail("pailitao_respx needs respx: pip install respx", pytrace=False)
     transport = pailitao_fake.transport()
     with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
-        router.route(host=LIVE_HOST).mock(side_effect=transport.handle_request)
-        router.route(host=IN_PROCESS_HOST).mock(side_effect=transport.handle_request)
+        for host in (*LIVE_HOSTS, IN_PROCESS_HOST):
+            router.route(host=host).mock(side_effect=transport.handle_request)
         yield router
 
 

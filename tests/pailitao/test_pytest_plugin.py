@@ -54,7 +54,14 @@ def test_upload_then_search_by_imgid(pailitao_client, pailitao_fake):
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("PAILITAO_MODE", "PAILITAO_APP_KEY", "PAILITAO_APP_SECRET", "PAILITAO_BASE_URL"):
+    for name in (
+        "PAILITAO_MODE",
+        "PAILITAO_DIALECT",
+        "PAILITAO_APP_KEY",
+        "PAILITAO_APP_SECRET",
+        "PAILITAO_ACCESS_TOKEN",
+        "PAILITAO_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -70,16 +77,101 @@ def test_help_lists_the_option_group(project: pytest.Pytester) -> None:
         [
             "1688 拍立淘 test harness (pailitao):",
             "  --pailitao-mode={fake,replay,record,live}",
+            "  --pailitao-dialect={top,aop}",
             "*--pailitao-seed=N *",
             "*--pailitao-cassette-dir=DIR*",
         ]
     )
 
 
+DIALECT_TESTS = """
+import pytest
+
+
+def test_the_client_speaks_the_dialect(pailitao_config, pailitao_client, pailitao_fake):
+    offer = pailitao_fake.catalog.offers[7]
+    page = pailitao_client.search_image(file=pailitao_fake.catalog.image_bytes(offer), page_size=5)
+    assert page.items[0].num_iid == offer.num_iid
+    assert pailitao_client.dialect == pailitao_config.dialect
+    used = {entry.api_method for entry in pailitao_fake.journal}
+    expected = {
+        "top": {"1688.items.search.img"},
+        "aop": {"com.alibaba.fenxiao.crossborder:product.image.upload",
+                "com.alibaba.fenxiao.crossborder:product.search.imageQuery"},
+    }
+    assert used == expected[pailitao_config.dialect]
+
+
+@pytest.mark.pailitao(dialect="aop")
+def test_the_marker_wins(pailitao_config, pailitao_client):
+    assert (pailitao_config.dialect, pailitao_client.dialect) == ("aop", "aop")
+    assert pailitao_client.base_url == "http://fake1688.test/openapi"
+
+
+@pytest.mark.asyncio
+async def test_async_too(pailitao_config, pailitao_async_client, pailitao_fake):
+    assert pailitao_async_client.dialect == pailitao_config.dialect
+    offer = pailitao_fake.catalog.offers[2]
+    page = await pailitao_async_client.search_image(image_url=offer.pic_url, page_size=3)
+    assert page.items[0].num_iid == offer.num_iid
+"""
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_the_dialect_option_and_environment_choose_the_clients_dialect(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    project.makepyfile(test_dialect=DIALECT_TESTS)
+    project.runpytest().assert_outcomes(passed=3)  # top unless asked
+    if how == "option":
+        result = project.runpytest("--pailitao-dialect=aop")
+    else:
+        monkeypatch.setenv("PAILITAO_DIALECT", "aop")
+        result = project.runpytest()
+    result.assert_outcomes(passed=3)
+
+
+def test_an_invalid_dialect_is_a_usage_error(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.makepyfile(
+        test_x="""
+        import pytest
+
+        @pytest.mark.pailitao(dialect="soap")
+        def test_marked(pailitao_client):
+            pass
+        """
+    )
+    result = project.runpytest()
+    result.stdout.fnmatch_lines(
+        ["*@pytest.mark.pailitao: dialect must be one of top, aop, not 'soap'"]
+    )
+    monkeypatch.setenv("PAILITAO_DIALECT", "json")
+    result = project.runpytest()
+    result.stderr.fnmatch_lines(["*$PAILITAO_DIALECT must be one of top, aop, not 'json'"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_live_aop_needs_the_access_token_too(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.makepyfile(test_search=SEARCH_TESTS)
+    monkeypatch.setenv("PAILITAO_APP_KEY", "k")
+    monkeypatch.setenv("PAILITAO_APP_SECRET", "s")
+    result = project.runpytest("--pailitao-mode=live", "--pailitao-dialect=aop", "-rs")
+    result.assert_outcomes(skipped=2)
+    message = (
+        "pailitao live mode needs credentials: set PAILITAO_APP_KEY, PAILITAO_APP_SECRET and "
+        "PAILITAO_ACCESS_TOKEN (and PAILITAO_BASE_URL to use another gateway"
+    )
+    assert result.stdout.str().count(message) == 2
+
+
 def test_markers_are_registered(project: pytest.Pytester) -> None:
     result = project.runpytest("--markers")
     result.stdout.fnmatch_lines(
-        ["@pytest.mark.pailitao(mode=None, seed=None, catalog=None, faults=None):*"]
+        ["@pytest.mark.pailitao(mode=None, dialect=None, seed=None, catalog=None, faults=None):*"]
     )
 
 
@@ -134,7 +226,7 @@ def test_the_fake_is_reset_between_tests_and_journal_is_shown_on_failure(
     [
         (
             'mood="fake"',
-            "unknown argument 'mood' (did you mean 'mode'?); it takes mode, seed, catalog, faults",
+            "unknown argument 'mood' (did you mean 'mode'?); it takes mode, dialect, seed, catalog, faults",
         ),
         ('mode="offline"', "mode must be one of fake, replay, record, live, not 'offline'"),
         ("seed=-1", "seed must be a non-negative integer, not -1"),

@@ -56,6 +56,23 @@ def run(argv: list[str]) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
+def test_the_open_platform_dialect_in_the_fake(photo: Path, catalog: Catalog) -> None:
+    argv = ["--fake", "--dialect", "aop", "--country", "ru", str(photo), "--page-size", "4"]
+    status, out, err = run([*argv, "--json"])
+    assert (status, err) == (0, "")
+    page = json.loads(out)
+    assert (page["page"], page["page_size"], len(page["item"])) == (1, 4, 4)
+    assert page["item"][0]["offerId"] == int(catalog.offers[0].num_iid)
+    assert page["aop"]["code"] == "200"
+    status, out, err = run(argv)
+    assert (status, err) == (0, "")
+    assert (
+        out.splitlines()[0]
+        == f"page 1 of {page['pagecount']}: {page['total_results']} offers, 4 per page"
+    )
+    assert catalog.offers[0].detail_url in out
+
+
 def test_prints_a_padded_table_with_page_and_total(photo: Path) -> None:
     status, out, err = run(["--fake", str(photo), "--page-size", "4", "--sort", "price_asc"])
     assert (status, err) == (0, "")
@@ -156,7 +173,10 @@ def test_an_unreachable_gateway_is_one_error_with_a_hint(
     ("argv", "message"),
     [
         (["missing.jpg", "--fake"], "no such file: missing.jpg (give a photo file, or an http(s) image URL)"),
-        (["PHOTO", "--fake", "--imgid"], "--imgid needs the URL that upload returned, not a file"),
+        (["PHOTO", "--fake", "--imgid"], "--imgid needs the URL (or the aop imageId) that upload returned, not a file"),
+        (["PHOTO", "--fake", "--country", "en"], "--country needs --dialect aop: it names the language of its titles"),
+        (["PHOTO", "--dialect", "aop"], "set PAILITAO_APP_KEY, PAILITAO_APP_SECRET and PAILITAO_ACCESS_TOKEN to search the live API, "
+                                        "or pass --fake to search the offline fake"),
         (["PHOTO", "--fake", "--page-size", "51"], "page_size must be an integer from 1 to 50"),
         (["PHOTO"], "set PAILITAO_APP_KEY and PAILITAO_APP_SECRET to search the live API, "
                     "or pass --fake to search the offline fake"),
