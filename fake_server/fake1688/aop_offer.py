@@ -5,8 +5,10 @@ has thirty-two, in a fixed order with fixed JSON types (the official output exam
 ``tests/data/payloads/aop_1688_product.search.imageQuery_doc_output_example.json``).
 `aop_offer` fills in what the record lacks. Fields the record knows (price, sales,
 seller, city, category, title) come from the record. The rest come from draws of
-``Dice(f"aop:{num_iid}")``, so an offer gives the same bytes on every machine and
-every call, wherever it stands in a result list.
+``Dice(f"aop:{num_iid}")``, and what a seller has once (identities, service
+scores, invoices) from ``Dice(f"aop-seller:{seller_nick}")``, so an offer gives
+the same bytes on every machine and every call, wherever it stands in a result
+list, and one company shows one record.
 
 ``subjectTrans`` is always English, whatever language the caller asks for: the fake
 translates word by word from the default catalog's vocabulary and knows no other
@@ -363,7 +365,8 @@ def aop_offer(offer: Offer, country: str) -> dict[str, object]:
 
     ``subjectTrans`` is English for every `country`: the fake's only translation.
     """
-    dice = _dice(offer.num_iid)
+    dice = _dice(f"aop:{offer.num_iid}")
+    seller = _dice(f"aop-seller:{offer.seller_nick}")  # one company, one record
     words = _title_words(offer)
     one_psale = dice.chance(70)
     second, third = _category_ids(offer, words, dice)
@@ -379,7 +382,7 @@ def aop_offer(offer: Offer, country: str) -> dict[str, object]:
         "monthSold": offer.sales,
         "traceInfo": f"object_id@{offer.num_iid}^object_type@offer",
         "isOnePsale": one_psale,
-        "sellerIdentities": [name for name, share in _SELLER_SHARES if dice.chance(share)],
+        "sellerIdentities": [name for name, share in _SELLER_SHARES if seller.chance(share)],
         "offerIdentities": ["yx"] if dice.chance(10) else [],
         "tradeScore": _tenths(max(dice.between(35, 50), dice.between(35, 50))),
         "promotionModel": _promotion_model(offer),
@@ -390,7 +393,7 @@ def aop_offer(offer: Offer, country: str) -> dict[str, object]:
         "createDate": created,
         "modifyDate": modified,
         "isSelect": dice.chance(20),
-        "sellerDataInfo": _seller_data(dice),
+        "sellerDataInfo": _seller_data(seller),
         "productSimpleShippingInfo": _shipping(dice),
         "minOrderQuantity": 1 if one_psale else dice.pick(_MIN_ORDERS),
         "token": _text(dice, _ALNUM, 35),
@@ -400,7 +403,7 @@ def aop_offer(offer: Offer, country: str) -> dict[str, object]:
         "offerDataInfo": _offer_data(offer, dice),
         "sales7d": str((_sold(offer) * 7 + 15) // 30),
         "productTradeInfo": _trade_info(_sold(offer), dice),
-        "invoiceInfo": _invoice(dice),
+        "invoiceInfo": _invoice(seller),
     }
 
 
@@ -409,11 +412,10 @@ def _promotion_url(detail_url: str, refer: str) -> str:
     return f"{detail_url}{joint}fromkv=refer:{refer}"
 
 
-def _dice(num_iid: str) -> Dice:
+def _dice(seed: str) -> Dice:
     # A lone surrogate (JSON text may carry one) cannot seed random.Random; escaping
     # it leaves every other seed as it is.
-    seed = f"aop:{num_iid}".encode(errors="backslashreplace").decode()
-    return Dice(seed)
+    return Dice(seed.encode(errors="backslashreplace").decode())
 
 
 def _sold(offer: Offer) -> int:

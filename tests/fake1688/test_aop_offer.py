@@ -158,11 +158,22 @@ def test_a_hand_built_offer_in_full() -> None:
     assert item["companyAddress"] == "浙江省杭州市"
     assert item["traceInfo"] == "object_id@620201390233^object_type@offer"
     # Drawn values, pinned: a change here changes every machine's answers.
-    assert item["token"] == "Bc9nK2igbLjNYDiOKV0nX51VZJS67hVoTm7"
+    assert item["token"] == "W1UvkOLDWzgJBc9nK2igbLjNYDiOKV0nX51"
     assert (item["createDate"], item["modifyDate"]) == (
         "2024-06-06 07:27:57",
         "2026-06-21 11:49:06",
     )
+
+
+def test_one_seller_has_one_record_whatever_the_offer() -> None:
+    other = replace(TEE, num_iid="620201390234", title="法式雪纺连衣裙女士")
+    stranger = replace(other, seller_nick="广州市恒源服饰有限公司")
+    seller_fields = ("sellerIdentities", "sellerDataInfo", "invoiceInfo")
+    mine, theirs = aop_offer(TEE, "en"), aop_offer(other, "en")
+    assert [mine[key] for key in seller_fields] == [theirs[key] for key in seller_fields]
+    assert mine["token"] != theirs["token"]  # the offer's own draws still differ
+    elsewhere = aop_offer(stranger, "en")
+    assert [elsewhere[key] for key in seller_fields] != [mine[key] for key in seller_fields]
 
 
 def test_skipped_slots_leave_no_gaps() -> None:
