@@ -1,4 +1,4 @@
-"""fake1688: an offline, strict fake of the 1688 TOP gateway for image search.
+"""fake1688: an offline, strict fake of the 1688 gateways for image search.
 
 ::
 
@@ -8,9 +8,11 @@
     client = httpx.Client(transport=gw.transport())
     # ... or run it: `fake1688 serve` (uvicorn on 127.0.0.1:8688)
 
-It checks every request the way the platform does (method, app key,
-timestamp, version, sign method, signature, arguments, in that order), answers
-in the platform's envelopes, explains a bad signature, and never goes online.
+It serves the 1688 Open Platform's image APIs (``/openapi/param2/…``, demo
+access token ``test_access_token``) and the TOP router's
+(``/openapi/router/rest``) at once, checks every request the way each gateway
+does, in its order, answers in its envelopes, explains a bad signature, and
+never goes online.
 """
 
 from .apps import DEMO_APP, App, AppRegistry, AppsFileError

@@ -5,7 +5,8 @@
     handle_http   raw HTTP pieces ─ /__fake__/*, /openapi.json → admin (never journalled)
                                 ─ protocol.parse_http ─┐   (both adapters enter here)
     handle        FakeRequest ◄────────────────────────┘
-      route       router path? else a served image, else 22/404
+      route       /openapi/param2/… → the Open Platform (_open_platform, aop_checks);
+                  router path → the TOP router; else a served image, else 22/404
       action      GET/POST only                                   9
       read        query + body merged, conflicts rejected        41
       method      21/22 ─ app_key 28/29 ─ timestamp 30/31 ─ v 32/33
@@ -17,8 +18,11 @@
       journal     every request, whatever happened, with the fault injected
 
 Every failure is a :class:`~fake1688.errors.GatewayError` rendered as the
-platform's envelope; anything else becomes 15 ``isp.remote-service-error`` with
-the traceback kept in the journal, never in the answer.
+platform's envelope (on an Open Platform path, the shared stages' errors are
+rendered as its gateway or business errors, and its own checks raise
+:class:`~fake1688.aop_errors.AopError`); anything else becomes 15
+``isp.remote-service-error`` (business ``500``) with the traceback kept in the
+journal, never in the answer.
 """
 
 from __future__ import annotations
@@ -77,7 +81,7 @@ class _Outcome:
 
 
 class Engine:
-    """The fake TOP router: request in, response out; holds all the state.
+    """The fake gateways (TOP router and Open Platform): request in, response out; all the state.
 
     ``reset()`` forgets uploads, the journal and the rate-limit counters, and
     restores the faults and limits it was built with; the catalog stays.

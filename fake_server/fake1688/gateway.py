@@ -36,13 +36,14 @@ from .transport import AsyncFakeTransport, FakeTransport
 
 __all__ = ["BASE_URL", "FakeGateway"]
 
-#: A base URL for in-process clients. The host is never resolved (``.test`` is a
+#: The TOP router's URL for in-process clients (the Open Platform's base is
+#: ``in_process_url("aop")``). The host is never resolved (``.test`` is a
 #: reserved name), and pailitao's cassettes never record it.
 BASE_URL: Final = in_process_url("top")
 
 
 class FakeGateway:
-    """A strict, offline fake of the 1688 TOP router for image search.
+    """A strict, offline fake of the 1688 gateways (Open Platform and TOP router) for image search.
 
     ``seed`` picks the default generated catalog; pass ``catalog`` to use another
     (e.g. ``Catalog.load(path)``). ``apps`` defaults to the demo app
