@@ -25,6 +25,7 @@ from fake1688.server import ThreadedServer
 
 from pailitao import ApiError, PailitaoClient, RetryPolicy
 from pailitao.recording import make_vcr
+from pailitao.wire import DEMO_ACCESS_TOKEN
 
 HERE = Path(__file__).parent
 BLOBS = HERE / "blobs"
@@ -98,6 +99,29 @@ def error_7_rate_limited(client: PailitaoClient, gateway: FakeGateway) -> None:
         gateway.limits.clear()
 
 
+def aop_search_by_photo(client: PailitaoClient, gateway: FakeGateway) -> None:
+    # The photo is uploaded once (product.image.upload), then pages go by imageId.
+    items = list(client.iter_search(file=photo(gateway, 80), page_size=10, max_pages=2))
+    if len(items) != 20:
+        raise SystemExit(f"expected two pages of ten offers, got {len(items)}")
+
+
+def aop_each_sort(client: PailitaoClient, gateway: FakeGateway) -> None:
+    offer = gateway.catalog.offers[90]
+    for sort in ("relevance", "price_asc", "price_desc", "sales_desc", "sales_asc"):
+        client.search_image(image_url=offer.pic_url, sort=sort, page_size=10, country="en")
+
+
+def aop_error_signature_invalid(client: PailitaoClient, gateway: FakeGateway) -> None:
+    with _client(client.base_url, app_secret="not-the-secret", dialect="aop") as wrong:
+        _expect_error(lambda: wrong.upload_image(photo(gateway, 60)))
+
+
+def aop_error_access_token(client: PailitaoClient, gateway: FakeGateway) -> None:
+    with _client(client.base_url, access_token="expired-token", dialect="aop") as expired:
+        _expect_error(lambda: expired.search_image(image_url=gateway.catalog.offers[60].pic_url))
+
+
 SCENARIOS: dict[str, Scenario] = {
     "search_each_sort": each_sort,
     "search_with_cat": with_cat,
@@ -108,6 +132,10 @@ SCENARIOS: dict[str, Scenario] = {
     "error_29_invalid_app_key": error_29_invalid_app_key,
     "error_31_invalid_timestamp": error_31_invalid_timestamp,
     "error_7_rate_limited": error_7_rate_limited,
+    "aop_search_by_photo": aop_search_by_photo,
+    "aop_each_sort": aop_each_sort,
+    "aop_error_signature_invalid": aop_error_signature_invalid,
+    "aop_error_access_token": aop_error_access_token,
 }
 
 
@@ -119,7 +147,13 @@ def _client(base_url: str, **options: object) -> PailitaoClient:
         "retry": RetryPolicy.disabled(),
         "clock": lambda: NOW,
     }
+    if options.get("dialect") == "aop":
+        settings["access_token"] = DEMO_ACCESS_TOKEN
     return PailitaoClient(**(settings | options))  # type: ignore[arg-type]
+
+
+def _wrong_secret(name: str) -> bool:
+    return name.startswith("error_25") or name.endswith("signature_invalid")
 
 
 def main() -> int:
@@ -127,16 +161,23 @@ def main() -> int:
     gateway = FakeGateway(seed=0, clock=lambda: NOW)
     with ThreadedServer(gateway) as server:
         for name, scenario in SCENARIOS.items():
-            # The wrong-secret scenario must be recorded, so its sign is not checked here.
+            # The wrong-secret scenarios must be recorded, so their signs are not checked here.
             vcr = make_vcr(
                 secret=DEMO_APP.app_secret,
                 app_key=DEMO_APP.app_key,
+                access_token=DEMO_ACCESS_TOKEN,
                 record_mode="all",
-                verify_signatures=not name.startswith("error_25"),
+                verify_signatures=not _wrong_secret(name),
                 blob_dir=BLOBS,
                 cassette_library_dir=HERE,
             )
-            with vcr.use_cassette(name, drop_unused_requests=True), _client(server.base_url) as c:
+            aop = name.startswith("aop_")
+            base_url = server.url + "/openapi" if aop else server.base_url
+            dialect = {"dialect": "aop"} if aop else {}
+            with (
+                vcr.use_cassette(name, drop_unused_requests=True),
+                _client(base_url, **dialect) as c,
+            ):
                 scenario(c, gateway)
             cassette = HERE / f"{name}.yaml"
             text = cassette.read_text(encoding="utf-8")

@@ -321,6 +321,7 @@ def _cassette(config: PailitaoConfig) -> Iterator[None]:
     vcr = make_vcr(
         secret=config.app_secret,
         app_key=config.app_key,
+        access_token=config.access_token if config.dialect == "aop" else None,
         record_mode="all" if recording else "none",
         cassette_library_dir=config.cassette.parent,
     )

@@ -13,6 +13,15 @@ line — with every image replaced by its fingerprint::
 
 Stored this way, a cassette stays small and readable, and a mismatch can be
 explained param by param (``param 'page': recorded '1', this request '2'``).
+
+An Open Platform ("AOP") request names its API in the URL path
+(``/openapi/param2/1/<namespace>/<name>/<appKey>``) and sends object-typed
+params as JSON text. Its canonical URI drops the app key, and each JSON param
+is stored as canonical JSON (sorted keys, compact, UTF-8 kept; nested JSON
+text likewise; ``imageBase64`` as a fingerprint), so key order and whitespace
+never matter::
+
+    offerQueryParam={"beginPage":1,"imageId":"7394132923744781698","pageSize":20}
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,18 +38,23 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from ..images import sniff_format
+from ..wire import aop
 
 __all__ = [
     "CANONICAL_CONTENT_TYPE",
     "DROPPED_PARAMS",
     "Form",
     "ImageFingerprint",
+    "aop_api",
     "canonical_body",
+    "canonical_json",
     "canonical_params",
+    "canonical_uri",
     "fingerprint",
+    "json_document",
     "parse_canonical_body",
     "read_form",
 ]
@@ -61,6 +76,8 @@ DROPPED_PARAMS: Final = frozenset(
 _DROPPED_PREFIX: Final = "_aop_"
 #: Fields that carry image content, as base64 text or as a file part.
 IMAGE_FIELDS: Final = frozenset({"image", "file"})
+#: Fields of an Open Platform JSON param that carry an image as base64 text.
+JSON_IMAGE_FIELDS: Final = frozenset({"imageBase64"})
 CANONICAL_CONTENT_TYPE: Final = "text/plain; charset=utf-8"
 #: Header of a stored request that says how its params travelled.
 SENT_AS_HEADER: Final = "X-Pailitao-Sent-As"
@@ -168,11 +185,15 @@ def _image_text(value: str) -> tuple[str, bytes | None]:
     return fingerprint(data).render(), data
 
 
-def canonical_params(form: Form, blob_dir: Path | None = None) -> dict[str, str]:
+def canonical_params(
+    form: Form, blob_dir: Path | None = None, *, json_params: bool = False
+) -> dict[str, str]:
     """Sorted params without volatile or secret ones, images as fingerprints.
 
-    With ``blob_dir``, each image's bytes are also written there once, as
-    ``<sha256>.<format>``, for tests that need them back.
+    With ``json_params`` (an Open Platform request), a param that is a JSON
+    object or array is stored as :func:`canonical_json`. With ``blob_dir``,
+    each image's bytes are also written there once, as ``<sha256>.<format>``,
+    for tests that need them back.
     """
     result: dict[str, str] = {}
     blobs: list[bytes] = []
@@ -183,6 +204,8 @@ def canonical_params(form: Form, blob_dir: Path | None = None) -> dict[str, str]
             shown, data = _image_text(text)
             result[key] = shown
             blobs += [data] if data is not None else []
+        elif json_params:
+            result[key] = canonical_json(text, blobs)
         else:
             result[key] = text
     for key, data in form.files:
@@ -192,6 +215,70 @@ def canonical_params(form: Form, blob_dir: Path | None = None) -> dict[str, str]
         for data in blobs:
             _save_blob(blob_dir, data)
     return dict(sorted(result.items()))
+
+
+Json = dict[str, Any] | list[Any]
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate key")
+    return dict(pairs)
+
+
+def json_document(text: str) -> Json | None:
+    """``text`` as a JSON object or array; ``None`` for a scalar or malformed JSON.
+
+    An object with a repeated key counts as malformed: which copy wins is the
+    reader's choice, so two such texts are not known to mean the same.
+    """
+    stripped = text.strip()
+    if not stripped.startswith(("{", "[")):
+        return None
+    try:
+        value = json.loads(stripped, object_pairs_hook=_unique_keys)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict | list) else None
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _json_value(value: Any, blobs: list[bytes]) -> Any:
+    """A JSON value with nested JSON text canonical and base64 images fingerprinted."""
+    if isinstance(value, dict):
+        return {key: _json_field(key, item, blobs) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_value(item, blobs) for item in value]
+    if isinstance(value, str):
+        return canonical_json(value, blobs)
+    return value
+
+
+def _json_field(key: str, value: Any, blobs: list[bytes]) -> Any:
+    if key in JSON_IMAGE_FIELDS and isinstance(value, str):
+        shown, data = _image_text(value)
+        blobs += [data] if data is not None else []
+        return shown
+    return _json_value(value, blobs)
+
+
+def canonical_json(text: str, blobs: list[bytes] | None = None) -> str:
+    """JSON object or array text as canonical JSON; any other text as it is.
+
+    Canonical JSON has sorted keys, no whitespace and UTF-8 kept; string values
+    that are JSON objects themselves (AOP's ``sort``) are canonical too, and
+    ``imageBase64`` images become fingerprints (their bytes appended to
+    ``blobs``). Malformed JSON stays text: the gateway refuses it, and a replay
+    of the same text must still match.
+    """
+    document = json_document(text)
+    if document is None:
+        return text
+    return _dumps(_json_value(document, [] if blobs is None else blobs))
 
 
 def _save_blob(blob_dir: Path, data: bytes) -> None:
@@ -233,3 +320,23 @@ def without_query(uri: str) -> str:
     """The URI with its query string removed (its params move into the body)."""
     parts = urlsplit(uri)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def aop_api(uri: str) -> aop.ApiPath | None:
+    """The Open Platform API a request's URI names, or ``None`` for any other request."""
+    return aop.parse_path(unquote(urlsplit(uri).path))
+
+
+def canonical_uri(uri: str) -> str:
+    """The URI as stored and matched: no query string; an AOP path without its app key.
+
+    The app key is dropped, not replaced by ``<PAILITAO_APP_KEY>``: TOP's
+    ``app_key`` param is dropped likewise (a recording replays under another
+    app), and vcrpy restores that placeholder to the configured key when it
+    loads a cassette, so a stored path holding it would stop matching.
+    """
+    parts = urlsplit(uri)
+    path = parts.path
+    if aop_api(uri) is not None:
+        path = path.rstrip("/").rsplit("/", maxsplit=1)[0]
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))

@@ -2,12 +2,16 @@
 
 * Requests are stored and matched in their canonical form (see
   :mod:`pailitao.recording.canonical`): method, host, path and the sorted params
-  without ``timestamp``, ``sign``, ``app_key`` & co, images as fingerprints. The
-  ``pailitao_params`` matcher names the param that differs when none matches.
-* The configured secret and app key are scrubbed from everything saved, and
+  without ``timestamp``, ``sign``, ``app_key``, ``access_token``, ``_aop_*`` &
+  co, images as fingerprints, Open Platform JSON params as canonical JSON. The
+  ``pailitao_params`` matcher names the param (or JSON field) that differs when
+  none matches.
+* The configured secret, app key and access token are scrubbed from everything
+  saved, as are the access tokens and Open Platform app keys requests send, and
   only a whitelisted few headers are kept.
-* During replay every outgoing signed request is verified with the configured
-  secret by the same verifier as the fake gateway: a broken signer fails loudly.
+* During replay every outgoing signed request (TOP ``sign`` or AOP
+  ``_aop_signature``) is verified with the configured secret by the same
+  verifier as the fake gateway: a broken signer fails loudly.
 * Calls to the in-process fake (host :data:`IN_PROCESS_HOST`) are never recorded
   or answered from a cassette.
 """
@@ -15,20 +19,25 @@
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from ..errors import PailitaoError
-from ..wire import IN_PROCESS_HOST, signing
+from ..wire import IN_PROCESS_HOST, aop, signing
 from .canonical import (
     CANONICAL_CONTENT_TYPE,
     SENT_AS_HEADER,
+    Form,
+    aop_api,
     canonical_body,
     canonical_params,
+    canonical_uri,
+    json_document,
     parse_canonical_body,
     read_form,
-    without_query,
 )
 from .serializer import SERIALIZER_NAME, serializer
 
@@ -52,6 +61,7 @@ RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
 _KEPT_RESPONSE_HEADERS: Final = frozenset({"content-type", "content-encoding"})
 SECRET_PLACEHOLDER: Final = "<PAILITAO_APP_SECRET>"  # noqa: S105 - a placeholder
 APP_KEY_PLACEHOLDER: Final = "<PAILITAO_APP_KEY>"
+ACCESS_TOKEN_PLACEHOLDER: Final = "<PAILITAO_ACCESS_TOKEN>"  # noqa: S105 - a placeholder
 
 
 class ReplaySignatureError(PailitaoError, AssertionError):
@@ -68,8 +78,7 @@ def _elided(value: str, keep: int = 24) -> str:
     return f"{value[:keep]}…({len(value):,} chars)…{value[-keep:]}"
 
 
-def _check_signature(params: list[tuple[str, str]], secret: str) -> None:
-    values = dict(params)
+def _check_top_signature(values: dict[str, str], secret: str) -> None:
     if "method" not in values:
         return  # not a TOP router call (an image download, say)
     if signing.verify(values, secret):
@@ -86,17 +95,97 @@ def _check_signature(params: list[tuple[str, str]], secret: str) -> None:
     )
 
 
-def _request_hook(secret: str | None, verify: bool, blob_dir: Path | None) -> Callable[[Any], Any]:
+def _aop_shown(key: str, value: str) -> str:
+    return key + ("<redacted>" if key == aop.ACCESS_TOKEN else _elided(value))
+
+
+def _check_aop_signature(api: aop.ApiPath, values: dict[str, str], secret: str) -> None:
+    if (api.namespace, api.name) == (aop.TIME_NAMESPACE, aop.TIME_API):
+        return  # the gateway's clock is unsigned by design
+    if aop.verify(api.signed, values, secret):
+        return
+    # Sorted by the real key+value, as signed; shown shortened, the token redacted.
+    signed = sorted((key + value, key) for key, value in values.items() if key != aop.SIGNATURE)
+    shown = api.signed + "".join(_aop_shown(key, values[key]) for _, key in signed)
+    reason = f"has no {aop.SIGNATURE}" if not values.get(aop.SIGNATURE) else "does not verify"
+    raise ReplaySignatureError(
+        f"the request to {api.api} {reason} with the configured secret "
+        f"(HMAC-SHA1). The signer hashed the canonical string {shown!r} (long values elided, "
+        f"the access token redacted) over the URL path from {aop.PROTOCOL}/ on and params "
+        f"{', '.join(sorted(key for _, key in signed))}. Fix the signer, or give the "
+        "recording config the secret the client signs with."
+    )
+
+
+def _check_signature(uri: str, params: list[tuple[str, str]], secret: str) -> None:
+    api = aop_api(uri)
+    if api is None:
+        _check_top_signature(dict(params), secret)
+    else:
+        _check_aop_signature(api, dict(params), secret)
+
+
+#: Learned values shorter than this are not scrubbed: they would hit ordinary text.
+_MIN_LEARNED: Final = 6
+
+
+class _Learned:
+    """Credentials outgoing requests carry, scrubbed from the answers recorded after them.
+
+    A value the config does not name is never restored on replay, so it is
+    replaced only where it stands alone (or, an app key, after a ``/`` as in a
+    URL or the signed path a refusal quotes): a numeric app key inside an offer
+    id stays, and the replayed answer reads as recorded.
+    """
+
+    def __init__(self) -> None:
+        self.patterns: dict[str, tuple[re.Pattern[str], str]] = {}
+
+    def learn(self, uri: str, form: Form) -> None:
+        api = aop_api(uri)
+        if api is not None:
+            self._add(api.app_key, APP_KEY_PLACEHOLDER, after_slash=True)
+        for key, value in form.params:
+            if key == aop.ACCESS_TOKEN:
+                self._add(value, ACCESS_TOKEN_PLACEHOLDER)
+
+    def _add(self, value: str, placeholder: str, *, after_slash: bool = False) -> None:
+        if len(value) < _MIN_LEARNED or value in self.patterns:
+            return
+        text = re.escape(value)
+        alone = rf"(?<![0-9A-Za-z]){text}(?![0-9A-Za-z])"
+        word = rf"(?<=/){text}|{alone}" if after_slash else alone
+        self.patterns[value] = (re.compile(word), placeholder)
+
+    def scrub(self, data: Any) -> Any:
+        if isinstance(data, str):
+            for word, placeholder in self.patterns.values():
+                data = word.sub(placeholder, data)
+            return data
+        if isinstance(data, bytes):
+            text = data.decode("utf-8", "surrogateescape")
+            return self.scrub(text).encode("utf-8", "surrogateescape")
+        if isinstance(data, dict):
+            return {key: self.scrub(value) for key, value in data.items()}
+        if isinstance(data, list):
+            return [self.scrub(item) for item in data]
+        return data
+
+
+def _request_hook(
+    secret: str | None, verify: bool, blob_dir: Path | None, learned: _Learned
+) -> Callable[[Any], Any]:
     def canonicalise(request: Any) -> Any:
-        form = read_form(request.uri, request.headers, request.body)
+        uri = request.uri
+        form = read_form(uri, request.headers, request.body)
+        request.uri = canonical_uri(uri)
         if form is None:  # not a form: keep the body, drop the query and headers
-            request.uri = without_query(request.uri)
             request.headers = {}
             return request
+        learned.learn(uri, form)
         if verify and secret:
-            _check_signature(form.params, secret)
-        params = canonical_params(form, blob_dir)
-        request.uri = without_query(request.uri)
+            _check_signature(uri, form.params, secret)
+        params = canonical_params(form, blob_dir, json_params=aop_api(uri) is not None)
         request.body = canonical_body(params)
         request.headers = {"Content-Type": CANONICAL_CONTENT_TYPE, SENT_AS_HEADER: form.sent_as}
         return request
@@ -132,6 +221,52 @@ def _difference(key: str, new: str | None, old: str | None) -> str:
     return f"{what}: recorded {_shown(old)}, this request {_shown(new)}"
 
 
+_ABSENT: Final = object()
+
+
+def _json_object(value: Any) -> dict[str, Any] | None:
+    """A JSON object, or text of one (canonical JSON nests AOP's ``sort`` as text)."""
+    if isinstance(value, str):
+        value = json_document(value)
+    return value if isinstance(value, dict) else None
+
+
+def _json_text(value: Any) -> str | None:
+    """A JSON field as JSON (``1`` vs ``"1"``); nested JSON text as it is, unescaped."""
+    if value is _ABSENT:
+        return None
+    if isinstance(value, str) and json_document(value) is not None:
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _as_is(value: str | None) -> str | None:
+    return value
+
+
+def _field_differences(prefix: str, new: dict[str, Any], old: dict[str, Any]) -> list[str]:
+    """The fields that differ inside two JSON objects, named ``prefix.field``, at any depth."""
+    lines: list[str] = []
+    for name in sorted(set(new) | set(old)):
+        mine, theirs = new.get(name, _ABSENT), old.get(name, _ABSENT)
+        if mine != theirs:
+            lines += _differences(f"{prefix}.{name}", mine, theirs, _json_text)
+    return lines
+
+
+def _differences(key: str, new: Any, old: Any, text: Callable[[Any], str | None]) -> list[str]:
+    """What differs in a param: the JSON fields inside, when both sides are JSON objects.
+
+    ``text`` shows a value: a param as stored, a JSON field by :func:`_json_text`.
+    """
+    new_object, old_object = _json_object(new), _json_object(old)
+    if new_object is not None and old_object is not None:
+        inside = _field_differences(key, new_object, old_object)
+        if inside:
+            return inside
+    return [_difference(key, text(new), text(old))]
+
+
 def pailitao_params(request: Any, recorded: Any) -> None:
     """vcrpy matcher over canonical bodies: says which param differs, and how.
 
@@ -143,20 +278,31 @@ def pailitao_params(request: Any, recorded: Any) -> None:
         return
     new, old = _params_of(new_text), _params_of(old_text)
     keys = sorted(set(new) | set(old), key=lambda k: (k != "method", k))
-    differences = [_difference(k, new.get(k), old.get(k)) for k in keys if new.get(k) != old.get(k)]
+    differences = [
+        line
+        for key in keys
+        if new.get(key) != old.get(key)
+        for line in _differences(key, new.get(key), old.get(key), _as_is)
+    ]
     raise AssertionError("; ".join(differences) or "the bodies differ")
 
 
-def _response_hook(response: dict[str, Any]) -> dict[str, Any]:
-    headers = response.get("headers") or {}
-    response["headers"] = {k: v for k, v in headers.items() if k.lower() in _KEPT_RESPONSE_HEADERS}
-    return response
+def _response_hook(learned: _Learned) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def scrub(response: dict[str, Any]) -> dict[str, Any]:
+        headers = response.get("headers") or {}
+        kept = {k: v for k, v in headers.items() if k.lower() in _KEPT_RESPONSE_HEADERS}
+        response["headers"] = kept
+        scrubbed: dict[str, Any] = learned.scrub(response)
+        return scrubbed
+
+    return scrub
 
 
 def vcr_config(
     *,
     secret: str | None = None,
     app_key: str | None = None,
+    access_token: str | None = None,
     record_mode: RecordMode = "none",
     verify_signatures: bool = True,
     blob_dir: str | Path | None = None,
@@ -165,7 +311,9 @@ def vcr_config(
     """Keyword arguments for ``vcr.VCR(**config)`` or pytest-recording's ``vcr_config``.
 
     ``secret`` verifies every signed request during replay (and is scrubbed
-    from what is saved, as is ``app_key``). ``record_mode`` defaults to
+    from what is saved, as are ``app_key`` and ``access_token``; the access
+    tokens and Open Platform app keys that requests send are scrubbed from the
+    recorded answers even when not named here). ``record_mode`` defaults to
     ``"none"``: replay only, safe in CI. ``blob_dir`` keeps uploaded image bytes
     beside the cassettes (``<sha256>.<format>``), written only while recording.
 
@@ -177,14 +325,19 @@ def vcr_config(
             f"record_mode must be one of {', '.join(RECORD_MODES)}, not {record_mode!r}"
         )
     blobs = Path(blob_dir) if blob_dir is not None and record_mode != "none" else None
-    sensitive = [(SECRET_PLACEHOLDER, secret), (APP_KEY_PLACEHOLDER, app_key)]
+    sensitive = [
+        (SECRET_PLACEHOLDER, secret),
+        (APP_KEY_PLACEHOLDER, app_key),
+        (ACCESS_TOKEN_PLACEHOLDER, access_token),
+    ]
+    learned = _Learned()  # shared by the two hooks: a request teaches, its answer is scrubbed
     return {
         "record_mode": record_mode,
         "serializer": SERIALIZER_NAME,
         "path_transformer": _ensure_yaml_suffix,
         "match_on": ("method", "host", "path", MATCHER_NAME),
-        "before_record_request": _request_hook(secret, verify_signatures, blobs),
-        "before_record_response": _response_hook,
+        "before_record_request": _request_hook(secret, verify_signatures, blobs, learned),
+        "before_record_response": _response_hook(learned),
         "filter_sensitive_data": [(p, v) for p, v in sensitive if v],
         "decode_compressed_response": True,
         "ignore_hosts": tuple(ignore_hosts),

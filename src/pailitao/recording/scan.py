@@ -3,12 +3,17 @@
 Each finding names the file, the line and the rule, never the value itself.
 Rules:
 
-* ``configured-secret`` / ``configured-app-key``: the values of
-  ``$PAILITAO_APP_SECRET`` / ``$PAILITAO_APP_KEY`` (when set) appear verbatim;
+* ``configured-secret`` / ``configured-app-key`` / ``configured-access-token``:
+  the values of ``$PAILITAO_APP_SECRET`` / ``$PAILITAO_APP_KEY`` /
+  ``$PAILITAO_ACCESS_TOKEN`` (when set) appear verbatim;
 * ``unscrubbed-param``: a ``sign``, ``_aop_signature``, ``session`` or
   ``access_token`` with a value, in a query string, form body or JSON/YAML key;
+* ``app-key-in-path``: an Open Platform URL path that still ends in an app key
+  (``/param2/1/<namespace>/<name>/<appKey>``; pailitao stores it without);
 * ``token-in-auth-field``: a long hex (32+) or base64 (40+) token after an
-  auth-like name (token, secret, password, authorization, api/app key …).
+  auth-like name (token, secret, password, authorization, api/app key …), but
+  for the public ``"token"`` of an Open Platform search result's offer (35
+  letters and digits).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ __all__ = ["Finding", "register", "scan_paths", "scan_text"]
 
 SECRET_ENV: Final = "PAILITAO_APP_SECRET"  # noqa: S105 - the variable's name
 APP_KEY_ENV: Final = "PAILITAO_APP_KEY"
+ACCESS_TOKEN_ENV: Final = "PAILITAO_ACCESS_TOKEN"  # noqa: S105 - the variable's name
 SUFFIXES: Final = (".yaml", ".yml", ".json")
 
 _PARAM_NAMES: Final = r"(?:sign|_aop_signature|session|access_token)"
@@ -39,6 +45,8 @@ _UNSCRUBBED: Final = (
         rf"[\"']?\b{_PARAM_NAMES}[\"']?\s*:\s*{_PLACEHOLDER}[\"']?[^\s\"',}}]+", re.IGNORECASE
     ),
 )
+#: ``/param2/<version>/<namespace>/<name>/<appKey>``: five segments, the last no placeholder.
+_APP_KEY_IN_PATH: Final = re.compile(r"/param2(?:/[^/\s?#'\"<>]+){4}/?(?=[\s?#'\"]|$)")
 _AUTH_NAME: Final = (
     r"(?:token|secret|passw(?:or)?d|authori[sz]ation|auth|api[_-]?key|app[_-]?key|"
     r"credential|signature|cookie)"
@@ -48,6 +56,11 @@ _TOKEN_IN_AUTH_FIELD: Final = re.compile(
     r"(?:[0-9a-f]{32,}|[0-9A-Z]{32,}|[A-Za-z0-9+/_-]{40,}={0,2})(?![A-Za-z0-9+/_-])",
     re.IGNORECASE,
 )
+
+
+#: An offer's own ``"token"`` in a ``product.search.imageQuery`` answer: public data,
+#: 35 letters and digits in the platform's example (quotes escaped in a double-quoted YAML).
+_OFFER_TOKEN: Final = re.compile(r'\\?"token\\?":\\?"[0-9A-Za-z]{35}\\?"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,15 +89,22 @@ def scan_text(path: Path, text: str, known: dict[str, str]) -> Iterator[Finding]
                 "unscrubbed-param",
                 "sign/_aop_signature/session/access_token has a value",
             )
-        elif _TOKEN_IN_AUTH_FIELD.search(line):
+        elif _TOKEN_IN_AUTH_FIELD.search(_OFFER_TOKEN.sub("", line)):
             yield Finding(
                 path, number, "token-in-auth-field", "a long token after an auth-like name"
             )
+        if _APP_KEY_IN_PATH.search(line):
+            yield Finding(path, number, "app-key-in-path", _APP_KEY_DETAIL)
 
 
 _UNSCRUBBED_DETAIL: Final = "sign/_aop_signature/session/access_token has a value"
 _TOKEN_DETAIL: Final = "a long token after an auth-like name"  # noqa: S105
-_ENV_OF: Final = {"configured-secret": SECRET_ENV, "configured-app-key": APP_KEY_ENV}
+_APP_KEY_DETAIL: Final = "an Open Platform URL path still ends in an app key"
+_ENV_OF: Final = {
+    "configured-secret": SECRET_ENV,
+    "configured-app-key": APP_KEY_ENV,
+    "configured-access-token": ACCESS_TOKEN_ENV,
+}
 
 
 def _files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -113,6 +133,7 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
     known = {
         "configured-secret": os.environ.get(SECRET_ENV, ""),
         "configured-app-key": os.environ.get(APP_KEY_ENV, ""),
+        "configured-access-token": os.environ.get(ACCESS_TOKEN_ENV, ""),
     }
     count, findings = scan_paths(args.paths, known)
     for finding in findings:
