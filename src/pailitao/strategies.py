@@ -1,8 +1,9 @@
 """Hypothesis strategies for 拍立淘 answers, signed requests and images.
 
 For your own property tests: every payload here is in the platform's wire
-spelling, passes the client parser and (for the TOP envelope) validates
-against the shipped JSON Schemas. ``pip install 'pailitao[strategies]'``::
+spelling, passes the client parser (or raises the documented error) and, for
+the TOP envelope and the 1688 Open Platform's (``aop_*``), validates against
+the shipped JSON Schemas. ``pip install 'pailitao[strategies]'``::
 
     from hypothesis import given
     from pailitao import parse_search_response
@@ -19,27 +20,40 @@ imported only when an :func:`images` example is drawn. See ``docs/reference/stra
 
 from __future__ import annotations
 
+import datetime
 import functools
 import io
+import json
 import math
 import string
-from collections.abc import Collection, Mapping, Sequence
-from typing import Any, Final, Literal
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, Final, Literal, NamedTuple
 
 from hypothesis import strategies as st
 
-from .models import Item, SearchPage
-from .wire import signing
+from ._aop_models import AopPage
+from .models import AopOffer, AopSearchInfo, Item, SearchPage
+from .wire import aop, signing
 from .wire.top import LIVE_SPELLINGS, PLATFORM_CODES, SEARCH_METHOD, UPLOAD_METHOD
 
 __all__ = [
     "ERROR_CODES",
     "IMAGE_FORMATS",
+    "AopRequest",
+    "aop_business_error_payloads",
+    "aop_gateway_error_payloads",
+    "aop_offers",
+    "aop_search_pages",
+    "aop_search_payloads",
+    "aop_upload_payloads",
     "error_payloads",
     "images",
     "items",
     "search_pages",
     "search_payloads",
+    "signed_aop_params",
+    "signed_aop_requests",
     "signed_params",
     "upload_payloads",
 ]
@@ -447,3 +461,574 @@ def images(format: str | None = None, *, max_side: int = 16) -> st.SearchStrateg
     if max_side < 1:
         raise ValueError("max_side must be at least 1")
     return _image((format,) if format else IMAGE_FORMATS, max_side)
+
+
+# -- the 1688 Open Platform ("AOP") ------------------------------------------------
+#
+# Answers are {"result": {"success", "code", "message", "result"}}; the gateway's own
+# refusals a top-level {"error_code", "error_message"} (pailitao.wire.aop). Values take
+# the JSON types of the official output example: offerId a number, prices text, some
+# counts text ("sales7d": "1").
+
+_LONG_MAX: Final = 2**63 - 1
+_BASE32: Final = string.ascii_uppercase + "234567"
+_SELLER_IDENTITIES: Final = (
+    "super_factory", "powerful_merchants", "tp_member",
+    "super_factory-超级工厂 powerful_merchants-实力商家 tp_member-诚信通会员",
+)  # fmt: skip
+_OFFER_IDENTITIES: Final = ("yx", "yx-严选")
+#: The docs' example nests a JSON list in one entry; the client opens it up.
+_INVOICE_TYPES: Final = (("普票",), ("普票", "专票"), ('["普票","专票"]',))
+_ADDRESSES: Final = ("广东省广州市", "浙江省义乌市", "广东省深圳市", "浙江省杭州市", "广东省汕头市")
+_TAXPAYERS: Final = ("一般纳税人", "小规模纳税人", "一般纳税人 |  小规模纳税人")
+_ENGLISH: Final = (
+    "2025 New", "Korean Style", "Loose", "Cotton", "Short-Sleeve T-Shirt", "Women's",
+    "Stainless Steel", "Insulated Tumbler", "Large-Capacity", "Kids'", "Building Blocks",
+    "Phone Case", "Factory Direct", "Dropshipping",
+)  # fmt: skip
+_SORTS: Final = (
+    '{"price":"asc"}',
+    '{"price":"desc"}',
+    '{"monthSold":"asc"}',
+    '{"monthSold":"desc"}',
+)
+#: Messages of business failures, by code; the platform documents none (the fake's kind).
+_BUSINESS_MESSAGES: Final[Mapping[str, tuple[str, ...]]] = {
+    aop.BAD_REQUEST_CODE: (
+        "offerQueryParam.beginPage '0' is not a whole number from 1 to 1,000",
+        "imageId '12345' is unknown: upload the image with product.image.upload first",
+        "参数错误",
+    ),
+    aop.SERVICE_ERROR_CODE: ("the image search service is busy; try again", "系统繁忙"),
+}
+_DETAILS: Final = (
+    "the access_token is not one this app's users authorised (or it expired)",
+    "Required argument offerQueryParam: send it as a JSON object",
+    "This ban will last for 30 more seconds",
+)
+#: Tiny valid images (a 1x1 PNG, a 2x2 GIF) for uploadImageParam.imageBase64.
+_TINY_IMAGES: Final = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGM4IScHAAK2AQU0pnWqAAAAAElFTkSuQmCC",
+    "R0lGODdhAgACAIEAAMgeHgAAAAAAAAAAACwAAAAAAgACAAAIBgABCAQQEAA7",
+)
+_FIRST_LISTED: Final = 1_640_995_200  # 2022-01-01, in epoch seconds
+_LISTED_SPAN: Final = 5 * 365 * 86_400
+
+
+@functools.cache
+def _aop_extras() -> st.SearchStrategy[dict[str, Any]]:
+    # An "unknown" field must not be read as a known one, by key or attribute name:
+    # page extras join the outcome (SearchPage.aop), and an offer is also an Item.
+    models = (AopOffer, AopPage, AopSearchInfo)
+    taken = {name for model in models for name in model.model_fields}
+    taken |= {f.alias for m in models for f in m.model_fields.values() if f.alias}
+    known = _KNOWN | taken | {"result"}
+    names = st.sampled_from(_EXTRA_NAMES) | st.from_regex(r"x_[a-z][a-z0-9_]{0,8}", fullmatch=True)
+    return st.dictionaries(names.filter(lambda n: n not in known), _json_values(), max_size=2)
+
+
+def _text_token(number: int, length: int, alphabet: str) -> str:
+    chars = []
+    for _ in range(length):
+        number, rest = divmod(number, len(alphabet))
+        chars.append(alphabet[rest])
+    return "".join(chars)
+
+
+def _in_order(fields: Mapping[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[Payload]:
+    """A JSON object with every key of ``fields``, in their order (the documented order)."""
+    return st.fixed_dictionaries(fields).map(lambda drawn: {key: drawn[key] for key in fields})
+
+
+def _rate(hundredths: int) -> str:
+    """``"99.12%"``, ``"100%"``: a percentage as the platform writes it, trailing zeros dropped."""
+    return f"{hundredths // 100}.{hundredths % 100:02d}".rstrip("0").rstrip(".") + "%"
+
+
+def _amount(fen: int, whole: bool) -> str:
+    """``"12.50"``, or whole yuan ``"12"`` as the docs' example writes ``"1"``."""
+    return str(fen // 100) if whole else _money(fen)
+
+
+def _when(seconds: int) -> str:
+    moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+@functools.cache
+def _rates() -> st.SearchStrategy[str]:
+    return st.integers(0, 10_000).map(_rate)
+
+
+@functools.cache
+def _scores() -> st.SearchStrategy[str]:
+    return st.integers(0, 50).map(lambda tenths: f"{tenths // 10}.{tenths % 10}")
+
+
+@functools.cache
+def _longs() -> st.SearchStrategy[int]:
+    return _NUM_IIDS | st.integers(0, _LONG_MAX)
+
+
+@functools.cache
+def _counts() -> st.SearchStrategy[int]:
+    return st.integers(0, 10**6) | st.integers(0, _LONG_MAX)
+
+
+@functools.cache
+def _text_counts() -> st.SearchStrategy[str]:
+    return _counts().map(str)
+
+
+@st.composite
+def _price_info(draw: st.DrawFn) -> Payload:
+    fen = draw(_FEN)
+    whole = draw(st.booleans())
+    off = draw(st.integers(0, 30))  # percent below the price: curated and promotion prices
+    return {
+        "price": _amount(fen, whole),
+        "jxhyPrice": _amount(fen * (100 - off // 3) // 100, whole),
+        "pfJxhyPrice": _amount(fen * (100 - off // 2) // 100, whole),
+        "consignPrice": _amount(fen * (103 + off // 3) // 100, whole),
+        "promotionPrice": _amount(fen * (100 - off) // 100, whole),
+    }
+
+
+@functools.cache
+def _seller_data() -> st.SearchStrategy[Payload]:
+    scores = {
+        key: _scores()
+        for key in (
+            "compositeServiceScore", "logisticsExperienceScore", "disputeComplaintScore",
+            "offerExperienceScore", "afterSalesExperienceScore", "consultingExperienceScore",
+        )
+    }  # fmt: skip
+    return _in_order(
+        {
+            "tradeMedalLevel": st.integers(1, 5).map(str),
+            **scores,
+            "repeatPurchasePercent": st.integers(0, 100).map(str),
+            "tpYear": st.integers(0, 30),
+        }
+    )
+
+
+@functools.cache
+def _shipping() -> st.SearchStrategy[Payload]:
+    rates = (
+        "perfectFulfillmentRate30d", "pickupWithin24hRate30d", "qualityReturnRate30d",
+        "perfectFulfillmentRate7d", "pickupWithin24hRate7d", "delayedShippingRate7d",
+    )  # fmt: skip
+    guarantee = st.sampled_from(("shipIn24Hours", "shipIn48Hours"))
+    return _in_order({"shippingTimeGuarantee": guarantee, **dict.fromkeys(rates, _rates())})
+
+
+@functools.cache
+def _offer_data() -> st.SearchStrategy[Payload]:
+    return _in_order(
+        {
+            "offerApplauseRate": _rates(),
+            "kjFeaturedServices": st.sampled_from("ABC"),
+            "qualityRfdRate30d": _rates(),
+            "repurchaseRate30d": _rates(),
+            "pickupRate24h30d": _rates(),
+        }
+    )
+
+
+@functools.cache
+def _trade_info() -> st.SearchStrategy[Payload]:
+    keys = ("addCartCount7d", "payBuyerCount7d", "addCartCount30d", "payBuyerCount30d")
+    return _in_order(dict.fromkeys(keys, _text_counts()))
+
+
+@functools.cache
+def _invoice() -> st.SearchStrategy[Payload]:
+    return _in_order(
+        {
+            "supportOnlineInvoice": st.booleans(),
+            "supportFastInvoice": st.booleans(),
+            "invoiceTypes": st.sampled_from(_INVOICE_TYPES).map(list),
+            "taxpayerType": st.sampled_from(_TAXPAYERS),
+        }
+    )
+
+
+def _english(mask: int) -> str:
+    chosen = [word for bit, word in enumerate(_ENGLISH) if mask >> bit & 1]
+    return " ".join(chosen[:6]) or _ENGLISH[mask % len(_ENGLISH)]
+
+
+@st.composite
+def _offer(draw: st.DrawFn, optional: bool, extras: bool) -> Payload:
+    offer_id = draw(_longs())
+    promoted = draw(st.booleans())
+    created = draw(st.integers(0, _LISTED_SPAN))
+    offer: Payload = {
+        "imageUrl": "https:" + draw(_hosted()),
+        "subject": draw(_titles()),
+        "subjectTrans": draw(st.integers(0, 2 ** len(_ENGLISH) - 1).map(_english)),
+        "priceInfo": draw(_price_info()),
+        "offerId": offer_id,
+        "isJxhy": draw(st.booleans()),
+        "repurchaseRate": draw(_PERCENT.map("{}%".format)),
+        "monthSold": draw(_counts()),
+        "traceInfo": f"object_id@{offer_id}^object_type@offer",
+        "isOnePsale": draw(st.booleans()),
+        "sellerIdentities": draw(
+            st.lists(st.sampled_from(_SELLER_IDENTITIES), max_size=3, unique=True)
+        ),
+        "offerIdentities": draw(st.lists(st.sampled_from(_OFFER_IDENTITIES), max_size=1)),
+        "tradeScore": draw(_scores()),
+        "promotionModel": {"hasPromotion": promoted, "promotionType": "plus" if promoted else ""},
+        "topCategoryId": draw(_counts()),
+        "secondCategoryId": draw(_counts()),
+        "thirdCategoryId": draw(_counts()),
+        "isPatentProduct": draw(st.booleans()),
+        "createDate": _when(_FIRST_LISTED + created),
+        "modifyDate": _when(_FIRST_LISTED + created + draw(st.integers(0, _LISTED_SPAN))),
+        "isSelect": draw(st.booleans()),
+        "sellerDataInfo": draw(_seller_data()),
+        "productSimpleShippingInfo": draw(_shipping()),
+        "minOrderQuantity": draw(st.integers(1, 1000)),
+        "token": _text_token(draw(st.integers(0, len(_ALNUM) ** 35 - 1)), 35, _ALNUM),
+        "promotionURL": (
+            f"https://detail.1688.com/offer/{offer_id}.html?fromkv=refer:"
+            + _text_token(draw(st.integers(0, 32**100 - 1)), 100, _BASE32)
+        ),
+        "companyName": draw(
+            st.builds(
+                "{}{}贸易有限公司".format, st.sampled_from(_CITIES), st.sampled_from(_TRADE_NAMES)
+            )
+        ),
+        "companyAddress": draw(st.sampled_from(_ADDRESSES)),
+        "offerDataInfo": draw(_offer_data()),
+        "sales7d": draw(_text_counts()),
+        "productTradeInfo": draw(_trade_info()),
+        "invoiceInfo": draw(_invoice()),
+    }
+    if optional and draw(st.integers(0, 3)) == 3:  # most offers carry every documented key
+        for key in [k for k in offer if k not in _AOP_OFFER_REQUIRED]:
+            if draw(st.booleans()):
+                del offer[key]
+    if extras and draw(_PERCENT) < 25:
+        offer.update(draw(_aop_extras()))
+    return offer
+
+
+#: What an offer always carries (the contract's schema requires them).
+_AOP_OFFER_REQUIRED: Final = frozenset({"offerId", "subject", "imageUrl", "priceInfo"})
+
+
+def aop_offers(*, optional: bool = True, extras: bool = True) -> st.SearchStrategy[Payload]:
+    """One offer of ``product.search.imageQuery``, every documented field in the JSON
+    type of the official output example (``offerId`` a number, prices text).
+
+    Variants: optional fields left out (``optional``: one offer in four drops
+    some; ``offerId``, ``subject``, ``imageUrl`` and ``priceInfo`` always stay)
+    and unknown fields the platform may add (``extras``)::
+
+        @given(aop_offers(optional=False, extras=False))
+        def test_every_field(offer):
+            assert Item.model_validate(offer).aop.invoice_info is not None
+    """
+    return _offer(optional, extras)
+
+
+@st.composite
+def _aop_page(
+    draw: st.DrawFn, min_offers: int, max_offers: int, page: int | None, offer_strategy: Any
+) -> Payload:
+    found = draw(
+        st.lists(offer_strategy, min_size=min_offers, max_size=max_offers, unique_by=_offer_id)
+    )
+    count = len(found)
+    size = draw(st.integers(max(count, 1), max(count, aop.MAX_PAGE_SIZE)))
+    number = page if page is not None else draw(st.integers(1, 100))
+    before = (number - 1) * size
+    if count == size:  # a full page: more may follow
+        total = before + count + draw(st.integers(0, 2000))
+    elif count:  # a short page is the last one
+        total = before + count
+    else:  # an empty page lies past the end
+        total = draw(st.integers(0, before))
+    body: Payload = {"totalRecords": total}
+    if draw(st.integers(0, 3)):  # mostly sent; the client computes it otherwise
+        body["totalPage"] = math.ceil(total / size)
+    body.update(pageSize=size, currentPage=number, data=found)
+    if draw(st.integers(0, 3)):
+        body["picRegionInfo"] = {"currentRegion": "", "yoloCropRegion": ""}
+    body.update(draw(_aop_extras()))
+    return body
+
+
+def _offer_id(offer: Payload) -> object:
+    return offer["offerId"]
+
+
+def aop_search_pages(
+    *,
+    min_offers: int = 0,
+    max_offers: int = 10,
+    page: int | None = None,
+    offer_strategy: st.SearchStrategy[Payload] | None = None,
+) -> st.SearchStrategy[Payload]:
+    """``result.result`` of an AOP search: ``totalRecords``, ``totalPage``, ``pageSize``,
+    ``currentPage``, ``data`` and ``picRegionInfo``.
+
+    The numbers agree as in :func:`search_pages`; ``offer_strategy`` defaults to
+    :func:`aop_offers`::
+
+        @given(aop_search_pages(min_offers=1, page=1))
+        def test_first_pages(body):
+            assert body["currentPage"] == 1 and body["data"]
+    """
+    if not 0 <= min_offers <= max_offers <= aop.MAX_PAGE_SIZE:
+        raise ValueError("need 0 <= min_offers <= max_offers <= 50 (the platform's page size cap)")
+    offers = aop_offers() if offer_strategy is None else offer_strategy
+    return _aop_page(min_offers, max_offers, page, offers)
+
+
+@st.composite
+def _aop_success(draw: st.DrawFn, inner: st.SearchStrategy[Any]) -> Payload:
+    # The docs type success String; the platform and the fake send true.
+    outcome: Payload = {"success": draw(st.sampled_from((True, "true")))}
+    if draw(st.integers(0, 3)):
+        outcome.update(code=aop.SUCCESS_CODE, message="")
+    outcome["result"] = draw(inner)
+    return {"result": outcome}
+
+
+def aop_search_payloads(
+    pages: st.SearchStrategy[Payload] | None = None,
+) -> st.SearchStrategy[Payload]:
+    """A whole AOP search answer: ``{"result": {"success": true, "code": "200", "message": "",
+    "result": page}}``. ``pages`` defaults to :func:`aop_search_pages`::
+
+        @given(aop_search_payloads())
+        def test_offers_keep_every_field(payload):
+            page = parse_search_response(payload)
+            assert all(item.aop is not None for item in page.items)
+    """
+    return _aop_success(aop_search_pages() if pages is None else pages)
+
+
+def aop_upload_payloads() -> st.SearchStrategy[Payload]:
+    """An AOP upload answer: ``result.result`` is the imageId, a string of digits::
+
+    @given(aop_upload_payloads())
+    def test_image_id(payload):
+        assert parse_upload_response(payload).isdigit()
+    """
+    return _aop_success(st.integers(10**17, _LONG_MAX).map(str))
+
+
+@st.composite
+def _business_error(draw: st.DrawFn, codes: Sequence[str]) -> Payload:
+    code = draw(st.sampled_from(codes))
+    messages = _BUSINESS_MESSAGES.get(code, ("error",))
+    success = draw(st.sampled_from((False, "false")))  # the docs type success String
+    return {
+        "result": {"success": success, "code": code, "message": draw(st.sampled_from(messages))}
+    }
+
+
+def aop_business_error_payloads(
+    codes: Collection[str] | None = None,
+) -> st.SearchStrategy[Payload]:
+    """An AOP business failure (HTTP 200): ``{"result": {"success": false, "code", "message"}}``.
+
+    ``codes`` defaults to ``"400"`` (the caller's mistake,
+    :class:`~pailitao.errors.InvalidArgumentsError`) and ``"500"`` (the
+    service's, :class:`~pailitao.errors.ServerError`)::
+
+        @given(aop_business_error_payloads(codes={"400"}))
+        def test_bad_requests(payload):
+            assert isinstance(parse_error_response(payload), InvalidArgumentsError)
+    """
+    chosen = sorted(_BUSINESS_MESSAGES if codes is None else codes)
+    if not chosen:
+        raise ValueError("codes must name at least one business code")
+    return _business_error(chosen)
+
+
+@st.composite
+def _gateway_error(draw: st.DrawFn, codes: Sequence[str]) -> Payload:
+    code = draw(st.sampled_from(codes))
+    known = aop.GATEWAY_CODES.get(code)
+    error: Payload = {
+        aop.ERROR_CODE_KEY: code,
+        aop.ERROR_MESSAGE_KEY: known.error_message if known else "Gateway error",
+    }
+    if draw(st.booleans()):
+        error["exception"] = draw(st.sampled_from(_DETAILS) | st.text(max_size=20))
+    if draw(st.integers(0, 3)):
+        error["request_id"] = draw(_request_ids())
+    return error
+
+
+def aop_gateway_error_payloads(
+    codes: Collection[str] | None = None,
+) -> st.SearchStrategy[Payload]:
+    """The AOP gateway's refusal: ``{"error_code", "error_message", "exception"?, "request_id"?}``.
+
+    ``codes`` defaults to every code of :data:`pailitao.wire.aop.GATEWAY_CODES`;
+    the HTTP status to serve it with is ``GATEWAY_CODES[code].status``::
+
+        @given(aop_gateway_error_payloads(codes={"gw.SignatureInvalid"}))
+        def test_signature_errors(payload):
+            assert isinstance(parse_error_response(payload), SignatureError)
+    """
+    chosen = sorted(aop.GATEWAY_CODES if codes is None else codes)
+    if not chosen:
+        raise ValueError("codes must name at least one gateway code")
+    return _gateway_error(chosen)
+
+
+class AopRequest(NamedTuple):
+    """A signed AOP call: the API's path and the form params (``_aop_signature`` included)."""
+
+    path: aop.ApiPath
+    params: dict[str, str]
+
+    def url(self, base_url: str = aop.DEFAULT_BASE_URL) -> str:
+        """Where to POST the params: the path under a gateway's base URL."""
+        return self.path.url(base_url)
+
+
+@st.composite
+def _offer_query(draw: st.DrawFn, image_urls: Sequence[str]) -> Payload:
+    addresses = st.sampled_from(image_urls) if image_urls else _pic_urls()
+    source = draw(
+        addresses.map(lambda url: ("imageAddress", url))
+        | st.integers(10**17, _LONG_MAX).map(lambda n: ("imageId", str(n)))
+    )
+    query: Payload = {source[0]: source[1]}
+    number = st.integers(1, aop.MAX_PAGE_SIZE)
+    query["beginPage"] = draw(number | number.map(str))  # the gateway reads either
+    query["pageSize"] = draw(number)
+    query["country"] = draw(st.sampled_from(sorted(aop.COUNTRIES)))
+    optional = {
+        "sort": st.sampled_from(_SORTS),
+        "priceStart": _FEN.map(_money),
+        "categoryId": st.integers(1000, 10**9),
+        "keyword": st.text(max_size=8),  # any text: the signature must survive Unicode
+    }
+    for key, values in optional.items():
+        if draw(st.booleans()):
+            query[key] = draw(values)
+    return query
+
+
+@st.composite
+def _upload_param(draw: st.DrawFn) -> Payload:
+    param: Payload = {"imageBase64": draw(st.sampled_from(_TINY_IMAGES))}
+    if draw(st.booleans()):
+        param["outMemberId"] = draw(st.from_regex(r"[a-z0-9]{4,12}", fullmatch=True))
+    return param
+
+
+class _Signing(NamedTuple):
+    """How :func:`_signed_aop` signs: the secret, the token, the images, the clock."""
+
+    secret: str
+    access_token: str | None
+    image_urls: tuple[str, ...]
+    clock: Callable[[], float]
+
+
+@st.composite
+def _signed_aop(draw: st.DrawFn, path: aop.ApiPath, how: _Signing) -> dict[str, str]:
+    if path.name == aop.UPLOAD_API:
+        name, value = aop.UPLOAD_PARAM, draw(_upload_param())
+    else:
+        name, value = aop.SEARCH_PARAM, draw(_offer_query(how.image_urls))
+    drawn_token = _text_token(draw(st.integers(0, len(_ALNUM) ** 36 - 1)), 36, _ALNUM)
+    # Either JSON spelling reads the same; the signature covers the text as sent.
+    ascii_only = draw(st.booleans())
+    params = {
+        aop.ACCESS_TOKEN: how.access_token or drawn_token,
+        name: json.dumps(value, ensure_ascii=ascii_only),
+    }
+    if draw(st.booleans()):  # optional; when sent, the gateway wants it current
+        params[aop.TIMESTAMP] = signing.format_timestamp(how.clock(), "millis")
+    params[aop.SIGNATURE] = aop.sign(path.signed, params, how.secret)
+    return params
+
+
+def _api_path(path: str | aop.ApiPath) -> aop.ApiPath:
+    parsed = path if isinstance(path, aop.ApiPath) else aop.parse_path(path)
+    if parsed is None:
+        raise ValueError(
+            f"path {path!r} names no API: expected param2/1/<namespace>/<name>/<appKey>"
+        )
+    return parsed
+
+
+def signed_aop_params(
+    secret: str,
+    path: str | aop.ApiPath,
+    *,
+    access_token: str | None = None,
+    image_urls: Sequence[str] = (),
+    clock: Callable[[], float] = time.time,
+) -> st.SearchStrategy[dict[str, str]]:
+    """AOP form params for ``path``, signed with ``secret``: :func:`pailitao.wire.aop.verify`
+    accepts them over ``path``.
+
+    ``path`` is an :class:`~pailitao.wire.aop.ApiPath` or its text
+    (``param2/1/<namespace>/<name>/<appKey>``, ``/openapi/`` in front or not). An
+    upload path gets ``uploadImageParam`` (a tiny valid image); any other gets
+    ``offerQueryParam`` (``imageAddress`` from ``image_urls``, else a drawn
+    1688 URL, or an ``imageId``; pages, languages, sorts, prices, categories and
+    Unicode keywords vary). ``access_token`` defaults to a drawn one;
+    ``_aop_timestamp``, when sent, is ``clock()``::
+
+        PATH = ApiPath(NAMESPACE, SEARCH_API, "test_app_key")
+
+        @given(signed_aop_params("test_app_secret", PATH))
+        def test_my_gateway_accepts(params):
+            assert aop.verify(PATH.signed, params, "test_app_secret")
+    """
+    if not secret:
+        raise ValueError("secret must be a non-empty string")
+    how = _Signing(secret, access_token, tuple(image_urls), clock)
+    return _signed_aop(_api_path(path), how)
+
+
+def signed_aop_requests(
+    secret: str,
+    *,
+    app_key: str | None = None,
+    api: str | None = None,
+    access_token: str | None = None,
+    image_urls: Sequence[str] = (),
+    clock: Callable[[], float] = time.time,
+) -> st.SearchStrategy[AopRequest]:
+    """Signed calls of the two image APIs: :class:`AopRequest` (path and params).
+
+    ``api`` is ``product.search.imageQuery`` or ``product.image.upload``
+    (default: either); ``app_key`` defaults to a drawn one. The params are
+    :func:`signed_aop_params`'s; POST them to ``request.url(base_url)``::
+
+        @given(signed_aop_requests("test_app_secret", app_key="test_app_key",
+                                   access_token="test_access_token"))
+        def test_the_fake_accepts(request):
+            response = http.post(request.url("http://fake1688.test/openapi"), data=request.params)
+            assert response.status_code == 200
+    """
+    if not secret:
+        raise ValueError("secret must be a non-empty string")
+    if api is not None and api not in (aop.SEARCH_API, aop.UPLOAD_API):
+        raise ValueError(f"api must be {aop.SEARCH_API} or {aop.UPLOAD_API}, not {api!r}")
+    apis = st.just(api) if api else st.sampled_from((aop.SEARCH_API, aop.UPLOAD_API))
+    keys = st.just(app_key) if app_key else st.from_regex(r"[0-9]{6,8}", fullmatch=True)
+    return _aop_request(apis, keys, _Signing(secret, access_token, tuple(image_urls), clock))
+
+
+@st.composite
+def _aop_request(
+    draw: st.DrawFn, apis: st.SearchStrategy[str], keys: st.SearchStrategy[str], how: _Signing
+) -> AopRequest:
+    path = aop.ApiPath(aop.NAMESPACE, draw(apis), draw(keys))
+    return AopRequest(path, draw(_signed_aop(path, how)))

@@ -12,6 +12,11 @@ from pailitao.contract.sources import Recorded
 DATA = Path(__file__).parent / "data" / "contract"
 GOOD, BROKEN = DATA / "good", DATA / "broken"
 
+#: How a report lists the envelopes when a body holds none or several.
+KNOWN = (
+    "items_search_img_response, upload_img_response, error_response, result (AOP), "
+    "error_code+error_message (AOP)"
+)
 ITEM = {"num_iid": "610947572360", "title": "韩版T恤", "price": "12.50", "pic_url": "//x/a.jpg"}
 
 
@@ -41,8 +46,7 @@ def test_broken_files_fail_with_exact_lines() -> None:
         """starting at (char 48); it starts '{"upload_img_response":{"items":{"item":'""",
         f"{where}/truncated.yaml:1: $: HTTP 502, body is not JSON (truncated?): Expecting value "
         "(char 0); it starts '<html><body>502 Bad Gateway</body></html'",
-        f"{where}/truncated.yaml:2: $: none of the envelopes items_search_img_response, "
-        "upload_img_response, error_response; keys: upload_response",
+        f"{where}/truncated.yaml:2: $: none of the envelopes {KNOWN}; keys: upload_response",
         f"{where}/wrong_type.json:0: $.items_search_img_response.items.item[0].num_iid: "
         "expected a string of digits, like '610947572360', got integer 622310098812",
         f"{where}/wrong_type.json:0: $.items_search_img_response.items.item[0].price: "
@@ -91,11 +95,11 @@ def test_a_value_format_and_a_bound() -> None:
         ("", "empty body: expected a JSON envelope"),
         (b"\xff\xfe", "body is not UTF-8 text: invalid start byte"),
         ("[1, 2]", "expected a JSON object holding an envelope, got array"),
-        ("{}", "none of the envelopes items_search_img_response, upload_img_response, "
-         "error_response; keys: none"),
-        ('{"error_response": {}, "upload_img_response": {}}', "more than one of the envelopes "
-         "items_search_img_response, upload_img_response, error_response; keys: "
-         "error_response, upload_img_response"),
+        ("{}", f"none of the envelopes {KNOWN}; keys: none"),
+        ('{"error_response": {}, "upload_img_response": {}}', f"more than one of the envelopes "
+         f"{KNOWN}; keys: error_response, upload_img_response"),
+        ('{"error_response": {}, "error_code": "gw.X", "error_message": ""}', "more than one of "
+         f"the envelopes {KNOWN}; keys: error_code, error_message, error_response"),
     ],
 )  # fmt: skip
 def test_bodies_that_are_no_envelope(body: str | bytes, message: str) -> None:
@@ -133,7 +137,12 @@ def test_upload_and_error_envelopes() -> None:
 
 def test_registered_checks_and_a_custom_one(monkeypatch: pytest.MonkeyPatch) -> None:
     names = [c.__name__ for c in check.registered_checks()]
-    assert names == ["status_is_200", "conforms_to_schema", "parses_with_client"]
+    assert names == [
+        "status_is_200",
+        "gateway_refusal_status",
+        "conforms_to_schema",
+        "parses_with_client",
+    ]
     monkeypatch.setattr(check, "_CHECKS", dict(check._CHECKS))
 
     @check.register_check
@@ -180,8 +189,7 @@ def test_a_cassette_with_a_missing_body_and_a_json_list(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not looked at")
     assert [str(f) for f in check_files([tmp_path]).failures] == [
         f"{tmp_path}/a.yaml:0: $: empty body: expected a JSON envelope",
-        f"{tmp_path}/b.json:1: $: none of the envelopes items_search_img_response, "
-        "upload_img_response, error_response; keys: nope",
+        f"{tmp_path}/b.json:1: $: none of the envelopes {KNOWN}; keys: nope",
     ]
 
 

@@ -25,7 +25,8 @@ def test_files_match_the_generator(folder: Path) -> None:
 
 
 def test_shipped_schemas_load_from_the_package() -> None:
-    for envelope, name in schemas.ENVELOPES.items():
+    assert list(schemas.SCHEMAS) == [*schemas.ENVELOPES, *schemas.AOP_ENVELOPES]
+    for envelope, name in schemas.SCHEMAS.items():
         assert schemas.load_schema(envelope) == schemas.generate()[name]
 
 

@@ -1,7 +1,9 @@
 """Contract checks: one schema for the platform, the fake and the parser.
 
-* :mod:`~pailitao.contract.schemas` generates the JSON Schemas of the three
-  envelopes from the client's models (``python -m pailitao.contract.schemas --write``).
+* :mod:`~pailitao.contract.schemas` generates the JSON Schemas of the answer
+  envelopes (the TOP router's three, the 1688 Open Platform's four) from the
+  client's models (``python -m pailitao.contract.schemas --write``);
+  :mod:`~pailitao.contract.envelopes` tells which envelope an answer is in.
 * :mod:`~pailitao.contract.check` validates recorded answers with small
   registered checks (``pailitao contract check PATH...``).
 * :mod:`~pailitao.contract.shape` computes the shape of an answer and the

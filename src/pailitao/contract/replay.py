@@ -7,6 +7,13 @@ catalog pictures (shapes do not depend on which image is searched). ``cat`` is
 dropped too: the platform's category ids mean nothing to the fake's catalog,
 and an empty page says nothing about an item's shape.
 
+A 1688 Open Platform ("AOP") request names its API in the URL path and its
+arguments in one JSON param (``offerQueryParam``, ``uploadImageParam``). It is
+replayed the same way: the demo app's path, ``access_token`` and
+``_aop_timestamp``, ``_aop_signature`` by :func:`pailitao.wire.aop.sign`, and in
+the JSON param the image (``imageId``, ``imageAddress``, ``imageBase64``) and
+``categoryId`` replaced or dropped.
+
 Shapes are merged per API over every compared answer, so data that varies from
 page to page (a range price on one offer, not on the next) is not a drift; an
 answer that succeeded on one side and failed on the other is reported alone.
@@ -24,30 +31,47 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
 from ..recording.canonical import parse_canonical_body, read_form
-from ..wire import DEMO_APP_KEY, DEMO_APP_SECRET, in_process_url, signing
+from ..wire import (
+    DEMO_ACCESS_TOKEN,
+    DEMO_APP_KEY,
+    DEMO_APP_SECRET,
+    aop,
+    in_process_url,
+    signing,
+)
 from ..wire.top import SEARCH_METHOD, UPLOAD_METHOD
 from .allow import AllowEntry, AllowList
+from .envelopes import AOP_APIS, ERRORS, aop_api, body_of, find_envelopes
 from .paths import clip
-from .schemas import ENVELOPES
+from .schemas import AOP_BUSINESS_ERROR, AOP_GATEWAY_ERROR
 from .shape import Drift, diff, shape
 from .sources import Recorded, RecordedRequest, SourceError, find_files, load_file
 
 __all__ = [
     "DiffReport",
     "Finding",
+    "api_of",
     "compare_envelopes",
     "diff_cassettes",
     "merge_shapes",
     "payload_of",
     "recorded_params",
     "resign",
+    "resign_aop",
 ]
 
 FAKE_URL: Final = in_process_url("top")
+FAKE_AOP_URL: Final = in_process_url("aop")
 #: Scrubbed or per-call params, replaced when re-signing; ``cat`` is the platform's id.
 _DROPPED: Final = frozenset({"sign", "app_key", "timestamp", "sign_method", "session", "cat"})
 _IMAGE_KEYS: Final = frozenset({"image", "file", "imgid", "imageUrl"})
 _APIS: Final = {SEARCH_METHOD: "search", UPLOAD_METHOD: "upload"}
+#: AOP system params, per call or secret: replaced when re-signing.
+_AOP_DROPPED: Final = frozenset({aop.ACCESS_TOKEN, aop.TIMESTAMP, aop.SIGNATURE})
+#: Fields of the JSON param that name an image or the platform's category: replaced or dropped.
+_AOP_DROPPED_FIELDS: Final = frozenset({"imageId", "imageAddress", "imageBase64", "categoryId"})
+#: Each AOP API's JSON param.
+_AOP_PARAMS: Final = {aop.SEARCH_API: aop.SEARCH_PARAM, aop.UPLOAD_API: aop.UPLOAD_PARAM}
 #: How pailitao cassettes mark a canonical body (:mod:`pailitao.recording.canonical`).
 _SENT_AS: Final = "X-Pailitao-Sent-As"
 
@@ -85,20 +109,57 @@ def resign(
     return fresh
 
 
+def resign_aop(
+    api: str,
+    params: Mapping[str, str],
+    image: Mapping[str, str],
+    *,
+    app_key: str = DEMO_APP_KEY,
+    secret: str = DEMO_APP_SECRET,
+    access_token: str = DEMO_ACCESS_TOKEN,
+    now: float | None = None,
+) -> tuple[aop.ApiPath, dict[str, str]]:
+    """A recorded AOP call for another app: its path, and params with ``image`` in, signed.
+
+    ``api`` is the API's name (``product.search.imageQuery``); ``image`` the
+    fields that name the image in its JSON param (``{"imageAddress": url}``).
+    A JSON param that is no JSON object is sent as recorded.
+    """
+    path = aop.ApiPath(aop.NAMESPACE, api, app_key)
+    fresh = {k: v for k, v in params.items() if k not in _AOP_DROPPED}
+    name = _AOP_PARAMS[api]
+    value = _json_object(fresh.get(name, "{}"))
+    if value is not None:
+        kept = {k: v for k, v in value.items() if k not in _AOP_DROPPED_FIELDS}
+        fresh[name] = aop.encode_param({**kept, **image})
+    fresh[aop.ACCESS_TOKEN] = access_token
+    fresh[aop.TIMESTAMP] = signing.format_timestamp(time.time() if now is None else now, "millis")
+    fresh[aop.SIGNATURE] = aop.sign(path.signed, fresh, secret)
+    return path, fresh
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def payload_of(raw: str | bytes | None) -> dict[str, Any] | None:
     """The JSON object of a body that holds exactly one known envelope, else ``None``."""
     try:
         data = json.loads(raw) if raw else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
-    if not isinstance(data, dict) or sum(key in data for key in ENVELOPES) != 1:
+    if not isinstance(data, dict) or len(find_envelopes(data)) != 1:
         return None
     return data
 
 
 def envelope_of(payload: Mapping[str, Any]) -> str:
-    """The envelope key of a payload that :func:`payload_of` accepted."""
-    return next(key for key in ENVELOPES if key in payload)
+    """The envelope of a payload that :func:`payload_of` accepted (TOP key or AOP shape)."""
+    return find_envelopes(payload)[0]
 
 
 def compare_envelopes(recorded: Mapping[str, Any], fake: Mapping[str, Any]) -> Drift | None:
@@ -109,12 +170,20 @@ def compare_envelopes(recorded: Mapping[str, Any], fake: Mapping[str, Any]) -> D
     return Drift("$", "envelope", _describe(mine, recorded), _describe(theirs, fake))
 
 
+#: What an error envelope's description quotes: its code, message and detail.
+_ERROR_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
+    "error_response": ("code", "msg", "sub_msg"),
+    AOP_BUSINESS_ERROR: ("code", "message"),
+    AOP_GATEWAY_ERROR: (aop.ERROR_CODE_KEY, aop.ERROR_MESSAGE_KEY, "exception"),
+}
+
+
 def _describe(envelope: str, payload: Mapping[str, Any]) -> str:
-    if envelope != "error_response":
+    if envelope not in ERRORS:
         return envelope
-    error = payload[envelope] if isinstance(payload[envelope], Mapping) else {}
-    detail = " ".join(str(error.get(k, "")) for k in ("code", "msg", "sub_msg")).strip()
-    return f"error_response ({clip(detail)})"
+    error = body_of(payload, envelope)
+    detail = " ".join(str(error.get(k, "")) for k in _ERROR_KEYS[envelope]).strip()
+    return f"{envelope} ({clip(detail)})"
 
 
 def merge_shapes(shapes: Iterable[Mapping[str, str]]) -> dict[str, str]:
@@ -186,9 +255,12 @@ class FakeReplayer:
 
         self.gateway = gateway
         offer = self.gateway.catalog.offers[0]
+        photo = base64.b64encode(self.gateway.catalog.image_bytes(offer)).decode()
         self._sources = {
             "search": {"imageUrl": str(offer.pic_url)},
-            "upload": {"image": base64.b64encode(self.gateway.catalog.image_bytes(offer)).decode()},
+            "upload": {"image": photo},
+            aop.SEARCH_API: {"imageAddress": str(offer.pic_url)},
+            aop.UPLOAD_API: {"imageBase64": photo},
         }
         self._http = httpx.Client(transport=self.gateway.transport())
 
@@ -197,9 +269,15 @@ class FakeReplayer:
         self._http.close()
 
     def answer(self, api: str, params: Mapping[str, str]) -> dict[str, Any] | None:
-        """The fake's answer to the params, with its own image for ``api``."""
-        fresh = resign(params, self._sources[api])
-        response = self._http.post(FAKE_URL, data=fresh)
+        """The fake's answer to the params, with its own image for ``api``.
+
+        ``api`` is ``"search"`` or ``"upload"`` (TOP), or an AOP API's name.
+        """
+        if api in AOP_APIS:
+            path, fresh = resign_aop(api, params, self._sources[api])
+            response = self._http.post(path.url(FAKE_AOP_URL), data=fresh)
+        else:
+            response = self._http.post(FAKE_URL, data=resign(params, self._sources[api]))
         return payload_of(response.content)
 
 
@@ -237,6 +315,15 @@ def _answers(paths: Iterable[Path], report: DiffReport) -> Iterable[Recorded]:
             report.skipped.append((str(file), str(error)))
 
 
+def api_of(request: RecordedRequest, params: Mapping[str, str]) -> str | None:
+    """What a recorded request calls: ``"search"``/``"upload"`` (TOP), an AOP API's name
+    (``"product.search.imageQuery"``), or ``None`` for anything else."""
+    path = aop_api(request.uri)
+    if path is not None:
+        return path.name if path.name in AOP_APIS else None
+    return _APIS.get(params.get("method", ""))
+
+
 def _replay_one(
     answer: Recorded,
     replayer: FakeReplayer,
@@ -244,7 +331,7 @@ def _replay_one(
     shapes: tuple[dict[str, list[dict[str, str]]], dict[str, list[dict[str, str]]]],
 ) -> None:
     params = recorded_params(answer.request) if answer.request else {}
-    api = _APIS.get(params.get("method", ""))
+    api = api_of(answer.request, params) if answer.request else None
     recorded = payload_of(answer.body)
     if answer.request is None:
         report.skipped.append((answer.where, "no request recorded to replay"))
@@ -252,7 +339,7 @@ def _replay_one(
         report.skipped.append((answer.where, "not a search or upload request"))
     elif recorded is None:
         report.skipped.append((answer.where, "no JSON envelope recorded; see `contract check`"))
-    elif envelope_of(recorded) == "error_response":
+    elif envelope_of(recorded) in ERRORS:
         report.skipped.append((answer.where, "recorded an error the fake cannot reproduce"))
     else:
         fake = replayer.answer(api, params)

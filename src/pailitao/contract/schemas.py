@@ -1,19 +1,27 @@
-"""JSON Schemas (Draft 2020-12) of the three answer envelopes, generated from the models.
+"""JSON Schemas (Draft 2020-12) of the answer envelopes, generated from the models.
 
 One source of truth: an item's properties are :class:`pailitao.models.Item`'s
 fields under their wire names (``turnHead``), a page's are
 :class:`~pailitao.models.SearchPage`'s, and the error envelope's are the
-arguments of :class:`~pailitao.errors.ApiError`. Adding a field to a model
-changes the schema, and a test fails until the shipped files are regenerated::
+arguments of :class:`~pailitao.errors.ApiError`. The 1688 Open Platform's
+("AOP") answers are generated the same way from the models the client reads
+them with (:class:`~pailitao.models.AopOffer` and its parts, the page, the
+outcome) and from what :func:`~pailitao.models.parse_aop_error` reads of an
+error. Adding a field to a model changes the schema, and a test fails until
+the shipped files are regenerated::
 
     python -m pailitao.contract.schemas --write   # regenerate the shipped and published files
     python -m pailitao.contract.schemas --check   # exit 1 if they are stale
 
 The *types* are the wire's, not Python's: prices are strings with two decimals
 (``"90.00"``) or a range (``"12.50-18.00"``), ``num_iid`` a string of digits,
-counts JSON integers. Unknown fields are allowed everywhere (the platform adds
-fields); ``pailitao contract diff`` reports them. Which fields are required is
-decided in :data:`REQUIRED_ITEM_FIELDS` and explained in ``docs/reference/contract.md``.
+counts JSON integers. AOP's types are those of the official output example
+(``tests/data/payloads/``): ``offerId`` a JSON integer, prices text
+(``"1"``, ``"12.50"``), some counts text (``"sales7d": "1"``). Unknown fields
+are allowed everywhere (the platform adds fields); ``pailitao contract diff``
+reports them. Which fields are required is decided in
+:data:`REQUIRED_ITEM_FIELDS` and :data:`AOP_REQUIRED` and explained in
+``docs/reference/contract.md``.
 """
 
 from __future__ import annotations
@@ -23,23 +31,50 @@ import json
 import sys
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
 from annotated_types import Ge
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from .. import models
+from .._aop_models import AopPage
 from ..errors import ApiError
-from ..models import Item, SearchPage
+from ..models import (
+    AopInvoiceInfo,
+    AopOffer,
+    AopOfferDataInfo,
+    AopPicRegion,
+    AopPriceInfo,
+    AopProductShippingInfo,
+    AopProductTradeInfo,
+    AopPromotionModel,
+    AopSearchInfo,
+    AopSellerDataInfo,
+    Item,
+    SearchPage,
+)
+from ..wire import aop
 
 __all__ = [
+    "AOP_BUSINESS_ERROR",
+    "AOP_ENVELOPES",
+    "AOP_GATEWAY_ERROR",
+    "AOP_REQUIRED",
+    "AOP_SEARCH",
+    "AOP_UPLOAD",
     "ENVELOPES",
     "REQUIRED_ITEM_FIELDS",
     "REQUIRED_PAGE_FIELDS",
+    "SCHEMAS",
     "SCHEMA_FILES",
+    "aop_business_error_schema",
+    "aop_gateway_error_schema",
+    "aop_search_schema",
+    "aop_upload_schema",
     "error_schema",
     "generate",
     "load_schema",
@@ -57,7 +92,21 @@ ENVELOPES: Final[Mapping[str, str]] = {
     "upload_img_response": "upload_response.schema.json",
     "error_response": "error_response.schema.json",
 }
-SCHEMA_FILES: Final[tuple[str, ...]] = tuple(ENVELOPES.values())
+#: The Open Platform's answers carry no envelope key of their own: the checker names
+#: them by shape (:mod:`pailitao.contract.envelopes`), and these names pick the schema.
+AOP_SEARCH: Final = "aop_search"
+AOP_UPLOAD: Final = "aop_upload"
+AOP_BUSINESS_ERROR: Final = "aop_business_error"
+AOP_GATEWAY_ERROR: Final = "aop_gateway_error"
+AOP_ENVELOPES: Final[Mapping[str, str]] = {
+    AOP_SEARCH: "aop_search_response.schema.json",
+    AOP_UPLOAD: "aop_upload_response.schema.json",
+    AOP_BUSINESS_ERROR: "aop_business_error.schema.json",
+    AOP_GATEWAY_ERROR: "aop_gateway_error.schema.json",
+}
+#: Every envelope name, TOP's keys then AOP's shapes, -> schema file name.
+SCHEMAS: Final[Mapping[str, str]] = {**ENVELOPES, **AOP_ENVELOPES}
+SCHEMA_FILES: Final[tuple[str, ...]] = tuple(SCHEMAS.values())
 
 #: What an item must carry. ``num_iid`` and ``title`` because the model cannot be
 #: built without them; ``price`` because price filters and sorts act on it, and
@@ -158,18 +207,33 @@ def _wire_type(name: str, annotation: Any, metadata: Sequence[object] = ()) -> S
     )
 
 
-def _object(model: type[BaseModel], required: Sequence[str], skip: Sequence[str] = ()) -> Schema:
-    """An open object schema from a model's fields, keyed by their wire names."""
+FieldSchema = Callable[[str, FieldInfo], Schema]
+
+
+def _top_field(name: str, field: FieldInfo) -> Schema:
+    """A TOP field's wire schema, with its description or note."""
+    schema = _wire_type(name, field.annotation, field.metadata)
+    note = field.description or _NOTES.get(name)
+    return {**schema, "description": note} if note else schema
+
+
+def _object(
+    model: type[BaseModel],
+    required: Sequence[str],
+    skip: Sequence[str] = (),
+    *,
+    field_schema: FieldSchema = _top_field,
+) -> Schema:
+    """An open object schema from a model's fields, keyed by their wire names.
+
+    ``required`` names wire keys; ``field_schema`` maps one field (its Python
+    name and pydantic ``FieldInfo``) to its wire schema.
+    """
     properties: Schema = {}
     for name, field in model.model_fields.items():
         if name in skip:
             continue
-        wire = field.alias or name
-        schema = _wire_type(name, field.annotation, field.metadata)
-        note = field.description or _NOTES.get(name)
-        if note:
-            schema = {**schema, "description": note}
-        properties[wire] = schema
+        properties[field.alias or name] = field_schema(name, field)
     unknown = sorted(set(required) - set(properties))
     if unknown:
         raise ValueError(f"required fields {unknown} are not fields of {model.__name__}")
@@ -181,21 +245,33 @@ def _object(model: type[BaseModel], required: Sequence[str], skip: Sequence[str]
     }
 
 
-def _envelope(key: str, title: str, inner: Schema, defs: Schema) -> Schema:
+def _document(name: str, title: str, body: Schema, defs: Schema) -> Schema:
+    """A whole schema file: its identity, then the object ``body`` describes."""
     return {
         "$schema": _DIALECT,
-        "$id": _SCHEMA_ID + ENVELOPES[key].removesuffix(".schema.json"),
+        "$id": _SCHEMA_ID + SCHEMAS[name].removesuffix(".schema.json"),
         "title": title,
         "description": (
             "Generated from pailitao's models by `python -m pailitao.contract.schemas "
             "--write`; do not edit by hand. Unknown fields are allowed."
         ),
-        "type": "object",
-        "properties": {key: inner},
-        "required": [key],
-        "additionalProperties": True,
+        **body,
         **({"$defs": defs} if defs else {}),
     }
+
+
+def _open_object(properties: Schema, required: Sequence[str]) -> Schema:
+    """An object of ``properties`` with ``required`` keys; unknown keys are allowed."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(required),
+        "additionalProperties": True,
+    }
+
+
+def _envelope(key: str, title: str, inner: Schema, defs: Schema) -> Schema:
+    return _document(key, title, _open_object({key: inner}, [key]), defs)
 
 
 def _response(items: Schema) -> Schema:
@@ -247,20 +323,249 @@ def error_schema() -> Schema:
     Arguments without a default (``code``, ``msg``) are required.
     """
     # The TOP envelope's code is an integer (an Open Platform code is text, in another envelope).
-    hints = {**typing.get_type_hints(ApiError.__init__), "code": int}
+    names = {name: name for name, _ in _parameters(ApiError)}
+    inner = _error_object(names, int)
+    return _envelope("error_response", "TOP error envelope", inner, {})
+
+
+def _error_object(names: Mapping[str, str], code: type) -> Schema:
+    """An error's object: :class:`ApiError`'s arguments under the wire keys ``names`` gives.
+
+    Arguments ``names`` leaves out have no counterpart on this wire; ``code`` is
+    the wire type of the code. Arguments without a default are required.
+    """
+    hints = {**typing.get_type_hints(ApiError.__init__), "code": code}
     properties: Schema = {}
     required: list[str] = []
     for name, parameter in _parameters(ApiError):
-        properties[name] = _wire_type(name, hints[name])
+        if name not in names:
+            continue
+        properties[names[name]] = _wire_type(name, hints[name])
         if parameter.default is parameter.empty:
-            required.append(name)
-    inner = {
-        "type": "object",
-        "properties": properties,
-        "required": required,
-        "additionalProperties": True,
+            required.append(names[name])
+    return _open_object(properties, required)
+
+
+# -- the Open Platform ----------------------------------------------------------
+
+#: Java's ``long``: the documented type of AOP ids and counts, and what the model reads.
+_LONG_MAX: Final = 2**63 - 1
+
+#: AOP wire formats. Amounts are text of any precision (the example's ``"1"``);
+#: dates are ``yyyy-MM-dd HH:mm:ss``, as the example writes them.
+_AOP_FORMATS: Final[Mapping[str, Schema]] = {
+    "amount": {
+        "type": "string",
+        "pattern": r"^[0-9]+(\.[0-9]+)?$",
+        "description": "an amount as text, like '12.50' or '1'",
+    },
+    "digits": {
+        "type": "string",
+        "pattern": "^[0-9]+$",
+        "description": "a count as text, a string of digits like '12'",
+    },
+    "percent": _FORMATS["percent"],
+    "url": _FORMATS["url"],
+    "datetime": {
+        "type": "string",
+        "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
+        "description": "a time like '2024-04-20 08:00:00'",
+    },
+}
+
+#: Where the model's type leaves the JSON type open, the official output example
+#: decides: these counts travel as text (``"sales7d": "1"``); every other count,
+#: and every id, is a JSON integer (``"monthSold": 1234``).
+_AOP_TEXT_COUNTS: Final = frozenset(
+    {"sales7d", "addCartCount7d", "payBuyerCount7d", "addCartCount30d", "payBuyerCount30d"}
+)
+#: Wire key -> format, where the contract pins more than "a string". ``imageUrl`` is
+#: left a plain string: the official example shows a placeholder there (``"图片url"``).
+_AOP_FIELD_FORMATS: Final[Mapping[str, str]] = {
+    "promotionURL": "url",
+    "createDate": "datetime",
+    "modifyDate": "datetime",
+    **dict.fromkeys(
+        (
+            "repurchaseRate",
+            "perfectFulfillmentRate30d",
+            "pickupWithin24hRate30d",
+            "qualityReturnRate30d",
+            "perfectFulfillmentRate7d",
+            "pickupWithin24hRate7d",
+            "delayedShippingRate7d",
+            "offerApplauseRate",
+            "qualityRfdRate30d",
+            "repurchaseRate30d",
+            "pickupRate24h30d",
+        ),
+        "percent",
+    ),
+}
+#: ``success`` of a success: the docs type it String, and their example shows a
+#: placeholder (``"是否成功"``); the platform and the fake send ``true``.
+_SUCCESS: Final[Schema] = {
+    "type": ["boolean", "string"],
+    "description": "true; the docs type it String, so any text but 'false' reads as success",
+}
+_FAILURE: Final[Schema] = {
+    "enum": [False, "false"],
+    "description": "false (the docs type it String: 'false' too)",
+}
+
+#: What each AOP object must carry, by wire key. The model's own requirements
+#: (``offerId``, ``subject``; the page's numbers) always; then, as for a TOP item,
+#: the picture and the price (a hit without them cannot be shown or filtered),
+#: and the page's ``data`` list, empty past the last page.
+AOP_REQUIRED: Final[Mapping[type[BaseModel], tuple[str, ...]]] = {
+    AopOffer: ("offerId", "subject", "imageUrl", "priceInfo"),
+    AopPriceInfo: ("price",),
+    AopPage: ("totalRecords", "pageSize", "currentPage", "data"),
+}
+
+#: Def names of the AOP models: the model's name without ``Aop``, in lowerCamelCase.
+_AOP_MODELS: Final[tuple[type[BaseModel], ...]] = (
+    AopPage,
+    AopOffer,
+    AopPriceInfo,
+    AopPromotionModel,
+    AopSellerDataInfo,
+    AopProductShippingInfo,
+    AopOfferDataInfo,
+    AopProductTradeInfo,
+    AopInvoiceInfo,
+    AopPicRegion,
+)
+
+
+def _def_name(model: type[BaseModel]) -> str:
+    name = model.__name__.removeprefix("Aop")
+    return name[:1].lower() + name[1:]
+
+
+#: AOP Python types whose wire type is fixed, whatever the field.
+_AOP_SCALARS: Final[Mapping[Any, Schema]] = {
+    bool: {"type": "boolean"},
+    Decimal: _ref("amount"),
+    str: {"type": "string"},
+    tuple[str, ...]: {"type": "array", "items": {"type": "string"}},
+}
+
+
+def _aop_wire_type(wire: str, annotation: Any, metadata: Sequence[object] = ()) -> Schema:
+    """The wire schema of one AOP field; a new Python type must be mapped here on purpose."""
+    if wire in _AOP_FIELD_FORMATS:
+        return _ref(_AOP_FIELD_FORMATS[wire])
+    kind = _without_none(annotation)
+    if kind is int:
+        return _aop_integer(wire, metadata)
+    if kind in _AOP_SCALARS:
+        return dict(_AOP_SCALARS[kind])
+    return _aop_nested(wire, annotation, kind)
+
+
+def _aop_integer(wire: str, metadata: Sequence[object]) -> Schema:
+    """A Java long: a JSON integer, or digits where the docs send the count as text."""
+    if wire in _AOP_TEXT_COUNTS:
+        return _ref("digits")
+    floor = next((m.ge for m in metadata if isinstance(m, Ge)), 0)
+    return {"type": "integer", "minimum": floor, "maximum": _LONG_MAX}
+
+
+def _aop_nested(wire: str, annotation: Any, kind: Any) -> Schema:
+    """An AOP model, or a list of them, as a reference to its ``$defs`` entry."""
+    args = typing.get_args(kind)
+    if typing.get_origin(kind) is list and args and args[0] in _AOP_MODELS:
+        return {"type": "array", "items": _ref(_def_name(args[0]))}
+    if kind in _AOP_MODELS:
+        return _ref(_def_name(kind))
+    raise TypeError(
+        f"field {wire!r} has type {annotation!r}, which has no wire type yet; "
+        "map it in pailitao.contract.schemas._aop_wire_type"
+    )
+
+
+def _aop_field(name: str, field: FieldInfo) -> Schema:
+    return _aop_wire_type(field.alias or name, field.annotation, field.metadata)
+
+
+def _aop_defs() -> Schema:
+    """The formats, then one open object per AOP model, as ``$defs``."""
+    defs: Schema = dict(_AOP_FORMATS)
+    for model in _AOP_MODELS:
+        required = AOP_REQUIRED.get(model, ())
+        _needs_model_fields(model, required)
+        defs[_def_name(model)] = _object(model, required, field_schema=_aop_field)
+    return defs
+
+
+def _needs_model_fields(model: type[BaseModel], required: Sequence[str]) -> None:
+    """The schema must not accept an object the model cannot be built from."""
+    needed = [f.alias or n for n, f in model.model_fields.items() if f.is_required()]
+    missing = [key for key in needed if key not in required]
+    if missing:
+        raise ValueError(f"{model.__name__} requires {missing}: add them to AOP_REQUIRED")
+
+
+def _aop_outcome(result: Schema | None, success: Schema = _SUCCESS) -> Schema:
+    """``{"success", "code", "message", "result"}`` from :class:`AopSearchInfo`'s outcome."""
+    fields = {"success", "code", "message"}
+    skip = [name for name in AopSearchInfo.model_fields if name not in fields]
+    outcome = _object(AopSearchInfo, ["success"], skip, field_schema=_aop_field)
+    outcome["properties"]["success"] = success
+    if result is not None:
+        outcome["properties"]["result"] = result
+        outcome["required"].append("result")
+    return outcome
+
+
+def _aop_result(name: str, title: str, outcome: Schema, defs: Schema) -> Schema:
+    return _document(name, title, _open_object({"result": outcome}, ["result"]), defs)
+
+
+def aop_search_schema() -> Schema:
+    """The schema of an AOP search success: ``{"result": {"success", …, "result": page}}``."""
+    outcome = _aop_outcome(_ref(_def_name(AopPage)))
+    title = f"{aop.SEARCH_API} success (1688 Open Platform)"
+    return _aop_result(AOP_SEARCH, title, outcome, _aop_defs())
+
+
+def aop_upload_schema() -> Schema:
+    """The schema of an AOP upload success: ``result.result`` is the imageId."""
+    image_id = {"type": "string", "minLength": 1, "description": "the imageId"}
+    title = f"{aop.UPLOAD_API} success (1688 Open Platform)"
+    return _aop_result(AOP_UPLOAD, title, _aop_outcome(image_id), {})
+
+
+def aop_business_error_schema() -> Schema:
+    """The schema of an AOP business failure: HTTP 200, ``result.success`` false.
+
+    ``code`` and ``message`` are what :func:`~pailitao.models.parse_aop_error`
+    reads as :class:`ApiError`'s ``code`` and ``msg``, both required.
+    """
+    failure = _error_object({"code": "code", "msg": "message"}, str)
+    failure["properties"] = {"success": _FAILURE, **failure["properties"]}
+    failure["required"] = ["success", *failure["required"]]
+    title = "business failure (1688 Open Platform)"
+    return _aop_result(AOP_BUSINESS_ERROR, title, failure, {})
+
+
+def aop_gateway_error_schema() -> Schema:
+    """The schema of the AOP gateway's refusal (HTTP 4xx/5xx), from :class:`ApiError`'s arguments.
+
+    ``error_code`` and ``error_message`` are ``code`` and ``msg`` (required);
+    ``exception`` is ``sub_msg`` and ``request_id`` itself. The codes are text
+    (``"gw.SignatureInvalid"``, ``"401"``): the platform adds codes, so none is pinned.
+    """
+    names = {
+        "code": aop.ERROR_CODE_KEY,
+        "msg": aop.ERROR_MESSAGE_KEY,
+        "sub_msg": "exception",
+        "request_id": "request_id",
     }
-    return _envelope("error_response", "TOP error envelope", inner, {})
+    body = _error_object(names, str)
+    title = "gateway error (1688 Open Platform)"
+    return _document(AOP_GATEWAY_ERROR, title, body, {})
 
 
 def _parameters(cls: type) -> list[tuple[str, Any]]:
@@ -273,9 +578,13 @@ def _parameters(cls: type) -> list[tuple[str, Any]]:
 def generate() -> dict[str, Schema]:
     """Every schema, by file name, as the models define them now."""
     return {
-        ENVELOPES["items_search_img_response"]: search_schema(),
-        ENVELOPES["upload_img_response"]: upload_schema(),
-        ENVELOPES["error_response"]: error_schema(),
+        SCHEMAS["items_search_img_response"]: search_schema(),
+        SCHEMAS["upload_img_response"]: upload_schema(),
+        SCHEMAS["error_response"]: error_schema(),
+        SCHEMAS[AOP_SEARCH]: aop_search_schema(),
+        SCHEMAS[AOP_UPLOAD]: aop_upload_schema(),
+        SCHEMAS[AOP_BUSINESS_ERROR]: aop_business_error_schema(),
+        SCHEMAS[AOP_GATEWAY_ERROR]: aop_gateway_error_schema(),
     }
 
 
@@ -285,13 +594,13 @@ def render(schema: Schema) -> str:
 
 
 def load_schema(envelope: str) -> Schema:
-    """The shipped schema for an envelope key, e.g. ``"error_response"``."""
+    """The shipped schema for an envelope name, e.g. ``"error_response"`` or ``"aop_search"``."""
     from importlib import resources  # noqa: PLC0415 - only loaders need it
 
     try:
-        name = ENVELOPES[envelope]
+        name = SCHEMAS[envelope]
     except KeyError:
-        raise KeyError(f"no schema for {envelope!r}; known: {', '.join(ENVELOPES)}") from None
+        raise KeyError(f"no schema for {envelope!r}; known: {', '.join(SCHEMAS)}") from None
     text = (resources.files("pailitao") / "schemas" / name).read_text("utf-8")
     loaded: Schema = json.loads(text)
     return loaded
