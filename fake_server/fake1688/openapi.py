@@ -2,10 +2,12 @@
 
 It lists what the fake can actually answer, so a fuzzer driven by it finds no
 undocumented status or content type (schemathesis runs from it in
-``tests/fake1688/test_openapi_fuzz.py``): the router answers HTTP 200 with one
-of three envelopes (search, upload, error) whatever it is sent; HTTP 5xx only
-when an ``http_error`` fault is injected (an HTML page or a 15 envelope); image
-paths answer the photo or a 404 envelope; admin endpoints answer JSON,
+``tests/fake1688/test_openapi_fuzz.py``): the TOP router answers HTTP 200 with
+one of three envelopes (search, upload, error) whatever it is sent; HTTP 5xx
+only when an ``http_error`` fault is injected (an HTML page or a 15 envelope);
+image paths answer the photo or a 404 envelope; the Open Platform's paths
+(``/openapi/param2/1/...``, documented in :mod:`fake1688.openapi_aop`) answer
+its result envelope or a gateway refusal; admin endpoints answer JSON,
 400/404/405 with ``{"error": ...}`` (500 only for a bug in the fake, so it is
 not listed). ``malformed_json``, ``truncated_json`` and ``connection_reset``
 faults break the answer on purpose and cannot be described by a schema; the
@@ -17,10 +19,11 @@ from __future__ import annotations
 from typing import Any, Final
 
 from .faults import HTTP_STATUSES, KINDS
+from .openapi_aop import aop_paths, aop_schemas
+from .openapi_kit import INT, JSON, STR, injected_responses, json_response, obj, ref
 
 __all__ = ["openapi_document"]
 
-_JSON: Final = "application/json"
 _TEXT_PARAMS: Final = (
     ("method", "API method: 1688.items.search.img or 1688.upload.img"),
     ("app_key", "your app key"),
@@ -53,65 +56,51 @@ _IMAGE_TYPES: Final = (
 )
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _obj(required: list[str], **properties: Any) -> dict[str, Any]:
-    return {"type": "object", "required": required, "properties": properties}
-
-
-def _json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description, "content": {_JSON: {"schema": schema}}}
-
-
-_STR: Final = {"type": "string"}
-_INT: Final = {"type": "integer"}
 _NULLABLE_STR: Final = {"type": ["string", "null"]}
 _NULLABLE_INT: Final = {"type": ["integer", "null"], "minimum": 1}
 
 
 def _schemas() -> dict[str, Any]:
-    item = _obj(
+    item = obj(
         ["title", "pic_url", "price", "sales", "num_iid"],
-        title=_STR,
-        pic_url=_STR,
-        price=_STR,
-        promotion_price=_STR,
-        sales=_INT,
-        num_iid=_STR,
-        turnHead=_STR,
-        seller_nick=_STR,
-        area=_STR,
-        detail_url=_STR,
-        cat=_STR,
+        title=STR,
+        pic_url=STR,
+        price=STR,
+        promotion_price=STR,
+        sales=INT,
+        num_iid=STR,
+        turnHead=STR,
+        seller_nick=STR,
+        area=STR,
+        detail_url=STR,
+        cat=STR,
     )
-    items = _obj(
+    items = obj(
         ["page", "page_size", "pagecount", "total_results", "real_total_results", "item"],
-        page=_INT,
-        page_size=_INT,
-        pagecount=_INT,
-        total_results=_INT,
-        real_total_results=_INT,
-        item={"type": "array", "items": _ref("Item")},
+        page=INT,
+        page_size=INT,
+        pagecount=INT,
+        total_results=INT,
+        real_total_results=INT,
+        item={"type": "array", "items": ref("Item")},
     )
-    error = _obj(
+    error = obj(
         ["code", "msg", "sub_code", "sub_msg", "request_id"],
-        code=_INT,
-        msg=_STR,
-        sub_code=_STR,
-        sub_msg=_STR,
-        request_id=_STR,
+        code=INT,
+        msg=STR,
+        sub_code=STR,
+        sub_msg=STR,
+        request_id=STR,
     )
-    upload_item = _obj(["name", "status"], name=_STR, status=_INT)
-    upload = _obj(["items", "request_id"], items=_obj(["item"], item=upload_item), request_id=_STR)
-    limits = _obj([], qps=_NULLABLE_INT, daily_quota=_NULLABLE_INT)
+    upload_item = obj(["name", "status"], name=STR, status=INT)
+    upload = obj(["items", "request_id"], items=obj(["item"], item=upload_item), request_id=STR)
+    limits = obj([], qps=_NULLABLE_INT, daily_quota=_NULLABLE_INT)
     fault_settings: dict[str, Any] = {
         "kind": {"enum": list(KINDS)},
         "method": _NULLABLE_STR,
         "probability": {"type": "number", "minimum": 0, "maximum": 1},
         "times": _NULLABLE_INT,
-        "code": _INT,
+        "code": INT,
         "sub_code": _NULLABLE_STR,
         "sub_msg": _NULLABLE_STR,
         "status": {"enum": list(HTTP_STATUSES)},
@@ -120,66 +109,64 @@ def _schemas() -> dict[str, Any]:
         "delay_max": {"type": ["number", "null"]},
         "sigma": {"type": ["number", "null"]},
     }
-    fault = {**_obj(["kind"], **fault_settings), "additionalProperties": False}
-    rule = _obj(["kind", "remaining"], **fault_settings, remaining={"type": ["integer", "null"]})
-    entry = _obj(
+    fault = {**obj(["kind"], **fault_settings), "additionalProperties": False}
+    rule = obj(["kind", "remaining"], **fault_settings, remaining={"type": ["integer", "null"]})
+    entry = obj(
         ["seq", "path", "verification", "status", "code", "request_id"],
-        seq=_INT,
+        seq=INT,
         received_at={"type": "number"},
-        http_method=_STR,
-        path=_STR,
+        http_method=STR,
+        path=STR,
         api_method=_NULLABLE_STR,
         params={"type": "object"},
         files={"type": "object"},
         verification={"enum": ["not reached", "passed", "failed"]},
-        status=_INT,
-        code=_INT,
+        status=INT,
+        code={
+            "type": ["integer", "string"],
+            "description": "the TOP code (0: success), or the Open Platform's error_code or "
+            "business code",
+        },
         sub_code=_NULLABLE_STR,
         sub_msg=_NULLABLE_STR,
-        request_id=_STR,
+        request_id=STR,
         duration_ms={"type": "number"},
         error=_NULLABLE_STR,
         fault=_NULLABLE_STR,
     )
     return {
         "Item": item,
-        "SearchEnvelope": _obj(
+        "SearchEnvelope": obj(
             ["items_search_img_response"],
-            items_search_img_response=_obj(["items", "request_id"], items=items, request_id=_STR),
+            items_search_img_response=obj(["items", "request_id"], items=items, request_id=STR),
         ),
-        "UploadEnvelope": _obj(["upload_img_response"], upload_img_response=upload),
-        "ErrorEnvelope": _obj(["error_response"], error_response=error),
+        "UploadEnvelope": obj(["upload_img_response"], upload_img_response=upload),
+        "ErrorEnvelope": obj(["error_response"], error_response=error),
         "RouterAnswer": {
-            "anyOf": [_ref("SearchEnvelope"), _ref("UploadEnvelope"), _ref("ErrorEnvelope")]
+            "anyOf": [ref("SearchEnvelope"), ref("UploadEnvelope"), ref("ErrorEnvelope")]
         },
-        "AdminError": _obj(["error"], error=_STR),
+        "AdminError": obj(["error"], error=STR),
         "RateLimits": limits,
         "Fault": fault,
         "FaultRule": rule,
-        "FaultState": _obj(
-            ["seed", "faults"], seed=_INT, faults={"type": "array", "items": _ref("FaultRule")}
+        "FaultState": obj(
+            ["seed", "faults"], seed=INT, faults={"type": "array", "items": ref("FaultRule")}
         ),
-        "LimitState": _obj(
+        "LimitState": obj(
             ["default", "apps"],
-            default=_ref("RateLimits"),
-            apps={"type": "object", "additionalProperties": _ref("RateLimits")},
+            default=ref("RateLimits"),
+            apps={"type": "object", "additionalProperties": ref("RateLimits")},
         ),
         "JournalEntry": entry,
+        **aop_schemas(),
     }
 
 
 def _router_operation(verb: str) -> dict[str, Any]:
     in_query = [
-        {"name": name, "in": "query", "required": False, "schema": _STR, "description": text}
+        {"name": name, "in": "query", "required": False, "schema": STR, "description": text}
         for name, text in _TEXT_PARAMS
     ]
-    injected = {
-        str(status): {
-            "description": "only when an http_error fault is injected",
-            "content": {"text/html": {"schema": _STR}, _JSON: {"schema": _ref("ErrorEnvelope")}},
-        }
-        for status in HTTP_STATUSES
-    }
     operation: dict[str, Any] = {
         "summary": f"the TOP router ({verb}): image search and upload",
         "description": "Every answer is HTTP 200 with an envelope; errors carry the platform's "
@@ -187,16 +174,16 @@ def _router_operation(verb: str) -> dict[str, Any]:
         "connection; those answers are deliberately outside this document.",
         "parameters": in_query,
         "responses": {
-            "200": _json_response("a success or error envelope", _ref("RouterAnswer")),
-            **injected,
+            "200": json_response("a success or error envelope", ref("RouterAnswer")),
+            **injected_responses(ref("ErrorEnvelope")),
         },
     }
     if verb == "post":
-        form = {"type": "object", "properties": {name: _STR for name, _ in _TEXT_PARAMS}}
+        form = {"type": "object", "properties": {name: STR for name, _ in _TEXT_PARAMS}}
         multipart = {
             "type": "object",
             "properties": {
-                **{name: _STR for name, _ in _TEXT_PARAMS},
+                **{name: STR for name, _ in _TEXT_PARAMS},
                 "file": {"type": "string", "format": "binary"},
             },
         }
@@ -217,12 +204,12 @@ def _admin(
     body: dict[str, Any] | None = None,
     query: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    responses = {"200": _json_response(summary, schema)}
+    responses = {"200": json_response(summary, schema)}
     if body is not None or query:
-        responses["400"] = _json_response("the request cannot be carried out", _ref("AdminError"))
+        responses["400"] = json_response("the request cannot be carried out", ref("AdminError"))
     operation: dict[str, Any] = {"summary": summary, "tags": ["admin"], "responses": responses}
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": {_JSON: {"schema": body}}}
+        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": body}}}
     if query:
         operation["parameters"] = query
     return operation
@@ -233,7 +220,7 @@ def _paths() -> dict[str, Any]:
     image = {
         "get": {
             "summary": "a catalog photo or an uploaded image, at its pic_url / imgid path",
-            "parameters": [{"name": "name", "in": "path", "required": True, "schema": _STR}],
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": STR}],
             "responses": {
                 "200": {
                     "description": "the image",
@@ -242,7 +229,7 @@ def _paths() -> dict[str, Any]:
                         for kind in _IMAGE_TYPES
                     },
                 },
-                "404": _json_response("no such image", _ref("ErrorEnvelope")),
+                "404": json_response("no such image", ref("ErrorEnvelope")),
             },
         }
     }
@@ -255,37 +242,38 @@ def _paths() -> dict[str, Any]:
             "description": "keep the last N entries (a positive whole number)",
         }
     ]
-    health = _obj(["status"], status={"const": "ok"})
-    requests = _obj(["requests"], requests={"type": "array", "items": _ref("JournalEntry")})
+    health = obj(["status"], status={"const": "ok"})
+    requests = obj(["requests"], requests={"type": "array", "items": ref("JournalEntry")})
     fault_body = {
         "anyOf": [
-            _ref("Fault"),
-            {"type": "array", "items": _ref("Fault")},
+            ref("Fault"),
+            {"type": "array", "items": ref("Fault")},
             {
-                **_obj([], seed=_INT, faults={"type": "array", "items": _ref("Fault")}),
+                **obj([], seed=INT, faults={"type": "array", "items": ref("Fault")}),
                 "additionalProperties": False,
             },
         ]
     }
-    limit_body = {**_ref("RateLimits"), "properties": {"app_key": _STR}}
+    limit_body = {**ref("RateLimits"), "properties": {"app_key": STR}}
     return {
         "/router/rest": router,
         "/openapi/router/rest": router,
         "/img/ibank/{name}": image,
+        **aop_paths(),
         "/__fake__/health": {"get": _admin("the fake is up", health)},
         "/__fake__/requests": {"get": _admin("the journal, newest last", requests, query=limit)},
-        "/__fake__/reset": {"post": _admin("reset as Engine.reset()", _obj(["status"]))},
+        "/__fake__/reset": {"post": _admin("reset as Engine.reset()", obj(["status"]))},
         "/__fake__/faults": {
-            "get": _admin("the active faults", _ref("FaultState")),
-            "post": _admin("add faults", _ref("FaultState"), body=fault_body),
-            "delete": _admin("remove every fault", _ref("FaultState")),
+            "get": _admin("the active faults", ref("FaultState")),
+            "post": _admin("add faults", ref("FaultState"), body=fault_body),
+            "delete": _admin("remove every fault", ref("FaultState")),
         },
         "/__fake__/limits": {
-            "get": _admin("the rate limits", _ref("LimitState")),
+            "get": _admin("the rate limits", ref("LimitState")),
             "put": _admin(
-                "set limits (all apps, or app_key's)", _ref("LimitState"), body=limit_body
+                "set limits (all apps, or app_key's)", ref("LimitState"), body=limit_body
             ),
-            "delete": _admin("lift every limit", _ref("LimitState")),
+            "delete": _admin("lift every limit", ref("LimitState")),
         },
         "/openapi.json": {"get": _admin("this document", {"type": "object"})},
     }
@@ -297,9 +285,10 @@ def openapi_document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "fake1688",
-            "version": "2",
-            "description": "An offline, strict fake of 1688's TOP router for 拍立淘 image "
-            "search, with an admin surface for faults, rate limits and the journal.",
+            "version": "3",
+            "description": "An offline, strict fake of 1688's TOP router and Open Platform "
+            "gateway for 拍立淘 image search, with an admin surface for faults, rate limits "
+            "and the journal.",
         },
         "servers": [{"url": "http://127.0.0.1:8688"}],
         "paths": _paths(),

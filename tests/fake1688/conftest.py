@@ -23,7 +23,7 @@ from fake1688.openapi import openapi_document
 from openapi_schema_validator import OAS31Validator
 from PIL import Image
 
-from pailitao.wire import signing
+from pailitao.wire import aop, signing
 
 #: The fixed "now" of the gateway's clock: 2025-11-28 11:20:00 GMT+8.
 NOW = 1_764_300_000.0
@@ -87,25 +87,31 @@ def b64(image: bytes) -> str:
 Call = Callable[..., dict[str, Any]]
 
 
+#: Where the Open Platform's gateway answers; anything under it is its, documented or not.
+AOP_PREFIX = f"{aop.BASE_PATH}/{aop.PROTOCOL}/"
+
+
+def _route(path: str) -> re.Pattern[str]:
+    """The regex of an OpenAPI path: each ``{param}`` one segment, the rest literal."""
+    parts = re.split(r"\{[^}]+\}", path)
+    return re.compile("^" + "[^/]+".join(re.escape(part) for part in parts) + "$")
+
+
 class OpenApiChecker:
     """Checks that an answer is one the OpenAPI document lists: status, type and body."""
 
     def __init__(self) -> None:
         self.document = openapi_document()
-        self.routes = [
-            (re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), item)
-            for path, item in self.document["paths"].items()
-        ]
+        # OpenAPI matches a concrete path before a templated one: the fewest templates first.
+        paths = sorted(self.document["paths"].items(), key=lambda pair: pair[0].count("{"))
+        self.routes = [(_route(path), item) for path, item in paths]
 
     def check(self, method: str, path: str, status: int, content_type: str, body: bytes) -> None:
         """Raise AssertionError if the answer is not documented."""
         item = next((item for pattern, item in self.routes if pattern.match(path)), None)
         operation = (item or {}).get(method.lower())
         if operation is None:  # undocumented request: only an error may answer
-            admin = path.startswith("/__fake__") or path == "/openapi.json"
-            assert status in ((404, 405) if admin else (200, 404)), (method, path, status)
-            name = "AdminError" if admin else "ErrorEnvelope"
-            self._validate(json.loads(body), {"$ref": f"#/components/schemas/{name}"})
+            self._check_refusal(method, path, status, body)
             return
         response = operation["responses"].get(str(status))
         assert response is not None, f"{method} {path}: HTTP {status} is undocumented"
@@ -113,6 +119,17 @@ class OpenApiChecker:
         assert media in response["content"], f"{method} {path}: {media} is undocumented"
         if media == "application/json":
             self._validate(json.loads(body), response["content"][media]["schema"])
+
+    def _check_refusal(self, method: str, path: str, status: int, body: bytes) -> None:
+        """An undocumented request gets its surface's error: admin, Open Platform or TOP."""
+        if path.startswith("/__fake__") or path == "/openapi.json":
+            statuses, name = (404, 405), "AdminError"
+        elif path.startswith(AOP_PREFIX):  # a path naming no API, or a method no API takes
+            statuses, name = (400, 405), "AopGatewayError"
+        else:
+            statuses, name = (200, 404), "ErrorEnvelope"
+        assert status in statuses, (method, path, status)
+        self._validate(json.loads(body), {"$ref": f"#/components/schemas/{name}"})
 
     def _validate(self, data: Any, schema: dict[str, Any]) -> None:
         root = {**schema, "components": self.document["components"]}
@@ -143,10 +160,15 @@ class ConformingTransport(httpx.BaseTransport):
 
 
 @pytest.fixture
-def client(gateway: FakeGateway, openapi_checker: OpenApiChecker) -> Iterator[httpx.Client]:
+def conforming(gateway: FakeGateway, openapi_checker: OpenApiChecker) -> ConformingTransport:
+    """The gateway's direct transport, every answer checked (``checked`` counts them)."""
+    return ConformingTransport(gateway.transport(), openapi_checker)
+
+
+@pytest.fixture
+def client(conforming: ConformingTransport) -> Iterator[httpx.Client]:
     """A raw httpx client on the gateway's direct transport, answers checked by OpenAPI."""
-    transport = ConformingTransport(gateway.transport(), openapi_checker)
-    with httpx.Client(transport=transport, base_url="http://fake1688.test") as http:
+    with httpx.Client(transport=conforming, base_url="http://fake1688.test") as http:
         yield http
 
 

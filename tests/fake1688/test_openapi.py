@@ -1,18 +1,39 @@
 """The OpenAPI document: valid OpenAPI 3.1, and every answer of the fake conforms to it.
 
-(The ``client`` fixture of this folder checks every answer of the other tests too.)
+(The ``client`` fixture of this folder checks every answer of the other tests too;
+``test_aop_conformance.py`` sends every kind of Open Platform answer through it.)
+The Open Platform's offer carries every key of the platform's own output example,
+and the document is tight enough that an answer drifting from it is refused.
 """
 
 from __future__ import annotations
 
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fake1688 import FakeGateway
+from jsonschema import ValidationError
+from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 
+from pailitao.wire import aop
+
 SEARCH = "1688.items.search.img"
+#: The platform's own output example of product.search.imageQuery.
+OUTPUT_EXAMPLE = (
+    Path(__file__).parents[1]
+    / "data/payloads/aop_1688_product.search.imageQuery_doc_output_example.json"
+)
+AOP = f"/openapi/param2/1/{aop.NAMESPACE}"
+UPLOAD_PATH = f"{AOP}/{aop.UPLOAD_API}/{{appKey}}"
+SEARCH_PATH = f"{AOP}/{aop.SEARCH_API}/{{appKey}}"
+CLOCK_PATH = f"/openapi/param2/1/{aop.TIME_NAMESPACE}/{aop.TIME_API}/{{appKey}}"
+OTHER_PATH = "/openapi/param2/1/{namespace}/{name}/{appKey}"
 
 
 def test_the_document_is_valid_openapi_3_1(client: httpx.Client) -> None:
@@ -33,6 +54,32 @@ def test_the_document_is_valid_openapi_3_1(client: httpx.Client) -> None:
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     }
+
+
+def test_the_open_platform_paths_list_every_status(client: httpx.Client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {p for p in paths if p.startswith("/openapi/param2/")} == {
+        UPLOAD_PATH,
+        SEARCH_PATH,
+        CLOCK_PATH,
+        OTHER_PATH,
+    }
+    injected = {"500", "502", "503", "504"}
+    for path in (UPLOAD_PATH, SEARCH_PATH):
+        for verb in ("get", "post"):
+            assert set(paths[path][verb]["responses"]) == {"200", "400", "401", *injected}
+        form = paths[path]["post"]["requestBody"]["content"]
+        assert set(form) == {"application/x-www-form-urlencoded"}
+        assert set(form["application/x-www-form-urlencoded"]["schema"]["required"]) == {
+            aop.ACCESS_TOKEN,
+            aop.SIGNATURE,
+            aop.UPLOAD_PARAM if aop.UPLOAD_API in path else aop.SEARCH_PARAM,
+        }
+    assert set(paths[CLOCK_PATH]["get"]["responses"]) == {"200", "400"}
+    assert set(paths[OTHER_PATH]["post"]["responses"]) == {"400"}
+    for path in (UPLOAD_PATH, SEARCH_PATH, CLOCK_PATH, OTHER_PATH):
+        for verb in ("put", "patch", "delete"):
+            assert set(paths[path][verb]["responses"]) == {"400", "405"}
 
 
 @pytest.mark.asyncio
@@ -75,3 +122,130 @@ async def test_asgi_answers_conform_including_injected_errors(
             answer.content,
         )
     assert answers[7].headers["content-type"] == "image/jpeg"
+
+
+# -- the Open Platform's shapes, against the platform's example and the fake -------------
+
+
+def _schema(document: dict[str, Any], name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = document["components"]["schemas"][name]
+    return schema
+
+
+def _resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = _schema(document, schema["$ref"].rsplit("/", 1)[1])
+    return schema
+
+
+_JSON_TYPES = {bool: "boolean", int: "integer", str: "string", list: "array", dict: "object"}
+
+
+def _same_keys_and_types(document: dict[str, Any], schema: dict[str, Any], value: Any) -> None:
+    """Every key of ``value`` is required and typed alike in ``schema``, and no other."""
+    schema = _resolved(document, schema)
+    assert schema.get("type", _JSON_TYPES[type(value)]) == _JSON_TYPES[type(value)], schema
+    if isinstance(value, dict):
+        assert schema["required"] == list(value), schema["required"]
+        assert list(schema["properties"]) == list(value)
+        for key, item in value.items():
+            _same_keys_and_types(document, schema["properties"][key], item)
+    elif isinstance(value, list):
+        for item in value:
+            _same_keys_and_types(document, schema["items"], item)
+
+
+def test_the_offer_has_every_key_of_the_platform_s_example_with_its_type(
+    openapi_checker: Any,
+) -> None:
+    document = openapi_checker.document
+    page = json.loads(OUTPUT_EXAMPLE.read_text(encoding="utf-8"))["result"]["result"]
+    _same_keys_and_types(document, _schema(document, "AopSearchPage"), page)
+    root = {"$ref": "#/components/schemas/AopSearchPage", "components": document["components"]}
+    OAS31Validator(root).validate(page)  # the placeholders' values fit too
+
+
+def _search_answer(client: httpx.Client, catalog: Any) -> dict[str, Any]:
+    path = SEARCH_PATH.replace("{appKey}", "test_app_key")
+    query = {"imageAddress": catalog.offers[0].pic_url, "pageSize": 2, "country": "en"}
+    params = {aop.ACCESS_TOKEN: "test_access_token", aop.SEARCH_PARAM: json.dumps(query)}
+    params[aop.SIGNATURE] = aop.sign(path, params, "test_app_secret")
+    answer: dict[str, Any] = client.post(path, data=params).json()
+    assert answer["result"]["success"] is True
+    return answer
+
+
+def _gateway_error(code: str = "gw.SignatureInvalid", **more: str) -> dict[str, str]:
+    return {"error_code": code, "error_message": "x", "request_id": "abcdefghijklm", **more}
+
+
+def _without_invoice(answer: dict[str, Any]) -> dict[str, Any]:
+    changed = copy.deepcopy(answer)
+    del changed["result"]["result"]["data"][0]["invoiceInfo"]
+    return changed
+
+
+def _page_size(answer: dict[str, Any], size: object) -> dict[str, Any]:
+    changed = copy.deepcopy(answer)
+    changed["result"]["result"]["pageSize"] = size
+    return changed
+
+
+Answer = tuple[str, str, int, str, object]  # method, path, status, content type, body
+_SEARCH_URL = SEARCH_PATH.replace("{appKey}", "k")
+_JSON_TYPE = "application/json;charset=UTF-8"
+_V2 = "/openapi/param2/2/a/b/k"
+_UPLOADED = {"result": {"success": True, "code": "200", "message": "", "result": "42"}}
+
+
+def _at(
+    status: int,
+    body: object,
+    *,
+    method: str = "POST",
+    path: str = _SEARCH_URL,
+    content_type: str = _JSON_TYPE,
+) -> Answer:
+    return method, path, status, content_type, body
+
+
+_CLOCK_URL = CLOCK_PATH.replace("{appKey}", "k")
+#: Answers the fake must never give, each made from a real search answer.
+DRIFTS: dict[str, Callable[[dict[str, Any]], Answer]] = {
+    "an offer without a key": lambda answer: _at(200, _without_invoice(answer)),
+    "a page past 50": lambda answer: _at(200, _page_size(answer, 51)),
+    "the upload's result from the search": lambda _: _at(200, _UPLOADED),
+    "a business code of neither kind": lambda _: _at(
+        200, {"result": {"success": False, "code": "404", "message": ""}}
+    ),
+    "a business failure with a stray key": lambda _: _at(
+        200, {"result": {"success": False, "code": "400", "message": "", "x": 1}}
+    ),
+    "a gateway error with a stray key": lambda _: _at(400, _gateway_error(extra="stray")),
+    "the token's code at 400": lambda _: _at(400, _gateway_error("401")),
+    "a signature error at 401": lambda _: _at(401, _gateway_error()),
+    "a signature error at 500": lambda _: _at(500, _gateway_error()),
+    "HTTP 404": lambda _: _at(404, _gateway_error()),
+    "a plain-text 503": lambda _: _at(503, "down", content_type="text/plain"),
+    "the clock as text": lambda _: _at(200, "1764300000000", method="GET", path=_CLOCK_URL),
+    "a TOP envelope at 405": lambda _: _at(405, {"error_response": {"code": 9}}, method="DELETE"),
+    "an undocumented path at 200": lambda _: _at(
+        200, _gateway_error("gw.APIUnsupported"), path=_V2
+    ),
+    "a TOP envelope on an undocumented path": lambda _: _at(
+        400, {"error_response": {"code": 22}}, path=_V2
+    ),
+}
+
+
+@pytest.mark.parametrize("drift", DRIFTS.values(), ids=list(DRIFTS))
+def test_the_checker_refuses_an_answer_that_drifts(
+    drift: Callable[[dict[str, Any]], Answer],
+    client: httpx.Client,
+    catalog: Any,
+    openapi_checker: Any,
+) -> None:
+    """The document is tight enough to catch a changed shape, status or code."""
+    method, path, status, content_type, body = drift(_search_answer(client, catalog))
+    with pytest.raises((AssertionError, ValidationError)):
+        openapi_checker.check(method, path, status, content_type, json.dumps(body).encode())

@@ -2,10 +2,15 @@
 
 No fault is injected (each call starts from a reset gateway), so every answer
 must be one the document lists: no HTTP 5xx, a documented status and content
-type, a body that fits its schema, and no code 15 (the fake's own failure,
-which it answers as an envelope rather than a 5xx). Router calls are fuzzed
-twice: as generated (mostly refused before the signature check), and signed,
-so that fuzzed arguments reach the search and upload handlers.
+type, a body that fits its schema, and no sign of the fake's own failure, which
+it answers in the platform's shape rather than as a 5xx (TOP code 15; on the
+Open Platform a business "500" or gw.InternalServerError). Calls of the TOP
+router and of the Open Platform's image APIs are fuzzed twice: as generated
+(mostly refused before the signature check), and signed, so that fuzzed
+arguments reach the search and upload handlers. Unsigned, an Open Platform
+call gets no further than its path, app key and signature, so those
+operations (and the clock, other APIs, refused methods) get a fifth of the
+examples.
 
 ``FAKE1688_FUZZ_EXAMPLES`` sets the examples per operation (default: the
 Hypothesis profile's, at most 60) for a long run.
@@ -16,12 +21,15 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
+import time
 from typing import Any
 
 import pytest
 import schemathesis
 from fake1688 import FakeGateway
 from fake1688.openapi import openapi_document
+from fake1688.store import Image
 from hypothesis import event, settings
 from hypothesis import strategies as st
 from schemathesis.checks import (
@@ -31,27 +39,85 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from pailitao.wire import signing
+from pailitao.wire import aop, signing
 
 SEARCH, UPLOAD = "1688.items.search.img", "1688.upload.img"
-KEY, SECRET = "test_app_key", "test_app_secret"
+KEY, SECRET, TOKEN = "test_app_key", "test_app_secret", "test_access_token"
 #: Set by the test, in the query string: removed from the fuzzed body.
 SYSTEM = ("method", "app_key", "timestamp", "v", "format", "sign_method", "sign")
 IMAGE_SOURCES = ("image", "imgid", "imageUrl", "file")
 EXAMPLES = int(os.environ.get("FAKE1688_FUZZ_EXAMPLES", min(settings.default.max_examples, 60)))
 FUZZ = settings(max_examples=EXAMPLES)
+#: Unsigned, an Open Platform call stops at its path, app key or signature: a fifth of the
+#: examples covers what the gateway reads of it; the signed test below goes deeper.
+FEW = settings(max_examples=max(1, EXAMPLES // 5))
+OPEN_PLATFORM = r"^/openapi/param2/"
+#: The Open Platform's image APIs: the namespace/name segments of their paths.
+IMAGE_APIS = re.compile(
+    rf"^/openapi/param2/1/{re.escape(aop.NAMESPACE)}/"
+    rf"({re.escape(aop.UPLOAD_API)}|{re.escape(aop.SEARCH_API)})/"
+)
+
+
+def without_examples(node: Any, *, names: bool = False) -> Any:
+    """A deep copy of ``node`` without ``example``/``examples`` (``names``: a map of names)."""
+    if isinstance(node, list):
+        return [without_examples(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    return {
+        key: without_examples(value, names=key == "properties" and not names)
+        for key, value in node.items()
+        if names or key not in ("example", "examples")
+    }
+
+
+def objects_of(name: str) -> st.SearchStrategy[Any]:
+    """Objects that fit ``components/schemas/<name>``, drawn by schemathesis's own generator.
+
+    Schemathesis draws a JSON-text param (``contentMediaType``) as any JSON,
+    which seldom gets past the handler's first check; drawn from its
+    ``contentSchema``, the fields reach the handler.
+    """
+    document = without_examples(openapi_document())
+    body = {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+    operation = {
+        "requestBody": {**body, "required": True},
+        "responses": {"200": {"description": "-"}},
+    }
+    document["paths"] = {"/": {"post": operation}}
+    return schemathesis.openapi.from_dict(document).as_strategy().map(lambda case: case.body)
+
 
 schema = schemathesis.openapi.from_dict(openapi_document())
 router = schema.include(path_regex=r"/router/rest$")
+#: Without examples: schemathesis cannot run them in a test that draws more (``given``).
+image_apis = schemathesis.openapi.from_dict(without_examples(openapi_document())).include(
+    path_regex=IMAGE_APIS.pattern, method=["GET", "POST"]
+)
+
+APP_PARAMS = {
+    aop.UPLOAD_PARAM: objects_of("AopUploadImageParam"),
+    aop.SEARCH_PARAM: objects_of("AopOfferQueryParam"),
+}
 
 
 def no_internal_failure(ctx: Any, response: schemathesis.Response, case: schemathesis.Case) -> None:
-    """Code 15 is the fake's own failure: without faults it is a bug, as a 5xx is."""
+    """The fake's own failure: without faults it is a bug, as a 5xx is.
+
+    The TOP router answers it as code 15; the Open Platform gateway as a
+    business "500", or gw.InternalServerError when the fault is the gateway's.
+    """
     if "json" not in response.headers.get("content-type", [""])[0]:
         return
     answer = json.loads(response.content)
-    error = answer.get("error_response") if isinstance(answer, dict) else None
+    if not isinstance(answer, dict):  # the clock's bare number
+        return
+    error = answer.get("error_response")
     assert not (isinstance(error, dict) and error.get("code") == 15), error
+    result = answer.get("result")
+    assert not (isinstance(result, dict) and result.get("code") == aop.SERVICE_ERROR_CODE), result
+    assert answer.get("error_code") != aop.INTERNAL_ERROR.error_code, answer
 
 
 CHECKS = [
@@ -69,9 +135,18 @@ def fuzzed(catalog: Any) -> FakeGateway:
     return FakeGateway(catalog=catalog)
 
 
-@schema.parametrize()
+@schema.exclude(path_regex=OPEN_PLATFORM).parametrize()
 @FUZZ
 def test_every_answer_is_documented(case: schemathesis.Case, fuzzed: FakeGateway) -> None:
+    fuzzed.reset()
+    case.call_and_validate(app=fuzzed.asgi_app, checks=CHECKS)
+
+
+@schema.include(path_regex=OPEN_PLATFORM).parametrize()
+@FEW
+def test_every_open_platform_answer_is_documented(
+    case: schemathesis.Case, fuzzed: FakeGateway
+) -> None:
     fuzzed.reset()
     case.call_and_validate(app=fuzzed.asgi_app, checks=CHECKS)
 
@@ -121,3 +196,66 @@ def test_signed_router_calls_are_documented(
     entry = fuzzed.journal.last()
     assert entry is not None
     event(f"sign {entry.verification}, code {entry.code}")  # --hypothesis-show-statistics
+
+
+@image_apis.parametrize()
+@image_apis.given(
+    how=st.tuples(
+        # The app param: as generated (any JSON text), or drawn from its schema, perhaps
+        # naming a real image (uploaded before, or a catalog address; sent, for an upload).
+        st.sampled_from(["fuzzed", "drawn", "uploaded", "catalog"]),
+        st.booleans(),  # with a current _aop_timestamp
+    ),
+    data=st.data(),
+)
+@FUZZ
+def test_signed_open_platform_calls_are_documented(
+    case: schemathesis.Case, how: tuple[str, bool], data: st.DataObject, fuzzed: FakeGateway
+) -> None:
+    """Fuzzed app param fields, perhaps a real image, and a valid token and signature."""
+    source, stamped = how
+    fuzzed.reset()
+    match = IMAGE_APIS.match(case.operation.path)
+    assert match is not None
+    api = aop.ApiPath(aop.NAMESPACE, match.group(1), KEY)
+    case.path_parameters = {"appKey": KEY}
+    get = case.method.upper() == "GET"
+    given = case.query if get else case.body
+    system = (aop.SIGNATURE, aop.TIMESTAMP, aop.ACCESS_TOKEN)
+    params = {
+        k: v
+        for k, v in (given if isinstance(given, dict) else {}).items()
+        if isinstance(v, str) and k not in system
+    }
+    name = aop.UPLOAD_PARAM if api.name == aop.UPLOAD_API else aop.SEARCH_PARAM
+    if source != "fuzzed":  # an object that fits the param's schema, as JSON text
+        value: dict[str, Any] = data.draw(APP_PARAMS[name])
+        if source != "drawn":
+            place_image(api.name, value, source, fuzzed)
+        params[name] = aop.encode_param(value)
+    params[aop.ACCESS_TOKEN] = TOKEN
+    if stamped:
+        params[aop.TIMESTAMP] = str(int(time.time() * 1000))
+    params[aop.SIGNATURE] = aop.sign(api.signed, params, SECRET)
+    if get:
+        case.query = params
+    else:
+        case.body = params
+    case.call_and_validate(app=fuzzed.asgi_app, checks=CHECKS)
+    entry = fuzzed.journal.last()
+    assert entry is not None
+    event(f"{api.name}: sign {entry.verification}, code {entry.code}")
+
+
+def place_image(api: str, value: dict[str, Any], source: str, fuzzed: FakeGateway) -> None:
+    """A real image in the app param: a catalog photo sent, or uploaded before, or addressed."""
+    offer = fuzzed.catalog.offers[0]
+    photo = bytes(fuzzed.catalog.image_bytes(offer))
+    if api == aop.UPLOAD_API:
+        value["imageBase64"] = base64.b64encode(photo).decode("ascii")
+    elif source == "uploaded":
+        value.pop("imageAddress", None)
+        value["imageId"] = fuzzed.store.put(Image.of(photo)).image_id
+    else:
+        value.pop("imageId", None)
+        value["imageAddress"] = offer.pic_url
