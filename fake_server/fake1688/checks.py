@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 _SHOWN_VALUE: Final = 256
+_SHOWN_NAMES: Final = 5
 
 
 def merge_params(request: FakeRequest) -> dict[str, str]:
@@ -123,11 +124,27 @@ def check_timestamp(
         return
     direction = "ahead of" if sent > now else "behind"
     seconds = int(abs(sent - now))
-    hint = "; it looks like epoch seconds: send milliseconds" if len(text.strip()) == 10 else ""
+    if len(text.strip()) == 10:
+        hint = "; it looks like epoch seconds: send milliseconds"
+    else:
+        hint = _zone_hint(text, sent - now, skew)
     raise InvalidTimestamp(
         f"timestamp {text[:40]!r} is {seconds} s {direction} the gateway clock "
         f"({signing.format_timestamp(clock())} GMT+8); allowed ±{int(skew.total_seconds())} s"
         f"{hint}. Send the current time as 'yyyy-MM-dd HH:mm:ss' (GMT+8) or epoch ms"
+    )
+
+
+def _zone_hint(text: str, offset: float, skew: timedelta) -> str:
+    """A datetime off by whole hours was formatted in another time zone than GMT+8."""
+    hours = round(offset / 3600)
+    if text.strip().isdigit() or not hours or abs(offset - hours * 3600) > skew.total_seconds():
+        return ""
+    direction = "ahead" if hours > 0 else "behind"
+    return (
+        f"; it is exactly {abs(hours)} h {direction} (within the allowed skew): the gateway "
+        "reads 'yyyy-MM-dd HH:mm:ss' as GMT+8 (Asia/Shanghai), so format the time in that zone "
+        "(a TOP SDK that formats local time needs TZ=Asia/Shanghai), or send epoch milliseconds"
     )
 
 
@@ -208,12 +225,27 @@ def explain_signature(params: Mapping[str, str], sign_method: str) -> str:
     else:
         name = "HMAC_MD5" if sign_method == "hmac" else "HMAC_SHA256"
         signed = f"{name} with key <secret> over '{shown}'"
+    empty = sorted(key for key, value in params.items() if value == "" and key != "sign")
     return (
         f"the gateway computed {signed}; "
         f"s = {len(exact)} bytes of UTF-8, sha256 {hashlib.sha256(exact).hexdigest()[:16]}, "
         f"from the params [{', '.join(keys)}] sorted by name (sign, empty values and file "
         "parts left out). Build the same s, sign it with your app secret (sign_method="
-        f"{sign_method}), send upper-case hex"
+        f"{sign_method}), send upper-case hex{_empty_hint(empty)}"
+    )
+
+
+def _empty_hint(empty: list[str]) -> str:
+    if not empty:
+        return ""
+    shown = [name[:40] for name in empty[:_SHOWN_NAMES]]
+    if len(empty) > _SHOWN_NAMES:
+        shown.append(f"{len(empty) - _SHOWN_NAMES} more")
+    names = ", ".join(shown[:-1]) + f" and {shown[-1]}" if len(shown) > 1 else shown[0]
+    verb = "were" if len(empty) > 1 else "was"
+    return (
+        f"; {names} {verb} sent empty: the gateway leaves empty values out of the signed "
+        "string, so sign without them (or do not send them)"
     )
 
 

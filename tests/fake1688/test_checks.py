@@ -356,3 +356,58 @@ def test_http_methods_other_than_get_and_post(client: httpx.Client) -> None:
             "Http Action Not Allowed",
             "isv.http-action-not-allowed",
         )
+
+
+def test_a_wrong_sign_with_an_empty_param_says_empty_values_are_not_signed(
+    call: Any, helpers: Any
+) -> None:
+    params = {**_search(helpers), "cat": "", "sort": ""}
+    params["sign"] = signing.sign({**params, "cat": "x", "sort": "y"}, helpers.secret)
+    sub_msg = call(params, sign=False)["error_response"]["sub_msg"]
+    assert sub_msg.endswith(
+        "; cat and sort were sent empty: the gateway leaves empty values out of the signed "
+        "string, so sign without them (or do not send them)"
+    )
+
+
+def test_a_wrong_sign_without_empty_params_has_no_such_hint(call: Any, helpers: Any) -> None:
+    params = {**_search(helpers), "sign": "00"}
+    assert "sent empty" not in call(params, sign=False)["error_response"]["sub_msg"]
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "hint"),
+    [
+        ("2025-11-28 03:20:00", "exactly 8 h behind"),  # UTC local time read as GMT+8
+        ("2025-11-28 03:21:30", "exactly 8 h behind"),  # ... sent 90 s late
+        ("2025-11-28 12:20:00", "exactly 1 h ahead"),  # Tokyo
+    ],
+)
+def test_a_datetime_off_by_whole_hours_names_the_time_zone(
+    call: Any, helpers: Any, timestamp: str, hint: str
+) -> None:
+    sub_msg = call(_search(helpers, timestamp=timestamp))["error_response"]["sub_msg"]
+    assert (
+        f"; it is {hint} (within the allowed skew): the gateway reads 'yyyy-MM-dd HH:mm:ss' as "
+        "GMT+8 (Asia/Shanghai), so format the time in that zone (a TOP SDK that formats local "
+        "time needs TZ=Asia/Shanghai), or send epoch milliseconds"
+    ) in sub_msg
+
+
+@pytest.mark.parametrize("timestamp", ["2025-11-28 09:50:00", "1764271200000"])
+def test_no_time_zone_hint_off_whole_hours_or_for_epoch_ms(
+    call: Any, helpers: Any, timestamp: str
+) -> None:
+    sub_msg = call(_search(helpers, timestamp=timestamp))["error_response"]["sub_msg"]
+    assert sub_msg.startswith(f"timestamp '{timestamp}' is")
+    assert "Asia/Shanghai" not in sub_msg
+
+
+def test_many_empty_params_are_counted_not_listed(call: Any, helpers: Any) -> None:
+    empty = {f"p{n}": "" for n in range(8)}
+    params = {**_search(helpers), **empty, "sign": "00"}
+    sub_msg = call(params, sign=False)["error_response"]["sub_msg"]
+    assert sub_msg.endswith(
+        "; p0, p1, p2, p3, p4 and 3 more were sent empty: the gateway leaves empty values out "
+        "of the signed string, so sign without them (or do not send them)"
+    )
