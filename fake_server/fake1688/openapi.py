@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from pailitao.wire.top import SEARCH_RESPONSE_KEY, UPLOAD_RESPONSE_KEY
+
 from .faults import HTTP_STATUSES, KINDS
 from .openapi_aop import aop_paths, aop_schemas
 from .openapi_kit import INT, JSON, STR, injected_responses, json_response, obj, ref
@@ -137,10 +139,10 @@ def _schemas() -> dict[str, Any]:
     return {
         "Item": item,
         "SearchEnvelope": obj(
-            ["items_search_img_response"],
-            items_search_img_response=obj(["items", "request_id"], items=items, request_id=STR),
+            [SEARCH_RESPONSE_KEY],
+            **{SEARCH_RESPONSE_KEY: obj(["items", "request_id"], items=items, request_id=STR)},
         ),
-        "UploadEnvelope": obj(["upload_img_response"], upload_img_response=upload),
+        "UploadEnvelope": obj([UPLOAD_RESPONSE_KEY], **{UPLOAD_RESPONSE_KEY: upload}),
         "ErrorEnvelope": obj(["error_response"], error_response=error),
         "RouterAnswer": {
             "anyOf": [ref("SearchEnvelope"), ref("UploadEnvelope"), ref("ErrorEnvelope")]

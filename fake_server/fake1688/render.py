@@ -13,6 +13,8 @@ import secrets
 from collections.abc import Sequence
 from typing import Final
 
+from pailitao.wire.top import SEARCH_RESPONSE_KEY, UPLOAD_RESPONSE_KEY
+
 from .errors import GatewayError
 from .protocol import FakeRequest, FakeResponse
 
@@ -61,10 +63,10 @@ def error_response(error: GatewayError, request_id: str) -> FakeResponse:
 def search_body(
     page: int, page_size: int, total: int, items: Sequence[bytes], request_id: str
 ) -> bytes:
-    """``items_search_img_response`` from pre-serialised item JSON."""
+    """``1688_items_search_img_response`` from pre-serialised item JSON."""
     pagecount = -(-total // page_size)
     head = (
-        '{"items_search_img_response":{"items":{'
+        f'{{"{SEARCH_RESPONSE_KEY}":{{"items":{{'
         f'"page":{page},"page_size":{page_size},"pagecount":{pagecount},'
         f'"total_results":{total},"real_total_results":{total},"item":['
     )
@@ -73,9 +75,9 @@ def search_body(
 
 
 def upload_body(imgid: str, request_id: str) -> bytes:
-    """``upload_img_response`` naming the new imgid."""
+    """``1688_upload_img_response`` naming the new imgid."""
     items = {"item": {"name": imgid, "status": 1}}
-    return dumps({"upload_img_response": {"items": items, "request_id": request_id}})
+    return dumps({UPLOAD_RESPONSE_KEY: {"items": items, "request_id": request_id}})
 
 
 def request_id(request: FakeRequest, *, deterministic: bool) -> str:

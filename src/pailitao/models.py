@@ -2,7 +2,8 @@
 
 Three envelopes carry the same data:
 
-* the TOP router's ``{"items_search_img_response": {"items": {...}, "request_id": ...}}``
+* the TOP router's ``{"1688_items_search_img_response": {"items": {...}, "request_id": ...}}``
+  (also under ``items_search_img_response``, the key pailitao's fake once used)
   (errors as ``{"error_response": {...}}``), which the fake gateway serves;
 * the reseller API's ``{"items": {...}, "error_code": "0000", ...}`` that made the
   name ``item_search_img`` popular;
@@ -59,6 +60,7 @@ from ._aop_models import (
 )
 from ._checks import excerpt, is_digits
 from .errors import ApiError, ResponseParseError, api_error
+from .wire import top
 
 __all__ = [
     "AopInvoiceInfo",
@@ -428,13 +430,13 @@ def _checked(data: object) -> Mapping[str, Any]:
 
 
 def _body(data: Mapping[str, Any], response_key: str) -> Mapping[str, Any]:
-    """The mapping that holds ``items`` in the TOP or the reseller envelope."""
+    """The mapping that holds ``items``: under TOP's key (or its legacy spelling), or the
+    answer itself (the reseller's envelope, and TOP's with ``simplify=true``)."""
     inner = data.get(response_key)
     if inner is None:
-        wrapped = [key for key in data if isinstance(key, str) and key.endswith("_response")]
-        inner = data[wrapped[0]] if len(wrapped) == 1 else None
+        inner = data.get(top.LEGACY_RESPONSE_KEYS[response_key])
     if inner is None and "items" in data:
-        inner = data  # the reseller envelope
+        inner = data
     if not isinstance(inner, Mapping):
         keys = ", ".join(sorted(map(str, data))) or "none"
         raise ResponseParseError(f"answer: expected {response_key!r} or 'items'; got keys: {keys}")
@@ -450,7 +452,7 @@ def parse_search_response(data: object) -> SearchPage:
     answer = _checked(data)
     if is_aop_answer(answer):
         return _aop_search_page(answer)
-    body = _body(answer, "items_search_img_response")
+    body = _body(answer, top.SEARCH_RESPONSE_KEY)
     items = body.get("items")
     if not isinstance(items, Mapping):
         raise ResponseParseError(f"items = {items!r:.80}: expected an object")
@@ -480,7 +482,7 @@ def parse_upload_response(data: object) -> str:
     answer = _checked(data)
     if is_aop_answer(answer):
         return read_image_id(unwrap(answer)[1])
-    body = _body(answer, "upload_img_response")
+    body = _body(answer, top.UPLOAD_RESPONSE_KEY)
     items = body.get("items")
     item = items.get("item") if isinstance(items, Mapping) else None
     if isinstance(item, list) and len(item) == 1:

@@ -35,7 +35,14 @@ from hypothesis import strategies as st
 from ._aop_models import AopPage
 from .models import AopOffer, AopSearchInfo, Item, SearchPage
 from .wire import aop, signing
-from .wire.top import LIVE_SPELLINGS, PLATFORM_CODES, SEARCH_METHOD, UPLOAD_METHOD
+from .wire.top import (
+    LIVE_SPELLINGS,
+    PLATFORM_CODES,
+    SEARCH_METHOD,
+    SEARCH_RESPONSE_KEY,
+    UPLOAD_METHOD,
+    UPLOAD_RESPONSE_KEY,
+)
 
 __all__ = [
     "ERROR_CODES",
@@ -315,7 +322,7 @@ def _wrapped(
 def search_payloads(
     envelope: Envelope = "top", pages: st.SearchStrategy[Payload] | None = None
 ) -> st.SearchStrategy[Payload]:
-    """A whole search answer: ``{"items_search_img_response": ...}`` or the reseller's.
+    """A whole search answer: ``{"1688_items_search_img_response": ...}`` or the reseller's.
 
     ``envelope="top"`` is the TOP router's (what the fake serves, and what the
     schemas describe); ``"reseller"`` is ``{"items": ..., "error_code": "0000", ...}``.
@@ -325,9 +332,7 @@ def search_payloads(
         def test_both_envelopes_parse(payload):
             parse_search_response(payload)
     """
-    return _wrapped(
-        "items_search_img_response", search_pages() if pages is None else pages, envelope
-    )
+    return _wrapped(SEARCH_RESPONSE_KEY, search_pages() if pages is None else pages, envelope)
 
 
 def upload_payloads(envelope: Envelope = "top") -> st.SearchStrategy[Payload]:
@@ -338,7 +343,7 @@ def upload_payloads(envelope: Envelope = "top") -> st.SearchStrategy[Payload]:
         assert parse_upload_response(payload).startswith("https://")
     """
     body = _hosted().map(lambda url: {"item": {"name": "https:" + url, "status": 1}})
-    return _wrapped("upload_img_response", body, envelope)
+    return _wrapped(UPLOAD_RESPONSE_KEY, body, envelope)
 
 
 @st.composite

@@ -80,7 +80,7 @@ def test_faults_set_list_clear(client: httpx.Client, search: Any) -> None:
         "faults": [{"kind": "platform_error", "code": 10, "times": 1, "remaining": 1}],
     }
     assert search()["error_response"]["code"] == 10
-    assert "items_search_img_response" in search()
+    assert "1688_items_search_img_response" in search()
     state = client.post(
         "/__fake__/faults", json={"seed": 3, "faults": [{"kind": "latency", "delay": 0.001}]}
     ).json()

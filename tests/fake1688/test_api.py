@@ -24,7 +24,7 @@ def _search(call: Any, helpers: Any, photo: bytes, **args: str) -> dict[str, Any
 
 
 def _items(answer: dict[str, Any]) -> dict[str, Any]:
-    items: dict[str, Any] = answer["items_search_img_response"]["items"]
+    items: dict[str, Any] = answer["1688_items_search_img_response"]["items"]
     return items
 
 
@@ -41,8 +41,8 @@ def test_search_answer_shape(client: httpx.Client, helpers: Any, photo: bytes) -
     assert response.headers["content-type"] == "application/json;charset=UTF-8"
     assert int(response.headers["content-length"]) == len(response.content)
     data = json.loads(response.content)
-    assert list(data) == ["items_search_img_response"]
-    body = data["items_search_img_response"]
+    assert list(data) == ["1688_items_search_img_response"]
+    body = data["1688_items_search_img_response"]
     assert list(body) == ["items", "request_id"]
     assert re.fullmatch(r"[0-9a-z]{13}", body["request_id"])
     items = body["items"]
@@ -70,7 +70,7 @@ def test_search_answer_parses_with_the_client_models(
     assert page.page_size == 7
     assert len(page.items) == 7
     assert page.items[0].num_iid == catalog.offers[0].num_iid  # the photo finds its own offer
-    assert page.request_id == answer["items_search_img_response"]["request_id"]
+    assert page.request_id == answer["1688_items_search_img_response"]["request_id"]
 
 
 def test_a_page_past_the_end_is_empty(call: Any, helpers: Any, photo: bytes) -> None:
@@ -243,9 +243,9 @@ def test_base64_with_line_breaks_and_urlsafe_alphabet(
 ) -> None:
     text = helpers.b64(photo)
     wrapped = "\n".join(text[i : i + 76] for i in range(0, len(text), 76))
-    assert "items_search_img_response" in call(helpers.system_params(image=wrapped))
+    assert "1688_items_search_img_response" in call(helpers.system_params(image=wrapped))
     urlsafe = text.replace("+", "-").replace("/", "_")
-    assert "items_search_img_response" in call(helpers.system_params(image=urlsafe))
+    assert "1688_items_search_img_response" in call(helpers.system_params(image=urlsafe))
 
 
 def test_image_over_the_size_limit(catalog: Any, helpers: Any, photo: bytes) -> None:
@@ -291,8 +291,8 @@ def test_imageurl_elsewhere_is_never_fetched(call: Any, helpers: Any) -> None:
 
 def test_upload_then_search_by_imgid(call: Any, helpers: Any, photo: bytes) -> None:
     answer = call(helpers.system_params("1688.upload.img", image=helpers.b64(photo)))
-    assert list(answer["upload_img_response"]) == ["items", "request_id"]
-    assert answer["upload_img_response"]["items"]["item"]["status"] == 1
+    assert list(answer["1688_upload_img_response"]) == ["items", "request_id"]
+    assert answer["1688_upload_img_response"]["items"]["item"]["status"] == 1
     imgid = parse_upload_response(answer)
     assert IMGID.fullmatch(imgid)
     again = call(helpers.system_params("1688.upload.img"), files={"image": photo})

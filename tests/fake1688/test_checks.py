@@ -282,7 +282,7 @@ def test_seed_shape_everything_in_the_body(
 ) -> None:
     params = helpers.signed(helpers.system_params(image=helpers.b64(photo)))
     answer = client.post("/openapi/router/rest", data=params).json()
-    assert answer["items_search_img_response"]["items"]["page"] == 1
+    assert answer["1688_items_search_img_response"]["items"]["page"] == 1
 
 
 def test_sdk_shape_system_params_in_the_query(
@@ -300,7 +300,7 @@ def test_sdk_shape_system_params_in_the_query(
     app = {"image": helpers.b64(photo), "page_size": "10"}
     system["sign"] = signing.sign({**system, **app}, helpers.secret)
     answer = client.post("/router/rest", params=system, data=app).json()
-    assert answer["items_search_img_response"]["items"]["page_size"] == 10
+    assert answer["1688_items_search_img_response"]["items"]["page_size"] == 10
 
 
 def test_get_with_everything_in_the_query(client: httpx.Client, helpers: Any) -> None:
@@ -314,7 +314,7 @@ def test_multipart_text_parts_are_signed_file_parts_are_not(
 ) -> None:
     params = helpers.system_params(page_size="5")
     answer = call(params, files={"file": photo})
-    assert answer["items_search_img_response"]["items"]["page_size"] == 5
+    assert answer["1688_items_search_img_response"]["items"]["page_size"] == 5
     tampered = {**helpers.signed(params), "page_size": "6"}
     assert helpers.error_of(call(tampered, files={"file": photo}, sign=False))[0] == 25
 

@@ -25,7 +25,7 @@ def test_the_engine_answers_a_plain_request(
         200,
         "application/json;charset=UTF-8",
     )
-    assert "items_search_img_response" in json.loads(response.body)
+    assert "1688_items_search_img_response" in json.loads(response.body)
 
 
 def test_a_success_is_journalled(
@@ -41,7 +41,7 @@ def test_a_success_is_journalled(
     )
     assert (entry.status, entry.code, entry.sub_code, entry.sub_msg) == (200, 0, None, None)
     assert entry.verification is Verification.PASSED
-    assert entry.request_id == answer["items_search_img_response"]["request_id"]
+    assert entry.request_id == answer["1688_items_search_img_response"]["request_id"]
     assert entry.received_at == helpers.now
     assert entry.duration_ms >= 0
     assert entry.params["app_key"] == "test***key"
@@ -142,7 +142,7 @@ def test_reset_forgets_uploads_and_journal(
     call: Any, gateway: FakeGateway, helpers: Any, photo: bytes
 ) -> None:
     imgid = call(helpers.system_params("1688.upload.img", image=helpers.b64(photo)))
-    name = imgid["upload_img_response"]["items"]["item"]["name"]
+    name = imgid["1688_upload_img_response"]["items"]["item"]["name"]
     assert len(gateway.journal) == 1
     gateway.reset()
     assert (len(gateway.journal), len(gateway.store)) == (0, 0)

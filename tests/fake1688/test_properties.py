@@ -156,7 +156,7 @@ def assert_platform_answer(status: int, content_type: str | None, body: bytes) -
         assert (status == 404) == (error["sub_code"] == "isv.path-not-found")
     else:
         assert status == 200
-        assert next(iter(data)) in ("items_search_img_response", "upload_img_response")
+        assert next(iter(data)) in ("1688_items_search_img_response", "1688_upload_img_response")
 
 
 # -- properties ------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ def test_paging_covers_the_result_set_exactly_once(
         params = {**base, "page": str(number)}
         params["sign"] = signing.sign(params, "test_app_secret")
         answer: dict[str, Any] = http.post("http://fake1688.test/router/rest", data=params).json()
-        return answer["items_search_img_response"]["items"]  # type: ignore[no-any-return]
+        return answer["1688_items_search_img_response"]["items"]  # type: ignore[no-any-return]
 
     with httpx.Client(transport=shared.transport()) as http:
         first = page(1)

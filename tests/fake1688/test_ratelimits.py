@@ -64,13 +64,13 @@ def limited(answer: dict[str, Any]) -> tuple[int, str, str]:
 
 def test_no_limits_by_default(gw: FakeGateway, clock: Clock) -> None:
     for _ in range(30):
-        assert "items_search_img_response" in send(gw, clock)
+        assert "1688_items_search_img_response" in send(gw, clock)
     assert gw.limits.to_dict() == {"default": {"qps": None, "daily_quota": None}, "apps": {}}
 
 
 def test_the_call_past_the_qps_is_code_7_for_one_second(gw: FakeGateway, clock: Clock) -> None:
     gw.limits.set(RateLimits(qps=3))
-    assert all("items_search_img_response" in send(gw, clock) for _ in range(3))
+    assert all("1688_items_search_img_response" in send(gw, clock) for _ in range(3))
     code, sub_code, sub_msg = limited(send(gw, clock))
     assert (code, sub_code) == (7, "accesscontrol.limited-by-api-access-count")
     assert sub_msg == (
@@ -81,7 +81,7 @@ def test_the_call_past_the_qps_is_code_7_for_one_second(gw: FakeGateway, clock: 
     clock.now += 0.5
     assert limited(send(gw, clock))[0] == 7
     clock.now += 0.5  # the first three calls leave the moving window
-    assert "items_search_img_response" in send(gw, clock)
+    assert "1688_items_search_img_response" in send(gw, clock)
 
 
 def test_the_call_past_the_daily_quota_waits_until_midnight_gmt8(
@@ -96,7 +96,7 @@ def test_the_call_past_the_daily_quota_waits_until_midnight_gmt8(
     clock.now = MIDNIGHT - 0.25
     assert limited(send(gw, clock))[2].startswith("This ban will last for 1 more seconds")
     clock.now = MIDNIGHT
-    assert "items_search_img_response" in send(gw, clock)
+    assert "1688_items_search_img_response" in send(gw, clock)
     journal = [(entry.code, entry.sub_code) for entry in gw.journal]
     assert journal[-2:] == [(7, "accesscontrol.limited-by-app-access-count"), (0, None)]
 
@@ -105,13 +105,13 @@ def test_limits_are_per_app_key(gw: FakeGateway, clock: Clock) -> None:
     gw.limits.set(RateLimits(qps=1))
     send(gw, clock)
     assert limited(send(gw, clock))[0] == 7
-    assert "items_search_img_response" in send(gw, clock, app=APPS[1])
+    assert "1688_items_search_img_response" in send(gw, clock, app=APPS[1])
 
 
 def test_one_app_can_have_its_own_limits(gw: FakeGateway, clock: Clock) -> None:
     gw.limits.set(RateLimits(daily_quota=1), app_key="other_app_key")
     for _ in range(3):
-        assert "items_search_img_response" in send(gw, clock)
+        assert "1688_items_search_img_response" in send(gw, clock)
     send(gw, clock, app=APPS[1])
     assert limited(send(gw, clock, app=APPS[1]))[1] == "accesscontrol.limited-by-app-access-count"
 
@@ -123,9 +123,9 @@ def test_reset_forgets_counters_and_restores_the_built_limits(catalog: Any, cloc
     gw.limits.set(RateLimits(qps=100))
     gw.reset()
     assert gw.limits.limits_for("test_app_key") == RateLimits(qps=1)
-    assert "items_search_img_response" in send(gw, clock)
+    assert "1688_items_search_img_response" in send(gw, clock)
     gw.limits.clear()
-    assert all("items_search_img_response" in send(gw, clock) for _ in range(5))
+    assert all("1688_items_search_img_response" in send(gw, clock) for _ in range(5))
 
 
 def test_a_limited_call_never_reaches_the_handler(gw: FakeGateway, clock: Clock) -> None:

@@ -72,7 +72,7 @@ def test_the_seed_example_works(live: tuple[str, FakeGateway], photo: bytes, cat
     response = _seed_example(url, photo, SECRET)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json;charset=UTF-8"
-    items = response.json()["items_search_img_response"]["items"]
+    items = response.json()["1688_items_search_img_response"]["items"]
     assert items["item"][0]["num_iid"] == catalog.offers[0].num_iid
 
 
@@ -154,7 +154,10 @@ def test_served_requests_leave_no_garbage_cycles(
     gc.disable()
     try:
         with httpx.Client(base_url=url) as client:  # one connection, open throughout
-            assert b"items_search_img_response" in client.post("/router/rest", data=search).content
+            assert (
+                b"1688_items_search_img_response"
+                in client.post("/router/rest", data=search).content
+            )
             client.post("/router/rest")  # a platform error (unsigned)
             client.get("/nowhere")  # the 404 envelope
             client.get("/__fake__/health")  # the admin surface

@@ -458,7 +458,7 @@ def _echoing(gateway, template: str, status: int = 200):
             '{"{S}": 1, "{SIGN}": 2}',
             200,
             ResponseParseError,
-            "answer: expected 'items_search_img_response' or 'items'; got keys: ***",
+            "answer: expected '1688_items_search_img_response' or 'items'; got keys: ***",
         ),
         (
             "x" * 195 + "{S}",

@@ -200,7 +200,7 @@ def test_live_check_reports_failures_drift_and_hides_the_secret(
     assert out.splitlines() == [
         "live:0: $.error_response.sub_msg: expected string, got integer 7",
         "search: $: envelope: platform error_response (25 Invalid signature for *** 7), "
-        "fake items_search_img_response",
+        "fake 1688_items_search_img_response",
         "compared 1 answer: 1 difference in shape, 0 allowed",
     ]
     assert "test_app_secret" not in out

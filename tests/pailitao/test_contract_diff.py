@@ -15,7 +15,7 @@ from pailitao.contract.sources import RecordedRequest
 from pailitao.wire import signing
 
 DATA = Path(__file__).parent / "data" / "contract"
-P = "search: $.items_search_img_response.items.item[]"
+P = "search: $['1688_items_search_img_response'].items.item[]"
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def test_an_injected_drift_is_reported_by_shape(gateway: FakeGateway) -> None:
 def test_the_allow_list_accepts_known_differences(gateway: FakeGateway, tmp_path: Path) -> None:
     allow = tmp_path / "allow.yaml"
     allow.write_text(
-        "- {path: '$.items_search_img_response.items.item[].*', kind: extra,"
+        "- {path: '$.1688_items_search_img_response.items.item[].*', kind: extra,"
         " reason: the recording predates these fields}\n"
         "- {path: '$.**', kind: type, reason: drift we live with}\n"
         "- {path: '$.**.is_tmall', reason: the platform's own flag}\n"
@@ -76,7 +76,7 @@ def test_a_request_the_fake_refuses_is_an_envelope_drift(
     (tmp_path / "big.yaml").write_text(cassette.replace("page_size=2&", "page_size=80&"))
     report = diff_cassettes([tmp_path], gateway)
     assert report.lines()[0] == (
-        f"{tmp_path}/big.yaml:0: $: envelope: platform items_search_img_response, fake "
+        f"{tmp_path}/big.yaml:0: $: envelope: platform 1688_items_search_img_response, fake "
         "error_response (41 Invalid Arguments page_size '80' is not a whole number from 1 to 50)"
     )
     assert report.summary == "compared 1 answer (1 skipped): 1 difference in shape, 0 allowed"

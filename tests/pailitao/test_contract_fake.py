@@ -116,7 +116,7 @@ def test_every_answer_meets_the_contract(
     answer = assert_meets_contract(response)
     error = answer.get("error_response")
     event(f"{error['code']} {error['sub_code']}" if error else next(iter(answer)))
-    upload = answer.get("upload_img_response")
+    upload = answer.get("1688_upload_img_response")
     if upload is not None:  # search by the imgid just issued, as a client would
         follow = {"method": SEARCH, "v": "2.0", "format": "json", "app_key": "test_app_key"}
         follow |= {
@@ -124,7 +124,9 @@ def test_every_answer_meets_the_contract(
             "timestamp": signing.format_timestamp(),
         }
         follow["sign"] = signing.sign(follow, "test_app_secret")
-        assert "items_search_img_response" in assert_meets_contract(http.post(URL, data=follow))
+        assert "1688_items_search_img_response" in assert_meets_contract(
+            http.post(URL, data=follow)
+        )
 
 
 def test_the_generator_reaches_every_envelope(gateway: FakeGateway, http: httpx.Client) -> None:
@@ -139,4 +141,4 @@ def test_the_generator_reaches_every_envelope(gateway: FakeGateway, http: httpx.
         params["timestamp"] = signing.format_timestamp()
         params["sign"] = signing.sign(params, "test_app_secret")
         seen |= set(assert_meets_contract(http.post(URL, data=params)))
-    assert seen == {"items_search_img_response", "upload_img_response", "error_response"}
+    assert seen == {"1688_items_search_img_response", "1688_upload_img_response", "error_response"}

@@ -34,7 +34,7 @@ ITEM = {
 
 
 def top(items: dict[str, Any], request_id: str = "13yki55kbv7ug") -> dict[str, Any]:
-    return {"items_search_img_response": {"items": items, "request_id": request_id}}
+    return {"1688_items_search_img_response": {"items": items, "request_id": request_id}}
 
 
 def page_fields(item: list[Any], **extra: Any) -> dict[str, Any]:
@@ -151,7 +151,7 @@ def test_single_item_object_and_missing_item_list() -> None:
     ("data", "message"),
     [
         ([], "answer = list: expected a JSON object"),
-        ({"foo": 1}, "expected 'items_search_img_response' or 'items'; got keys: foo"),
+        ({"foo": 1}, "expected '1688_items_search_img_response' or 'items'; got keys: foo"),
         (top(page_fields([{**ITEM, "price": "abc"}])), "items.item[0].price = 'abc': Value error"),
         (top(page_fields([{**ITEM, "num_iid": "x1"}])), "items.item[0].num_iid = 'x1'"),
         (top(page_fields([{**ITEM, "sales": "lots"}])), "items.item[0].sales = 'lots'"),
@@ -237,10 +237,10 @@ def test_an_absurd_error_code_is_a_parse_error(data: object, message: str) -> No
 def test_upload_answers_in_both_envelopes() -> None:
     name = "https://cbu01.alicdn.com/img/ibank/O1CN01x_!!0-0-cib.jpg"
     item = {"name": name, "status": 1}
-    assert parse_upload_response({"upload_img_response": {"items": {"item": item}}}) == name
+    assert parse_upload_response({"1688_upload_img_response": {"items": {"item": item}}}) == name
     assert parse_upload_response({"items": {"item": [item]}, "error_code": "0000"}) == name
     with pytest.raises(ResponseParseError, match=r"items\.item\.name = None"):
-        parse_upload_response({"upload_img_response": {"items": {}}})
+        parse_upload_response({"1688_upload_img_response": {"items": {}}})
 
 
 # -- properties --------------------------------------------------------------
@@ -306,7 +306,10 @@ def test_item_render_then_parse_is_identity(item: Item) -> None:
 @given(pages())
 def test_page_render_then_parse_is_identity(page: SearchPage) -> None:
     envelope = {
-        "items_search_img_response": {"items": page.to_payload(), "request_id": page.request_id}
+        "1688_items_search_img_response": {
+            "items": page.to_payload(),
+            "request_id": page.request_id,
+        }
     }
     assert parse_search_response(json.loads(json.dumps(envelope))) == page
 
@@ -344,3 +347,19 @@ def test_any_json_gives_a_page_or_a_typed_error(data: object) -> None:
     except (ResponseParseError, ApiError):
         return
     assert isinstance(result, SearchPage)
+
+
+def test_answers_under_the_legacy_keys_still_parse() -> None:
+    item = {"num_iid": "1", "title": "t"}
+    page = {"page": 1, "page_size": 20, "pagecount": 1, "total_results": 1, "item": [item]}
+    assert (
+        parse_search_response({"items_search_img_response": {"items": page}}).items[0].num_iid
+        == "1"
+    )
+    upload = {"items": {"item": {"name": "https://x/y.jpg", "status": 1}}}
+    assert parse_upload_response({"upload_img_response": upload}) == "https://x/y.jpg"
+
+
+def test_another_api_s_answer_is_not_a_search_answer() -> None:
+    with pytest.raises(ResponseParseError, match="expected '1688_items_search_img_response'"):
+        parse_search_response({"other_api_response": {"items": {}}})

@@ -446,7 +446,7 @@ def test_respx_fixture_routes_your_own_httpx_client(project: pytest.Pytester) ->
                       "imageUrl": pailitao_fake.catalog.offers[2].pic_url}
             params["sign"] = signing.sign(params, "test_app_secret")
             answer = httpx.post("https://api.1688.com/openapi/router/rest", data=params).json()
-            items = answer["items_search_img_response"]["items"]["item"]
+            items = answer["1688_items_search_img_response"]["items"]["item"]
             assert items[0]["num_iid"] == pailitao_fake.catalog.offers[2].num_iid
             assert pailitao_respx.calls.call_count == 1
         """

@@ -104,7 +104,7 @@ def test_json_is_the_parsed_page_in_the_platforms_spelling(photo: Path) -> None:
     data = json.loads(out)
     assert set(data) == {"item", "page", "page_size", "pagecount", "total_results",
                          "real_total_results", "request_id"}  # fmt: skip
-    page = parse_search_response({"items_search_img_response": {"items": data}})
+    page = parse_search_response({"1688_items_search_img_response": {"items": data}})
     assert [item.num_iid for item in page.items] == ["683393377085", "679460824680", "685652843687"]
     assert "683393377085" in out
     assert "\\u" not in out

@@ -48,7 +48,7 @@ def failures(payload: dict[str, Any]) -> list[str]:
 def test_search_payloads_pass_schema_and_parser(payload: dict[str, Any]) -> None:
     assert failures(payload) == []
     page = parse_search_response(payload)
-    body = payload["items_search_img_response"]["items"]
+    body = payload["1688_items_search_img_response"]["items"]
     assert [item.num_iid for item in page.items] == [i["num_iid"] for i in body["item"]]
     assert page.page_count == -(-body["total_results"] // body["page_size"])
 
@@ -62,7 +62,7 @@ def test_reseller_search_payloads_parse(payload: dict[str, Any]) -> None:
 @given(st.sampled_from(["top", "reseller"]).flatmap(upload_payloads))
 def test_upload_payloads(payload: dict[str, Any]) -> None:
     assert parse_upload_response(payload).startswith("https://cbu01.alicdn.com/img/ibank/")
-    if "upload_img_response" in payload:
+    if "1688_upload_img_response" in payload:
         assert failures(payload) == []
 
 

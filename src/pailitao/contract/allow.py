@@ -3,15 +3,17 @@
 A YAML or JSON file, either a list or ``{"allow": [...]}``, of entries::
 
     allow:
-      - path: "$.items_search_img_response.items.item[].promotion_price"
+      - path: "$.1688_items_search_img_response.items.item[].promotion_price"
         kind: missing          # missing, extra, type, format, envelope; leave out for any
         reason: the fake's offers are never on promotion
-      - path: "$.items_search_img_response.**"
+      - path: "$.1688_items_search_img_response.**"
         kind: extra
         reason: the platform adds fields the contract does not name
 
 In ``path``, ``*`` matches within one step of the path (no ``.`` or ``[``) and
-``**`` matches anything.
+``**`` matches anything. A key that is no identifier may be written dotted as
+well as quoted: ``$.1688_items_search_img_response`` matches the report's
+``$['1688_items_search_img_response']``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,14 @@ def _pattern(path: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
+_QUOTED_NAME = re.compile(r"\['([^'.\[\]]+)'\]")
+
+
+def _dotted(path: str) -> str:
+    """``$['1688_x'].items`` as ``$.1688_x.items``: quoted keys written as plain steps."""
+    return _QUOTED_NAME.sub(r".\1", path)
+
+
 @dataclass(frozen=True)
 class AllowEntry:
     """One accepted difference: a path pattern, a kind (``None``: any) and why."""
@@ -53,7 +63,8 @@ class AllowEntry:
         """Whether this entry accepts the drift."""
         if self.kind is not None and self.kind != drift.kind:
             return False
-        return _pattern(self.path).match(drift.path) is not None
+        pattern = _pattern(self.path)
+        return any(pattern.match(path) for path in (drift.path, _dotted(drift.path)))
 
 
 @dataclass(frozen=True)

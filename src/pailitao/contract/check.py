@@ -29,6 +29,7 @@ from typing import Any, Final, TypeVar
 
 from ..errors import ApiError, ResponseParseError
 from ..models import parse_error_response, parse_search_response, parse_upload_response
+from ..wire import top
 from .envelopes import DESCRIBED, ERRORS, aop_api, body_of, dialect_of, find_envelopes
 from .paths import json_path, short
 from .schemas import AOP_GATEWAY_ERROR, AOP_UPLOAD, load_schema
@@ -47,6 +48,9 @@ __all__ = [
     "registered_checks",
     "schema_problems",
 ]
+
+#: TOP's upload envelope, under its key and the legacy one.
+_UPLOADS: Final = (top.UPLOAD_RESPONSE_KEY, top.LEGACY_RESPONSE_KEYS[top.UPLOAD_RESPONSE_KEY])
 
 
 class CheckFailed(AssertionError):
@@ -278,13 +282,13 @@ def _round_trip(case: Case) -> None:
         if parse_error_response(case.payload) is None:
             raise ResponseParseError("parse_error_response found no error")
         return
-    if case.envelope in ("upload_img_response", AOP_UPLOAD):
+    if case.envelope in (*_UPLOADS, AOP_UPLOAD):
         parse_upload_response(case.payload)
         return
     # An AOP page renders back through the TOP envelope: its offers and outcome
     # travel whole (Item.aop, SearchPage.aop), so both dialects compare alike.
     page = parse_search_response(case.payload)
-    rendered = {"items_search_img_response": {"items": page.to_payload()}}
+    rendered = {top.SEARCH_RESPONSE_KEY: {"items": page.to_payload()}}
     again = parse_search_response(rendered)
     if again.model_copy(update={"request_id": page.request_id}) != page:
         raise ResponseParseError("parsing the client's own rendering gives a different page")

@@ -1,7 +1,7 @@
 """Which envelope an answer is in, for the checker and the replay alike.
 
-The TOP router names its envelope with a key (``items_search_img_response``,
-``upload_img_response``, ``error_response``). The 1688 Open Platform ("AOP")
+The TOP router names its envelope with a key (``1688_items_search_img_response``,
+``1688_upload_img_response``, ``error_response``). The 1688 Open Platform ("AOP")
 names none, so its answers are told apart by shape, as the client reads them:
 
 * ``aop_gateway_error``: a top-level ``error_code`` and ``error_message``
@@ -23,7 +23,7 @@ from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
 from .._aop_models import is_aop_answer
-from ..wire import aop
+from ..wire import aop, top
 from .schemas import AOP_BUSINESS_ERROR, AOP_GATEWAY_ERROR, AOP_SEARCH, AOP_UPLOAD, ENVELOPES
 
 __all__ = [
@@ -40,8 +40,13 @@ __all__ = [
 AOP_APIS: Final[Mapping[str, str]] = {aop.SEARCH_API: AOP_SEARCH, aop.UPLOAD_API: AOP_UPLOAD}
 #: The envelopes that carry an error rather than a result.
 ERRORS: Final = frozenset({"error_response", AOP_BUSINESS_ERROR, AOP_GATEWAY_ERROR})
-#: Every envelope as a report names it when an answer holds none of them.
-DESCRIBED: Final = (*ENVELOPES, "result (AOP)", "error_code+error_message (AOP)")
+#: Every envelope as a report names it when an answer holds none of them (the legacy
+#: spellings of TOP's keys are read too, and not named).
+DESCRIBED: Final = (
+    *(key for key in ENVELOPES if key not in top.LEGACY_RESPONSE_KEYS.values()),
+    "result (AOP)",
+    "error_code+error_message (AOP)",
+)
 _RESULT: Final = "result"
 #: A stand-in for the app key a recording dropped from the path (pailitao cassettes do).
 _DROPPED_KEY: Final = "-"

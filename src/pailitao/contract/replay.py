@@ -38,6 +38,7 @@ from ..wire import (
     aop,
     in_process_url,
     signing,
+    top,
 )
 from ..wire.top import SEARCH_METHOD, UPLOAD_METHOD
 from .allow import AllowEntry, AllowList
@@ -154,7 +155,17 @@ def payload_of(raw: str | bytes | None) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict) or len(find_envelopes(data)) != 1:
         return None
-    return data
+    return _current_keys(data)
+
+
+#: TOP's legacy keys, by the key TOP's rule gives.
+_CURRENT: Final = {legacy: key for key, legacy in top.LEGACY_RESPONSE_KEYS.items()}
+
+
+def _current_keys(data: dict[str, Any]) -> dict[str, Any]:
+    """An answer under a legacy TOP key as under the current one: the same envelope, so an
+    old recording compares with the fake by shape, not by the key's spelling."""
+    return {_CURRENT.get(key, key): value for key, value in data.items()}
 
 
 def envelope_of(payload: Mapping[str, Any]) -> str:

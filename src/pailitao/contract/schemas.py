@@ -57,7 +57,7 @@ from ..models import (
     Item,
     SearchPage,
 )
-from ..wire import aop
+from ..wire import aop, top
 
 __all__ = [
     "AOP_BUSINESS_ERROR",
@@ -87,10 +87,13 @@ __all__ = [
 Schema = dict[str, Any]
 
 #: Envelope key -> schema file name; the checker picks the schema by envelope key.
+#: The keys pailitao's fake once answered under are read as well (old cassettes).
 ENVELOPES: Final[Mapping[str, str]] = {
-    "items_search_img_response": "search_response.schema.json",
-    "upload_img_response": "upload_response.schema.json",
-    "error_response": "error_response.schema.json",
+    top.SEARCH_RESPONSE_KEY: "search_response.schema.json",
+    top.UPLOAD_RESPONSE_KEY: "upload_response.schema.json",
+    top.LEGACY_RESPONSE_KEYS[top.SEARCH_RESPONSE_KEY]: "search_response.schema.json",
+    top.LEGACY_RESPONSE_KEYS[top.UPLOAD_RESPONSE_KEY]: "upload_response.schema.json",
+    top.ERROR_KEY: "error_response.schema.json",
 }
 #: The Open Platform's answers carry no envelope key of their own: the checker names
 #: them by shape (:mod:`pailitao.contract.envelopes`), and these names pick the schema.
@@ -106,7 +109,7 @@ AOP_ENVELOPES: Final[Mapping[str, str]] = {
 }
 #: Every envelope name, TOP's keys then AOP's shapes, -> schema file name.
 SCHEMAS: Final[Mapping[str, str]] = {**ENVELOPES, **AOP_ENVELOPES}
-SCHEMA_FILES: Final[tuple[str, ...]] = tuple(SCHEMAS.values())
+SCHEMA_FILES: Final[tuple[str, ...]] = tuple(dict.fromkeys(SCHEMAS.values()))
 
 #: What an item must carry. ``num_iid`` and ``title`` because the model cannot be
 #: built without them; ``price`` because price filters and sorts act on it, and
@@ -271,7 +274,13 @@ def _open_object(properties: Schema, required: Sequence[str]) -> Schema:
 
 
 def _envelope(key: str, title: str, inner: Schema, defs: Schema) -> Schema:
-    return _document(key, title, _open_object({key: inner}, [key]), defs)
+    """A TOP answer under its key; a success also under its legacy key (exactly one)."""
+    legacy = top.LEGACY_RESPONSE_KEYS.get(key)
+    if legacy is None:
+        return _document(key, title, _open_object({key: inner}, [key]), defs)
+    body = _open_object(dict.fromkeys((key, legacy), inner), [])
+    body["oneOf"] = [{"required": [key]}, {"required": [legacy]}]
+    return _document(key, title, body, defs)
 
 
 def _response(items: Schema) -> Schema:
@@ -284,18 +293,18 @@ def _response(items: Schema) -> Schema:
 
 
 def search_schema() -> Schema:
-    """The schema of a search success: ``{"items_search_img_response": {...}}``."""
+    """The schema of a search success: ``{"1688_items_search_img_response": {...}}``."""
     item = _object(Item, REQUIRED_ITEM_FIELDS)
     # The request_id travels in the envelope; the page reads it from there.
     page = _object(SearchPage, REQUIRED_PAGE_FIELDS, skip=("request_id",))
     defs = {**_FORMATS, "item": item}
     return _envelope(
-        "items_search_img_response", "1688.items.search.img success", _response(page), defs
+        top.SEARCH_RESPONSE_KEY, "1688.items.search.img success", _response(page), defs
     )
 
 
 def upload_schema() -> Schema:
-    """The schema of an upload success: ``{"upload_img_response": {...}}``.
+    """The schema of an upload success: ``{"1688_upload_img_response": {...}}``.
 
     ``name`` (the imgid) is what the client reads; ``status`` is 1 on the wire.
     """
@@ -314,7 +323,7 @@ def upload_schema() -> Schema:
         "required": ["item"],
         "additionalProperties": True,
     }
-    return _envelope("upload_img_response", "1688.upload.img success", _response(items), {})
+    return _envelope(top.UPLOAD_RESPONSE_KEY, "1688.upload.img success", _response(items), {})
 
 
 def error_schema() -> Schema:
@@ -578,9 +587,9 @@ def _parameters(cls: type) -> list[tuple[str, Any]]:
 def generate() -> dict[str, Schema]:
     """Every schema, by file name, as the models define them now."""
     return {
-        SCHEMAS["items_search_img_response"]: search_schema(),
-        SCHEMAS["upload_img_response"]: upload_schema(),
-        SCHEMAS["error_response"]: error_schema(),
+        SCHEMAS[top.SEARCH_RESPONSE_KEY]: search_schema(),
+        SCHEMAS[top.UPLOAD_RESPONSE_KEY]: upload_schema(),
+        SCHEMAS[top.ERROR_KEY]: error_schema(),
         SCHEMAS[AOP_SEARCH]: aop_search_schema(),
         SCHEMAS[AOP_UPLOAD]: aop_upload_schema(),
         SCHEMAS[AOP_BUSINESS_ERROR]: aop_business_error_schema(),

@@ -3,7 +3,8 @@
 One POST (or GET) per call, every parameter a form field: the system params
 ``method``, ``app_key``, ``timestamp``, ``v``, ``format``, ``sign_method`` and
 ``sign`` beside the API's own. Signing is :mod:`pailitao.wire.signing`.
-Answers are HTTP 200: ``{"<name>_response": {...}}`` on success and
+Answers are HTTP 200: ``{"<method>_response": {...}}`` on success (named by
+:func:`response_key`) and
 ``{"error_response": {"code", "msg", "sub_code", "sub_msg", "request_id"}}``
 on failure, with the codes below (api-notes §2.2).
 """
@@ -17,6 +18,7 @@ from typing import Final
 __all__ = [
     "DEFAULT_BASE_URL",
     "ERROR_KEY",
+    "LEGACY_RESPONSE_KEYS",
     "LIVE_SPELLINGS",
     "PLATFORM_CODES",
     "ROUTER_PATHS",
@@ -25,6 +27,7 @@ __all__ = [
     "UPLOAD_METHOD",
     "UPLOAD_RESPONSE_KEY",
     "VERSION",
+    "response_key",
 ]
 
 #: The live router, as the seed article calls it.
@@ -35,9 +38,22 @@ SEARCH_METHOD: Final = "1688.items.search.img"
 UPLOAD_METHOD: Final = "1688.upload.img"
 #: The one API version the router speaks (``v``).
 VERSION: Final = "2.0"
+
+
+def response_key(method: str) -> str:
+    """Where TOP puts a method's answer: drop a leading ``taobao.``, dots to ``_``, add
+    ``_response`` (``taobao.item.get`` → ``item_get_response``); the TOP SDKs look it up so."""
+    return method.removeprefix("taobao.").replace(".", "_") + "_response"
+
+
 #: Where the answers sit in a success envelope.
-SEARCH_RESPONSE_KEY: Final = "items_search_img_response"
-UPLOAD_RESPONSE_KEY: Final = "upload_img_response"
+SEARCH_RESPONSE_KEY: Final = response_key(SEARCH_METHOD)
+UPLOAD_RESPONSE_KEY: Final = response_key(UPLOAD_METHOD)
+#: The keys pailitao's fake used before it followed TOP's rule; answers under them
+#: (cassettes recorded then) are still read.
+LEGACY_RESPONSE_KEYS: Final[Mapping[str, str]] = MappingProxyType(
+    {SEARCH_RESPONSE_KEY: "items_search_img_response", UPLOAD_RESPONSE_KEY: "upload_img_response"}
+)
 ERROR_KEY: Final = "error_response"
 
 #: The platform's error codes and their documented ``msg`` (api-notes §2.2).
