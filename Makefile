@@ -6,8 +6,10 @@ BIN    := $(abspath $(VENV))/bin
 STAMP  := $(VENV)/.installed-stamp
 EXAMPLE := docs/examples/downstream
 PORT    ?= 8688
+NODE_DIR   := tests/sdks/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 
-.PHONY: install test lint typecheck pytest docs scan contract example serve cassettes clean
+.PHONY: install node-sdks test lint typecheck pytest docs scan contract example serve cassettes clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "pailitao needs Python >= 3.11")'
@@ -20,6 +22,23 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 
 install: $(STAMP)
 
+# The npm TOP SDKs that tests/sdks/test_node_top.py runs against the fake, as pinned in
+# package-lock.json. The stamp lives in node_modules, so a deleted node_modules re-installs.
+# On a root Debian/Ubuntu machine without node, apt installs it first.
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing nodejs and npm with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	else \
+		echo "make node-sdks: node and npm are missing; install Node.js >= 18 with npm, or run make as root on Debian/Ubuntu" >&2; \
+		exit 1; \
+	fi
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+node-sdks: $(NODE_STAMP)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -28,7 +47,7 @@ typecheck: install
 	$(BIN)/mypy
 
 # One worker per core (pytest-xdist): the suite is CPU-bound.
-pytest: install
+pytest: install node-sdks
 	$(BIN)/pytest -n auto
 
 # No cassette may hold a secret.
@@ -61,4 +80,4 @@ cassettes: install
 	cd $(EXAMPLE) && $(BIN)/python record_cassettes.py -q
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis site
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis site $(NODE_DIR)/node_modules
