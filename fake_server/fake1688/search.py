@@ -20,6 +20,8 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
 
+from pailitao.wire import reseller
+
 from .render import dumps
 from .store import Image
 
@@ -36,18 +38,9 @@ __all__ = [
 #: How many offers the similar set holds: the platform caps results near this.
 SIMILAR_LIMIT: Final = 200
 
+_ORDERS: Final = ("relevance", "price_asc", "price_desc", "sales_asc", "sales_desc")
 #: Accepted ``sort`` values and their canonical names (the reseller aliases included).
-SORTS: Final[Mapping[str, str]] = {
-    "relevance": "relevance",
-    "price_asc": "price_asc",
-    "price_desc": "price_desc",
-    "sales_asc": "sales_asc",
-    "sales_desc": "sales_desc",
-    "bid2": "price_asc",
-    "_bid2": "price_desc",
-    "sale": "sales_asc",
-    "_sale": "sales_desc",
-}
+SORTS: Final[Mapping[str, str]] = {**{order: order for order in _ORDERS}, **reseller.SORTS}
 
 
 class OfferLike(Protocol):

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 from ._aop_models import AopPage
 from .models import AopOffer, AopSearchInfo, Item, SearchPage
-from .wire import aop, signing
+from .wire import aop, reseller, signing
 from .wire.top import (
     LIVE_SPELLINGS,
     PLATFORM_CODES,
@@ -298,11 +298,14 @@ def _base36(number: int) -> str:
 
 
 def _reseller(inner: st.SearchStrategy[Payload]) -> st.SearchStrategy[Payload]:
-    def wrap(body: Payload, request_id: str, seconds: float) -> Payload:
-        ok = {"error_code": "0000", "reason": "ok", "error": "", "cache": 0}
+    def wrap(body: Payload, request_id: str, seconds: float, code: str) -> Payload:
+        ok = {"error_code": code, "reason": "ok", "error": "", "cache": 0}
         return {"items": body, **ok, "execution_time": f"{seconds:.3f}", "request_id": request_id}
 
-    return st.builds(wrap, inner, _request_ids(), st.floats(0.05, 9.0))
+    # Every spelling of success resellers use, "0000" most often.
+    codes = st.sampled_from(sorted(reseller.SUCCESS_CODES - {reseller.SUCCESS_CODE}))
+    success = st.one_of(st.just(reseller.SUCCESS_CODE), codes)
+    return st.builds(wrap, inner, _request_ids(), st.floats(0.05, 9.0), success)
 
 
 def _wrapped(
