@@ -43,6 +43,7 @@ __all__ = [
     "check_method",
     "check_sign",
     "check_sign_method",
+    "check_simplify",
     "check_timestamp",
     "check_version",
     "explain_signature",
@@ -52,6 +53,10 @@ __all__ = [
 
 _SHOWN_VALUE: Final = 256
 _SHOWN_NAMES: Final = 5
+#: The answer formats the router writes.
+_FORMATS: Final = frozenset({"json", "xml"})
+#: ``simplify`` as text, lower-cased.
+_SIMPLIFY: Final = {"true": True, "false": False}
 
 
 def merge_params(request: FakeRequest) -> dict[str, str]:
@@ -163,14 +168,35 @@ def check_version(params: Mapping[str, str], request: FakeRequest) -> None:
         raise InvalidVersion(f"v={version[:40]!r} is not supported; send v=2.0")
 
 
-def check_format(params: Mapping[str, str]) -> None:
-    """23 for a ``format`` other than ``json`` (absent means json)."""
-    answer_format = params.get("format", "")
-    if answer_format in ("", "json"):
-        return
-    if answer_format == "xml":
-        raise InvalidFormat("the fake gateway answers JSON only; send format=json or leave it out")
-    raise InvalidFormat(f"format {answer_format[:40]!r} is unknown; send format=json")
+def check_format(params: Mapping[str, str]) -> str:
+    """23 for a ``format`` other than ``json`` or ``xml``; returns it (absent means json).
+
+    The fake's choice: absent is JSON, where TOP's documented default is XML,
+    so that callers who leave it out keep the answers they always had.
+    """
+    answer_format = params.get("format") or "json"
+    if answer_format in _FORMATS:
+        return answer_format
+    raise InvalidFormat(f"format {answer_format[:40]!r} is unknown; send format=json or xml")
+
+
+def check_simplify(params: Mapping[str, str]) -> bool:
+    """41 for a ``simplify`` other than ``true`` or ``false``; returns it (absent: false).
+
+    The fake's choice: ``true`` and ``false`` in any case (as Java's
+    ``Boolean.parseBoolean`` reads them); anything else is 41 rather than false,
+    so that ``simplify=1`` fails where it is sent, not where the answer is read.
+    """
+    text = params.get("simplify")
+    if not text:  # nearly every call: no lower-casing, no lookup
+        return False
+    simplify = _SIMPLIFY.get(text.lower())
+    if simplify is None:
+        raise InvalidArguments(
+            f"simplify={text[:40]!r} is not a boolean; send simplify=true, simplify=false "
+            "or leave it out"
+        )
+    return simplify
 
 
 def check_sign_method(params: Mapping[str, str]) -> str:

@@ -10,15 +10,17 @@
       action      GET/POST only                                   9
       read        query + body merged, conflicts rejected        41
       method      21/22 ─ app_key 28/29 ─ timestamp 30/31 ─ v 32/33
-      format      23 ─ sign_method 25 ─ sign 24/25 (explained)
+      format      23 ─ simplify 41 ─ sign_method 25 ─ sign 24/25 (explained)
       gates       rate limits (7), then any gate you add
       faults      the fault plan draws: platform error or HTTP 5xx answers instead
-      dispatch    API table → handler: arguments 40/41 → backend → body
+      dispatch    API table → handler: arguments 40/41 → backend → JSON body
+      render      as asked: JSON, simplified JSON, or XML rendered from the JSON
       shape       the fault plan again: latency, broken or cut body, dropped connection
       journal     every request, whatever happened, with the fault injected
 
 Every failure is a :class:`~fake1688.errors.GatewayError` rendered as the
-platform's envelope (on an Open Platform path, the shared stages' errors are
+platform's envelope, in XML when the request asked for ``format=xml``, whatever
+stage it failed at (on an Open Platform path, the shared stages' errors are
 rendered as its gateway or business errors, and its own checks raise
 :class:`~fake1688.aop_errors.AopError`); anything else becomes 15
 ``isp.remote-service-error`` (business ``500``) with the traceback kept in the
@@ -38,7 +40,7 @@ from pailitao.wire import aop
 from pailitao.wire.signing import DEFAULT_SKEW
 from pailitao.wire.top import ROUTER_PATHS
 
-from . import admin, aop_checks, checks, render
+from . import admin, aop_checks, checks, render, render_xml
 from .aop_api import AopImageApi
 from .aop_errors import AopError, AopGatewayError, from_gateway_error
 from .api import Call, ImageSearchApi
@@ -175,12 +177,9 @@ class Engine:
                 if is_aop and isinstance(raised, GatewayError)
                 else raised
             )
-            response = _error_response(error, request_id)
+            response = _error_response(error, request, request_id)
         except FaultAnswer as answer:
-            response = answer.response
-            if is_aop and answer.envelope is not None:
-                aop_error = AopGatewayError(aop.INTERNAL_ERROR, answer.envelope.sub_msg)
-                response = aop_error.response(request_id)._replace(status=response.status)
+            response = _fault_response(answer, request, request_id, is_aop=is_aop)
         except Exception as unexpected:
             error = RemoteServiceError(
                 f"the fake gateway failed ({type(unexpected).__name__}); its journal keeps "
@@ -189,7 +188,7 @@ class Engine:
             if is_aop:
                 error = from_gateway_error(error)
             details = traceback.format_exc()
-            response = _error_response(error, request_id)
+            response = _error_response(error, request, request_id)
         response = outcome.injected.shape(response)
         self.journal.record(
             request,
@@ -222,6 +221,9 @@ class Engine:
         outcome.injected = self.faults.draw(call.api_method)
         outcome.injected.before_handler()
         body = self.api.handlers[call.api_method](call, request_id)
+        params = call.params  # checked by _admit: two lookups keep plain JSON as cheap as it was
+        if params.get("format") == "xml" or params.get("simplify"):
+            return _reshaped(body, params)
         return render.json_response(body)
 
     def _open_platform(
@@ -260,6 +262,7 @@ class Engine:
         checks.check_timestamp(params, request, self.clock, self.timestamp_skew)
         checks.check_version(params, request)
         checks.check_format(params)
+        checks.check_simplify(params)
         sign_method = checks.check_sign_method(params)
         outcome.verification = Verification.FAILED
         checks.check_sign(params, app, sign_method)
@@ -278,10 +281,38 @@ class Engine:
         return FakeResponse(200, headers, image)
 
 
-def _error_response(error: GatewayError | AopError, request_id: str) -> FakeResponse:
+def _reshaped(body: bytes, params: Mapping[str, str]) -> FakeResponse:
+    """The handler's JSON body as XML, or simplified, as the checked params ask."""
+    if params.get("format") == "xml":  # simplify changes JSON only: "simplified JSON"
+        return render_xml.from_json(body)
+    if checks.check_simplify(params):
+        return render.json_response(render.simplified(body))
+    return render.json_response(body)  # simplify=false
+
+
+def _error_response(
+    error: GatewayError | AopError, request: FakeRequest, request_id: str
+) -> FakeResponse:
     if isinstance(error, AopError):
         return error.response(request_id)
+    if render.asks_for_xml(request):
+        return render_xml.error_response(error, request_id)
     return render.error_response(error, request_id)
+
+
+def _fault_response(
+    answer: FaultAnswer, request: FakeRequest, request_id: str, *, is_aop: bool
+) -> FakeResponse:
+    """An injected HTTP error; the envelope in it, if any, as the request's gateway writes it."""
+    response, envelope = answer.response, answer.envelope
+    if envelope is None:  # a proxy's HTML page: no gateway wrote it
+        return response
+    if is_aop:
+        aop_error = AopGatewayError(aop.INTERNAL_ERROR, envelope.sub_msg)
+        return aop_error.response(request_id)._replace(status=response.status)
+    if render.asks_for_xml(request):
+        return render_xml.from_json(response.body, response.status)
+    return response
 
 
 def _no_api(path: str) -> AopGatewayError:

@@ -7,7 +7,7 @@
     ├── MissingMethod           21     no ``method``
     ├── InvalidMethod           22     an API the fake does not serve
     │   └── PathNotFound        22     no API at that URL path (HTTP 404)
-    ├── InvalidFormat           23     ``format`` other than ``json``
+    ├── InvalidFormat           23     ``format`` other than ``json`` or ``xml``
     ├── MissingSignature        24     no ``sign``
     ├── InvalidSignature        25     wrong ``sign`` or unknown ``sign_method``
     ├── MissingAppKey           28     no ``app_key``
@@ -157,7 +157,7 @@ class PathNotFound(InvalidMethod):
 
 
 class InvalidFormat(GatewayError):
-    """23: ``format`` other than ``json`` (the fake renders JSON only)."""
+    """23: ``format`` other than ``json`` or ``xml`` (the formats the fake renders)."""
 
     code = 23
     msg = "Invalid Format"

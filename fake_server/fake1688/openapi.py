@@ -3,9 +3,11 @@
 It lists what the fake can actually answer, so a fuzzer driven by it finds no
 undocumented status or content type (schemathesis runs from it in
 ``tests/fake1688/test_openapi_fuzz.py``): the TOP router answers HTTP 200 with
-one of three envelopes (search, upload, error) whatever it is sent; HTTP 5xx
-only when an ``http_error`` fault is injected (an HTML page or a 15 envelope);
-image paths answer the photo or a 404 envelope; the Open Platform's paths
+one of three envelopes (search, upload, error) whatever it is sent, the first
+two without their wrapper key for ``simplify=true``, and any of them as
+``text/xml`` for ``format=xml`` (listed without a schema: it holds the JSON's
+data); HTTP 5xx only when an ``http_error`` fault is injected (an HTML page or a
+15 envelope); image paths answer the photo or a 404 envelope; the Open Platform's paths
 (``/openapi/param2/1/...``, documented in :mod:`fake1688.openapi_aop`) answer
 its result envelope or a gateway refusal; admin endpoints answer JSON,
 400/404/405 with ``{"error": ...}`` (500 only for a bug in the fake, so it is
@@ -23,6 +25,7 @@ from pailitao.wire.top import SEARCH_RESPONSE_KEY, UPLOAD_RESPONSE_KEY
 from .faults import HTTP_STATUSES, KINDS
 from .openapi_aop import aop_paths, aop_schemas
 from .openapi_kit import INT, JSON, STR, injected_responses, json_response, obj, ref
+from .render_xml import XML_TYPE
 
 __all__ = ["openapi_document"]
 
@@ -31,13 +34,13 @@ _TEXT_PARAMS: Final = (
     ("app_key", "your app key"),
     ("timestamp", "yyyy-MM-dd HH:mm:ss (GMT+8) or epoch milliseconds, within 10 minutes"),
     ("v", "2.0"),
-    ("format", "json (the default; xml is answered with 23)"),
+    ("format", "json (the default) or xml; anything else is answered with 23"),
     ("sign_method", "md5 (default), hmac or hmac-sha256"),
     ("sign", "upper-case hex signature over the sorted params"),
     ("session", "signed, not checked"),
     ("partner_id", "signed, not checked"),
     ("target_app_key", "signed, not checked"),
-    ("simplify", "signed, not checked"),
+    ("simplify", "true: the JSON answer without its wrapper key; true or false, any case"),
     ("image", "the image as base64 text"),
     ("imgid", "an imgid from 1688.upload.img, or a catalog pic_url"),
     ("imageUrl", "a catalog pic_url or an issued imgid (the fake never goes online)"),
@@ -143,9 +146,21 @@ def _schemas() -> dict[str, Any]:
             **{SEARCH_RESPONSE_KEY: obj(["items", "request_id"], items=items, request_id=STR)},
         ),
         "UploadEnvelope": obj([UPLOAD_RESPONSE_KEY], **{UPLOAD_RESPONSE_KEY: upload}),
+        # simplify=true: the same answers without the wrapper key.
+        "SimplifiedSearch": obj(["items", "request_id"], items=items, request_id=STR),
+        "SimplifiedUpload": upload,
         "ErrorEnvelope": obj(["error_response"], error_response=error),
         "RouterAnswer": {
-            "anyOf": [ref("SearchEnvelope"), ref("UploadEnvelope"), ref("ErrorEnvelope")]
+            "anyOf": [
+                ref(name)
+                for name in (
+                    "SearchEnvelope",
+                    "UploadEnvelope",
+                    "SimplifiedSearch",
+                    "SimplifiedUpload",
+                    "ErrorEnvelope",
+                )
+            ]
         },
         "AdminError": obj(["error"], error=STR),
         "RateLimits": limits,
@@ -172,12 +187,16 @@ def _router_operation(verb: str) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": f"the TOP router ({verb}): image search and upload",
         "description": "Every answer is HTTP 200 with an envelope; errors carry the platform's "
-        "code. Injected faults may delay the answer, break or cut its JSON, or drop the "
-        "connection; those answers are deliberately outside this document.",
+        "code. format=xml answers the same data as XML (text/xml), errors included. Injected "
+        "faults may delay the answer, break or cut its body, or drop the connection; those "
+        "answers are deliberately outside this document.",
         "parameters": in_query,
         "responses": {
-            "200": json_response("a success or error envelope", ref("RouterAnswer")),
-            **injected_responses(ref("ErrorEnvelope")),
+            "200": _with_xml(json_response("a success or error envelope", ref("RouterAnswer"))),
+            **{
+                status: _with_xml(response)
+                for status, response in injected_responses(ref("ErrorEnvelope")).items()
+            },
         },
     }
     if verb == "post":
@@ -197,6 +216,12 @@ def _router_operation(verb: str) -> dict[str, Any]:
             },
         }
     return operation
+
+
+def _with_xml(response: dict[str, Any]) -> dict[str, Any]:
+    """``response`` also as ``text/xml`` (``format=xml``): the JSON's data, no schema."""
+    media = XML_TYPE.split(";", maxsplit=1)[0]
+    return {**response, "content": {**response["content"], media: {}}}
 
 
 def _admin(
@@ -231,7 +256,7 @@ def _paths() -> dict[str, Any]:
                         for kind in _IMAGE_TYPES
                     },
                 },
-                "404": json_response("no such image", ref("ErrorEnvelope")),
+                "404": _with_xml(json_response("no such image", ref("ErrorEnvelope"))),
             },
         }
     }

@@ -2,7 +2,8 @@
 
 ``ensure_ascii=False`` and compact separators, as live answers are; the search
 body is assembled from pre-serialised item chunks so a page costs a join, not a
-``json.dumps`` of every offer.
+``json.dumps`` of every offer. ``simplify=true`` is a slice of that body;
+``format=xml`` is rendered from it by :mod:`fake1688.render_xml`.
 """
 
 from __future__ import annotations
@@ -20,17 +21,21 @@ from .protocol import FakeRequest, FakeResponse
 
 __all__ = [
     "JSON_TYPE",
+    "asks_for_xml",
     "dumps",
+    "error_envelope",
     "error_response",
     "json_response",
     "request_id",
     "search_body",
+    "simplified",
     "upload_body",
 ]
 
 JSON_TYPE: Final = "application/json;charset=UTF-8"
-#: Left out of the deterministic request id: they change on every call.
-_VOLATILE: Final = frozenset({"timestamp", "sign"})
+#: Left out of the deterministic request id: the first two change on every call, the
+#: others only say how the answer is written, so JSON and XML answers share their id.
+_LEFT_OUT_OF_ID: Final = frozenset({"timestamp", "sign", "format", "simplify"})
 
 
 def dumps(data: object) -> bytes:
@@ -44,20 +49,44 @@ def json_response(body: bytes, status: int = 200) -> FakeResponse:
     return FakeResponse(status, headers, body)
 
 
+def error_envelope(error: GatewayError, request_id: str) -> dict[str, dict[str, object]]:
+    """``{"error_response": {...}}``: the data of an error answer, whatever its format."""
+    return {
+        "error_response": {
+            "code": error.code,
+            "msg": error.msg,
+            "sub_code": error.sub_code,
+            "sub_msg": error.sub_msg,
+            "request_id": request_id,
+        }
+    }
+
+
 def error_response(error: GatewayError, request_id: str) -> FakeResponse:
     """The error envelope, with the error's HTTP status (200 but for a 404 path)."""
-    body = dumps(
-        {
-            "error_response": {
-                "code": error.code,
-                "msg": error.msg,
-                "sub_code": error.sub_code,
-                "sub_msg": error.sub_msg,
-                "request_id": request_id,
-            }
-        }
-    )
-    return json_response(body, error.status)
+    return json_response(dumps(error_envelope(error, request_id)), error.status)
+
+
+def simplified(body: bytes) -> bytes:
+    """A success body without its wrapper key, as ``simplify=true`` asks.
+
+    Every success body is ``{"<method>_response":`` + the answer + ``}`` (the
+    bodies below; the key has no colon), so the answer is a slice: no parse.
+    """
+    return body[body.index(b":") + 1 : -1]
+
+
+def asks_for_xml(request: FakeRequest) -> bool:
+    """Whether the request asks for XML: its first ``format``, query string first.
+
+    Read from the request as sent, so that an answer that fails before the
+    params are merged and checked (29, a 41 for an unreadable body, a 404
+    path) comes in the format asked for too.
+    """
+    for key, value in (*request.query, *request.form):
+        if key == "format":
+            return value == "xml"
+    return False
 
 
 def search_body(
@@ -83,8 +112,9 @@ def upload_body(imgid: str, request_id: str) -> bytes:
 def request_id(request: FakeRequest, *, deterministic: bool) -> str:
     """A 13-character id like the platform's ``13yki55kbv7ug``.
 
-    Deterministic ids hash the request minus ``timestamp`` and ``sign``, so the
-    same call gives the same bytes on every run; otherwise the id is random.
+    Deterministic ids hash the request minus ``timestamp`` and ``sign`` (and
+    ``format`` and ``simplify``), so the same call gives the same bytes on every
+    run, and the same id in JSON and in XML; otherwise the id is random.
     """
     if not deterministic:
         return _short_id(secrets.token_bytes(13))
@@ -92,7 +122,7 @@ def request_id(request: FakeRequest, *, deterministic: bool) -> str:
     pairs.sort()
     texts = [request.method, request.path, request.read_error or ""]
     for pair in pairs:
-        if pair[0] not in _VOLATILE:
+        if pair[0] not in _LEFT_OUT_OF_ID:
             texts += pair
     # One join and one update: hashing part by part cost more than the hash.
     data = "\0".join(texts).encode("utf-8", "replace") + b"\0"

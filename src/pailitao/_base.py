@@ -13,6 +13,7 @@ from typing import Any, Final, Literal, TypeVar
 
 import httpx
 
+from . import _xml
 from ._checks import Price, check_text, check_utf8, is_count, is_digits, is_http_url, price
 from .errors import (
     ApiError,
@@ -285,27 +286,14 @@ class BaseClient:
     def read_answer(
         self, response: httpx.Response, parse: Callable[[object], T], signature: str
     ) -> T:
-        """Turn an HTTP answer into a result, or raise the matching error.
+        """Turn an HTTP answer (JSON, or TOP's XML) into a result, or raise the matching error.
 
         Whatever the server echoes of the secret or of our sign is scrubbed.
         """
         scrub = self._scrubber(signature)
         if response.status_code != 200:
             raise self._refusal(response, scrub)
-        unreadable: ResponseParseError | None = None
-        try:
-            data = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
-            # Scrub before cutting: a cut through the secret would leave a prefix no scrub finds.
-            excerpt = scrub(response.content.decode("utf-8", "replace"))[:60]
-            unreadable = ResponseParseError(
-                f"the answer is not JSON ({len(response.content)} bytes: {excerpt!r})",
-                retryable=True,
-            )
-        except RecursionError:
-            unreadable = _too_deep(response.content)
-        if unreadable is not None:  # raised here: the decoder's own error holds the whole body
-            raise unreadable
+        data = _decode(response, scrub)
         try:
             return parse(data)
         except (ApiError, ResponseParseError) as error:
@@ -486,6 +474,44 @@ def _sort(value: Sort | str) -> Sort:
     except ValueError:
         choices = ", ".join(member.value for member in Sort)
         raise UsageError(f"sort must be one of {choices} (or bid2, _bid2, sale, _sale)") from None
+
+
+def _decode(response: httpx.Response, scrub: Callable[[str], str]) -> object:
+    """The body as data: XML when it starts with ``<`` or is labelled XML, else JSON."""
+    content_type = response.headers.get("content-type")
+    if _xml.is_xml(content_type, response.content):
+        return _decode_xml(response.content, scrub, labelled=_xml.labels_xml(content_type))
+    return _decode_json(response.content, scrub)
+
+
+def _decode_json(content: bytes, scrub: Callable[[str], str]) -> object:
+    unreadable: ResponseParseError
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        unreadable = _unreadable(content, "JSON", scrub)
+    except RecursionError:
+        unreadable = _too_deep(content)
+    raise unreadable  # here: the decoder's own error holds the whole body
+
+
+def _decode_xml(content: bytes, scrub: Callable[[str], str], *, labelled: bool) -> object:
+    try:
+        return _xml.loads(content)  # refusals (DTD, size, depth) quote no body: raised as they are
+    except _xml.MalformedXml:
+        pass
+    # Not labelled XML, a body that merely starts with "<" (a proxy's page, say) is
+    # reported as before: not the JSON the client asked for.
+    raise _unreadable(content, "well-formed XML" if labelled else "JSON", scrub)
+
+
+def _unreadable(content: bytes, what: str, scrub: Callable[[str], str]) -> ResponseParseError:
+    """A body that is not what it should be: retried, as a proxy may have damaged it."""
+    # Scrub before cutting: a cut through the secret would leave a prefix no scrub finds.
+    excerpt = scrub(content.decode("utf-8", "replace"))[:60]
+    return ResponseParseError(
+        f"the answer is not {what} ({len(content)} bytes: {excerpt!r})", retryable=True
+    )
 
 
 def _too_deep(content: bytes) -> ResponseParseError:

@@ -12,6 +12,9 @@ Three envelopes carry the same data:
   Its offers map onto :class:`Item` and stay whole, typed, in ``Item.aop``; what
   the page adds stays in ``SearchPage.aop`` (the models live in ``_aop_models``).
 
+Each parser also takes a TOP answer's XML body (``format=xml``; bytes or text),
+read by :mod:`pailitao._xml` into the mapping its JSON decodes to.
+
 Field values arrive in many spellings (``"90.00"``, ``"12.50-18.00"``, ``"1.2万"``);
 they are normalised here. Unknown fields are kept (``model_extra``) and rendered
 back. Anything unusable raises :class:`~pailitao.errors.ResponseParseError` naming
@@ -40,6 +43,7 @@ from pydantic import (
     model_validator,
 )
 
+from . import _xml
 from ._aop_models import (
     AopInvoiceInfo,
     AopOffer,
@@ -373,8 +377,9 @@ def _describe(error: ValidationError) -> str:
     return f"{where.lstrip('.') or 'answer'}{shown}: {first['msg']}{tail}"
 
 
-def parse_error_response(data: Mapping[str, Any]) -> ApiError | None:
-    """The :class:`ApiError` an answer carries, or ``None`` for a success."""
+def parse_error_response(data: Mapping[str, Any] | bytes | str) -> ApiError | None:
+    """The :class:`ApiError` an answer (decoded JSON, or an XML body) carries, or ``None``."""
+    data = _mapping(_read_xml(data))
     aop = parse_aop_error(data)  # before the reseller's: both have a top-level error_code
     if aop is not None:
         return aop
@@ -419,14 +424,27 @@ def _opt_str(value: object) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def _checked(data: object) -> Mapping[str, Any]:
-    """The answer as a mapping, after raising any error envelope."""
+def _read_xml(data: object) -> object:
+    """An XML body (bytes or text) as the mapping it stands for; anything else as it is."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if isinstance(raw, bytes) and _xml.is_xml(None, raw):
+        return _xml.loads(raw)
+    return data
+
+
+def _mapping(data: object) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise ResponseParseError(f"answer = {type(data).__name__}: expected a JSON object")
-    error = parse_error_response(data)
+    return data
+
+
+def _checked(data: object) -> Mapping[str, Any]:
+    """The answer as a mapping, after raising any error envelope."""
+    answer = _mapping(_read_xml(data))
+    error = parse_error_response(answer)
     if error is not None:
         raise error
-    return data
+    return answer
 
 
 def _body(data: Mapping[str, Any], response_key: str) -> Mapping[str, Any]:
@@ -445,6 +463,8 @@ def _body(data: Mapping[str, Any], response_key: str) -> Mapping[str, Any]:
 
 def parse_search_response(data: object) -> SearchPage:
     """Parse a search answer in any of the three envelopes into a :class:`SearchPage`.
+
+    ``data`` is the decoded JSON, or a TOP answer's XML body (bytes or text).
 
     Raises the matching :class:`~pailitao.errors.ApiError` for an error envelope
     and :class:`~pailitao.errors.ResponseParseError` for anything unusable.
@@ -478,7 +498,7 @@ def _aop_search_page(answer: Mapping[str, Any]) -> SearchPage:
 
 
 def parse_upload_response(data: object) -> str:
-    """The ``imgid`` (AOP: the ``imageId``) from an upload answer in any envelope."""
+    """The ``imgid`` (AOP: the ``imageId``) from an upload answer in any envelope, JSON or XML."""
     answer = _checked(data)
     if is_aop_answer(answer):
         return read_image_id(unwrap(answer)[1])

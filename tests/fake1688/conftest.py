@@ -12,6 +12,7 @@ import base64
 import io
 import json
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -111,7 +112,7 @@ class OpenApiChecker:
         item = next((item for pattern, item in self.routes if pattern.match(path)), None)
         operation = (item or {}).get(method.lower())
         if operation is None:  # undocumented request: only an error may answer
-            self._check_refusal(method, path, status, body)
+            self._check_refusal(method, path, status, content_type, body)
             return
         response = operation["responses"].get(str(status))
         assert response is not None, f"{method} {path}: HTTP {status} is undocumented"
@@ -120,8 +121,11 @@ class OpenApiChecker:
         if media == "application/json":
             self._validate(json.loads(body), response["content"][media]["schema"])
 
-    def _check_refusal(self, method: str, path: str, status: int, body: bytes) -> None:
-        """An undocumented request gets its surface's error: admin, Open Platform or TOP."""
+    def _check_refusal(
+        self, method: str, path: str, status: int, content_type: str, body: bytes
+    ) -> None:
+        """An undocumented request gets its surface's error: admin, Open Platform or TOP
+        (in XML when it asked for format=xml)."""
         if path.startswith("/__fake__") or path == "/openapi.json":
             statuses, name = (404, 405), "AdminError"
         elif path.startswith(AOP_PREFIX):  # a path naming no API, or a method no API takes
@@ -129,6 +133,10 @@ class OpenApiChecker:
         else:
             statuses, name = (200, 404), "ErrorEnvelope"
         assert status in statuses, (method, path, status)
+        if content_type.startswith("text/xml"):
+            assert name == "ErrorEnvelope", (method, path, content_type)
+            assert ET.fromstring(body).tag == "error_response"  # noqa: S314 - the fake's answer
+            return
         self._validate(json.loads(body), {"$ref": f"#/components/schemas/{name}"})
 
     def _validate(self, data: Any, schema: dict[str, Any]) -> None:

@@ -95,9 +95,11 @@ def test_version_must_be_2_0(call: Any, helpers: Any, version: str) -> None:
 
 @pytest.mark.parametrize(
     ("answer_format", "hint"),
-    [("xml", "answers JSON only"), ("JSON", "format 'JSON' is unknown")],
+    [("yaml", "format 'yaml' is unknown"), ("JSON", "format 'JSON' is unknown")],
 )
-def test_format_other_than_json(call: Any, helpers: Any, answer_format: str, hint: str) -> None:
+def test_format_other_than_json_or_xml(
+    call: Any, helpers: Any, answer_format: str, hint: str
+) -> None:
     error = call(_search(helpers, format=answer_format))["error_response"]
     assert (error["code"], error["msg"]) == (23, "Invalid Format")
     assert hint in error["sub_msg"]

@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import json
 import string
+import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -23,6 +24,7 @@ from pailitao.wire import signing
 
 NOW = 1_764_300_000.0
 JSON_TYPE = "application/json;charset=UTF-8"
+XML_TYPE = "text/xml;charset=UTF-8"
 ERROR_KEYS = ["code", "msg", "sub_code", "sub_msg", "request_id"]
 CODES = {9, 15, 21, 22, 23, 24, 25, 28, 29, 30, 31, 32, 33, 40, 41}
 # A gateway shared by the examples: Hypothesis cannot use function-scoped fixtures.
@@ -42,9 +44,11 @@ def shared(catalog: Any) -> FakeGateway:
 KEYS = [
     "method", "app_key", "timestamp", "v", "format", "sign_method", "sign", "image", "imgid",
     "imageUrl", "page", "page_size", "sort", "cat", "start_price", "end_price", "partner_id",
+    "simplify",
 ]  # fmt: skip
 VALUES = [
-    "1688.items.search.img", "1688.upload.img", "test_app_key", "2.0", "json", "md5", "hmac",
+    "1688.items.search.img", "1688.upload.img", "test_app_key", "2.0", "json", "xml", "true",
+    "md5", "hmac",
     "2025-11-28 11:20:00", "1764300000000", "1", "50", "0", "-1", "price_asc", "_sale", "",
     "aGVsbG8=", "https://cbu01.alicdn.com/img/ibank/x.jpg", "12.50", "中文",
 ]  # fmt: skip
@@ -138,15 +142,23 @@ async def _asgi(app: Any, raw: Raw) -> tuple[int, list[tuple[bytes, bytes]], byt
 
 
 def assert_platform_answer(status: int, content_type: str | None, body: bytes) -> None:
-    """A platform answer: the JSON envelope, or a served photo; never a 500 or a traceback."""
+    """A platform answer: the JSON (or XML) envelope, or a served photo; never a 500 or a
+    traceback."""
     assert status in (200, 404)
     assert b"Traceback" not in body
     if content_type is not None and content_type.startswith("image/"):
         assert status == 200
         return
+    if content_type == XML_TYPE:
+        assert_xml_answer(status, body)
+        return
     assert content_type == JSON_TYPE
     data = json.loads(body.decode("utf-8"))
     assert isinstance(data, dict)
+    if "items" in data:  # simplify=true
+        assert status == 200
+        assert set(data) == {"items", "request_id"}
+        return
     assert len(data) == 1
     if "error_response" in data:
         error = data["error_response"]
@@ -157,6 +169,19 @@ def assert_platform_answer(status: int, content_type: str | None, body: bytes) -
     else:
         assert status == 200
         assert next(iter(data)) in ("1688_items_search_img_response", "1688_upload_img_response")
+
+
+def assert_xml_answer(status: int, body: bytes) -> None:
+    """A well-formed XML answer: the error envelope's five fields, or a success."""
+    assert body.startswith(b'<?xml version="1.0" encoding="utf-8" ?><')
+    root = ET.fromstring(body)  # noqa: S314 - the fake's own answer
+    if root.tag == "error_response":
+        assert [child.tag for child in root] == ERROR_KEYS
+        assert int(root.findtext("code", "")) in CODES
+        assert (status == 404) == (root.findtext("sub_code") == "isv.path-not-found")
+    else:
+        assert status == 200
+        assert root.tag in ("_1688_items_search_img_response", "_1688_upload_img_response")
 
 
 # -- properties ------------------------------------------------------------------------------
@@ -311,18 +336,22 @@ def test_a_request_id_is_one_base32_character_per_byte(thirteen: bytes) -> None:
 
 
 def _request_id_reference(request: FakeRequest) -> str:
-    """The definition: 13 bytes of blake2b over the request minus timestamp and sign."""
+    """The definition: 13 bytes of blake2b over the request minus timestamp and sign (and
+    format and simplify, which say how the answer is written)."""
     texts = [request.method, request.path, request.read_error or ""]
     for key, value in sorted((*request.query, *request.form)):
-        if key not in ("timestamp", "sign"):
+        if key not in ("timestamp", "sign", "format", "simplify"):
             texts += (key, value)
     blobs = [b for name in sorted(request.files) for b in (name.encode(), request.files[name])]
     data = "\0".join(texts).encode("utf-8", "replace") + b"\0" + b"\0".join(blobs)
     return "".join(BASE32[byte % 32] for byte in hashlib.blake2b(data, digest_size=13).digest())
 
 
-# Keys that sort right beside timestamp and sign: only those two may be left out of the id.
-names = st.sampled_from(["sign", "timestamp", "a", "b", "imgid", "sig", "sign\0", "signs", "u"])
+# Keys that sort right beside those left out of the id: only those four may be.
+names = st.sampled_from(
+    ["sign", "timestamp", "a", "b", "imgid", "sig", "sign\0", "signs", "u", "format", "formats",
+     "simplify", "simplif"]
+)  # fmt: skip
 pairs = st.lists(st.tuples(names, st.text()))
 
 
