@@ -3,7 +3,7 @@
 Three envelopes carry the same data:
 
 * the TOP router's ``{"1688_items_search_img_response": {"items": {...}, "request_id": ...}}``
-  (also under ``items_search_img_response``, the key pailitao's fake once used)
+  (also under the legacy key ``items_search_img_response``, which older recordings hold)
   (errors as ``{"error_response": {...}}``), which the fake gateway serves;
 * the reseller API's ``{"items": {...}, "error_code": "0000", ...}`` that made the
   name ``item_search_img`` popular;

@@ -49,8 +49,7 @@ def response_key(method: str) -> str:
 #: Where the answers sit in a success envelope.
 SEARCH_RESPONSE_KEY: Final = response_key(SEARCH_METHOD)
 UPLOAD_RESPONSE_KEY: Final = response_key(UPLOAD_METHOD)
-#: The keys pailitao's fake used before it followed TOP's rule; answers under them
-#: (cassettes recorded then) are still read.
+#: Legacy keys of the same answers: older recordings hold them, and they are still read.
 LEGACY_RESPONSE_KEYS: Final[Mapping[str, str]] = MappingProxyType(
     {SEARCH_RESPONSE_KEY: "items_search_img_response", UPLOAD_RESPONSE_KEY: "upload_img_response"}
 )
