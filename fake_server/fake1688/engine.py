@@ -6,7 +6,8 @@
                                 ─ protocol.parse_http ─┐   (both adapters enter here)
     handle        FakeRequest ◄────────────────────────┘
       route       /openapi/param2/… → the Open Platform (_open_platform, aop_checks);
-                  router path → the TOP router; else a served image, else 22/404
+                  router path → the TOP router; /1688/<api_name>/ → the resellers'
+                  REST dialect (_reseller, reseller_api); else a served image, else 22/404
       action      GET/POST only                                   9
       read        query + body merged, conflicts rejected        41
       method      21/22 ─ app_key 28/29 ─ timestamp 30/31 ─ v 32/33
@@ -24,7 +25,8 @@ stage it failed at (on an Open Platform path, the shared stages' errors are
 rendered as its gateway or business errors, and its own checks raise
 :class:`~fake1688.aop_errors.AopError`); anything else becomes 15
 ``isp.remote-service-error`` (business ``500``) with the traceback kept in the
-journal, never in the answer.
+journal, never in the answer. On a reseller path every answer is HTTP 200 JSON
+(:class:`~fake1688.reseller_errors.ResellerError`), but for injected HTTP errors.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from pailitao.wire import aop
 from pailitao.wire.signing import DEFAULT_SKEW
 from pailitao.wire.top import ROUTER_PATHS
 
-from . import admin, aop_checks, checks, render, render_xml
+from . import admin, aop_checks, checks, render, render_xml, reseller_api
 from .aop_api import AopImageApi
 from .aop_errors import AopError, AopGatewayError, from_gateway_error
 from .api import Call, ImageSearchApi
@@ -50,6 +52,10 @@ from .faults import NOTHING, Fault, FaultAnswer, FaultPlan, Injected
 from .journal import Journal, Verification
 from .protocol import FakeRequest, FakeResponse, parse_http
 from .ratelimits import RateLimiter, RateLimits
+from .reseller_api import ResellerApi
+from .reseller_errors import ResellerError
+from .reseller_errors import answer as reseller_answer
+from .reseller_errors import from_gateway_error as reseller_error
 from .search import CatalogLike
 from .store import UploadLimits, UploadStore
 
@@ -113,6 +119,8 @@ class Engine:
         self.api = ImageSearchApi(catalog, self.store, max_image_bytes=max_image_bytes)
         #: The Open Platform's image APIs, over the same backend.
         self.aop_api = AopImageApi(self.api)
+        #: The resellers' REST APIs, over the same backend.
+        self.reseller_api = ResellerApi(self.api)
         #: Rate limits per app key (a gate); ``limits.set(RateLimits(qps=...))``.
         self.limits = RateLimiter(self.clock, limits)
         #: Checks run on every verified call before its handler; may raise a GatewayError.
@@ -164,22 +172,31 @@ class Engine:
         outcome = _Outcome()
         request_id = render.request_id(request, deterministic=self.deterministic)
         is_aop = request.path.startswith(_AOP_PREFIX)
-        error: GatewayError | AopError | None = None
+        path = request.path
+        reseller_path = None if is_aop or path in ROUTER_PATHS else reseller_api.parse_path(path)
+        error: GatewayError | AopError | ResellerError | None = None
         details = None
         try:
             if is_aop:
                 response = self._open_platform(request, outcome, request_id)
+            elif reseller_path is not None:
+                response = self._reseller(request, reseller_path, outcome, request_id, started)
             else:
                 response = self._route(request, outcome, request_id)
-        except (GatewayError, AopError) as raised:
-            error = (
-                from_gateway_error(raised)
-                if is_aop and isinstance(raised, GatewayError)
-                else raised
-            )
-            response = _error_response(error, request, request_id)
+        except (GatewayError, AopError, ResellerError) as raised:
+            error = raised
+            if isinstance(raised, GatewayError) and is_aop:
+                error = from_gateway_error(raised)
+            elif isinstance(raised, GatewayError) and reseller_path is not None:
+                error = reseller_error(raised)
+            response = self._error_response(error, request, request_id, started)
         except FaultAnswer as answer:
-            response = _fault_response(answer, request, request_id, is_aop=is_aop)
+            if reseller_path is not None and answer.envelope is not None:
+                error = reseller_error(answer.envelope)
+                response = self._error_response(error, request, request_id, started)
+                response = response._replace(status=answer.response.status)
+            else:
+                response = _fault_response(answer, request, request_id, is_aop=is_aop)
         except Exception as unexpected:
             error = RemoteServiceError(
                 f"the fake gateway failed ({type(unexpected).__name__}); its journal keeps "
@@ -187,8 +204,10 @@ class Engine:
             )
             if is_aop:
                 error = from_gateway_error(error)
+            elif reseller_path is not None:
+                error = ResellerError("5000", error.sub_msg)
             details = traceback.format_exc()
-            response = _error_response(error, request, request_id)
+            response = self._error_response(error, request, request_id, started)
         response = outcome.injected.shape(response)
         self.journal.record(
             request,
@@ -252,6 +271,48 @@ class Engine:
         outcome.injected = self.faults.draw(call.api_method)
         outcome.injected.before_handler()
         return render.json_response(self.aop_api.handlers[path.api](call, request_id))
+
+    def _reseller(
+        self,
+        request: FakeRequest,
+        path: reseller_api.ResellerPath,
+        outcome: _Outcome,
+        request_id: str,
+        started: float,
+    ) -> FakeResponse:
+        """The resellers' REST dialect: its checks, then the same gates and backend."""
+        api_method = reseller_api.check_path(path)
+        outcome.api_method = api_method
+        reseller_api.check_http_method(request)
+        params = reseller_api.read_params(request)
+        app = reseller_api.check_app(params, self.apps)
+        outcome.verification = Verification.FAILED
+        reseller_api.check_secret(params, app)
+        outcome.verification = Verification.PASSED
+        reseller_api.check_common(params)
+        call = Call(api_method, app, params, request.files)
+        for gate in self.gates:
+            gate(call)
+        outcome.injected = self.faults.draw(call.api_method)
+        outcome.injected.before_handler()
+        items = self.reseller_api.handlers[api_method](call, request_id)
+        head = b'"items":' + items + b',"error_code":"0000","reason":"ok","error":""'
+        return reseller_answer(head, request, request_id, self.clock(), self._elapsed(started))
+
+    def _elapsed(self, started: float) -> float | None:
+        """A reseller answer's ``execution_time`` (none when answers must be deterministic)."""
+        return None if self.deterministic else time.perf_counter() - started
+
+    def _error_response(
+        self,
+        error: GatewayError | AopError | ResellerError,
+        request: FakeRequest,
+        request_id: str,
+        started: float,
+    ) -> FakeResponse:
+        if isinstance(error, ResellerError):
+            return error.response(request, request_id, self.clock(), self._elapsed(started))
+        return _error_response(error, request, request_id)
 
     def _admit(self, request: FakeRequest, outcome: _Outcome) -> Call:
         """The system checks, in the platform's order; returns the verified call."""

@@ -2,9 +2,10 @@
 
 Unlike WireMock's default journal (measured at 3.8 GB after ~190k requests),
 this one keeps the last ``maxlen`` entries only, and never stores what should
-not leak or bloat: ``sign`` and the user tokens ``session`` and ``access_token``
-are redacted (see :data:`REDACTED_PARAMS`), the app key is
-partly masked, image bytes and base64 images are reduced to their size.
+not leak or bloat: ``sign``, the user tokens ``session`` and ``access_token`` and
+the resellers' ``secret`` are redacted (see :data:`REDACTED_PARAMS`), the app key
+(``app_key``, the resellers' ``key``) is partly masked, image bytes and base64
+images (``image``, ``imgcode``) are reduced to their size.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Final
 from .aop_errors import AopError
 from .errors import GatewayError
 from .protocol import FakeRequest
+from .reseller_errors import ResellerError
 
 __all__ = [
     "REDACTED_PARAMS",
@@ -31,10 +33,14 @@ __all__ = [
 ]
 
 #: Params whose values no journal entry or error message shows.
-REDACTED_PARAMS: Final = frozenset({"sign", "_aop_signature", "session", "access_token"})
+REDACTED_PARAMS: Final = frozenset({"sign", "_aop_signature", "session", "access_token", "secret"})
+#: Params that hold an app key: kept partly masked.
+_APP_KEYS: Final = frozenset({"app_key", "key"})
+#: Params that hold a base64 image: kept as their length.
+_IMAGES: Final = frozenset({"image", "imgcode"})
 _LONG: Final = 200
 #: Params that ``_redact`` changes whatever their length.
-_SPECIAL: Final = REDACTED_PARAMS | {"app_key", "image"}
+_SPECIAL: Final = REDACTED_PARAMS | _APP_KEYS | _IMAGES
 #: How many recent requests an assertion message lists.
 _REPORTED: Final = 10
 
@@ -60,7 +66,8 @@ class JournalEntry:
     files: Mapping[str, str]
     verification: Verification
     status: int
-    #: The TOP router's code, the Open Platform's ``error_code`` or business ``code``.
+    #: The TOP router's code, the Open Platform's ``error_code`` or business ``code``, or
+    #: the resellers' ``error_code``.
     code: int | str
     sub_code: str | None
     sub_msg: str | None
@@ -122,20 +129,22 @@ def redact_params(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
 def _redact(key: str, value: str) -> str:
     if key in REDACTED_PARAMS:
         return "<redacted>"
-    if key == "app_key":
+    if key in _APP_KEYS:
         return mask_app_key(value)
-    if key == "image" and value:
+    if key in _IMAGES and value:
         return f"<base64 image: {len(value):,} chars>"
     if len(value) > _LONG:
         return f"{value[:100]}…({len(value):,} chars)"
     return value
 
 
-def _facts(error: GatewayError | AopError | None) -> tuple[int | str, str | None, str | None]:
+def _facts(
+    error: GatewayError | AopError | ResellerError | None,
+) -> tuple[int | str, str | None, str | None]:
     """The code, sub_code and message an error leaves in the journal (0 for a success)."""
     if error is None:
         return 0, None, None
-    if isinstance(error, AopError):
+    if isinstance(error, AopError | ResellerError):
         return error.code_text, None, error.detail_text
     return error.code, error.sub_code, error.sub_msg
 
@@ -182,7 +191,7 @@ class Journal:
         api_method: str | None,
         verification: Verification,
         status: int,
-        error: GatewayError | AopError | None,
+        error: GatewayError | AopError | ResellerError | None,
         request_id: str,
         duration_ms: float,
         traceback: str | None = None,
@@ -196,9 +205,9 @@ class Journal:
         pairs = (*request.query, *request.form)
         code, sub_code, sub_msg = _facts(error)
         if sub_msg:
-            app_key = next((value for key, value in pairs if key == "app_key"), "")
-            if len(app_key) > 3:
-                sub_msg = sub_msg.replace(app_key, mask_app_key(app_key))
+            for app_key in (value for key, value in pairs if key in _APP_KEYS):
+                if len(app_key) > 3:
+                    sub_msg = sub_msg.replace(app_key, mask_app_key(app_key))
         files: dict[str, str] = {}
         if request.files:  # rarely: no comprehension to run for a form
             files = {name: _file_summary(data) for name, data in request.files.items()}
