@@ -9,7 +9,7 @@ from pailitao import errors
 from pailitao.errors import api_error
 from pailitao.models import parse_aop_error, parse_search_response
 from pailitao.strategies import ERROR_CODES
-from pailitao.wire import aop
+from pailitao.wire import aop, reseller
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "reference" / "error-codes.md"
 
@@ -81,6 +81,27 @@ def test_each_business_code_raises_the_class_shown(row: list[str]) -> None:
         parse_search_response(answer)
     assert type(raised.value).__name__ == row[1]
     assert raised.value.retryable is (row[2] == "yes")
+
+
+RESELLER = table("Reseller codes")
+
+
+def test_every_reseller_code_has_a_row() -> None:
+    assert {row[0]: row[1] for row in RESELLER} == dict(reseller.ERROR_CODES)
+
+
+@pytest.mark.parametrize("row", RESELLER, ids=[row[0] for row in RESELLER])
+def test_each_reseller_code_raises_the_class_shown(row: list[str]) -> None:
+    answer = {"error_code": row[0], "reason": "r", "error": row[1]}
+    if row[2].startswith("none"):
+        empty = {"page": 1, "page_size": 20, "total_results": 0, "item": []}
+        assert parse_search_response({**answer, "items": empty}).items == []
+        return
+    with pytest.raises(errors.ApiError) as raised:
+        parse_search_response(answer)
+    assert type(raised.value).__name__ == row[2]
+    assert raised.value.code == int(row[0])
+    assert raised.value.retryable is (row[3] == "yes")
 
 
 def test_the_other_errors_exist_and_are_pailitao_errors() -> None:

@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -27,7 +28,7 @@ from .errors import (
 from .images import DEFAULT_MAX_BYTES, ImageSource, PreparedImage, prepare_image
 from .models import Item, SearchPage, parse_aop_error
 from .retry import RetryPolicy
-from .wire import DIALECTS, Dialect, aop, default_base_url, signing
+from .wire import DIALECTS, Dialect, aop, default_base_url, reseller, signing
 from .wire.top import DEFAULT_BASE_URL, SEARCH_METHOD, UPLOAD_METHOD
 
 __all__ = ["DEFAULT_BASE_URL", "SEARCH_METHOD", "UPLOAD_METHOD", "SearchPlan", "Sort"]
@@ -44,6 +45,16 @@ _AOP_SORTS: Final = {
     "sales_asc": '{"monthSold":"asc"}',
     "sales_desc": '{"monthSold":"desc"}',
 }
+
+#: The client's two calls, by the TOP method names, as the reseller's APIs.
+_RESELLER_APIS: Final = {SEARCH_METHOD: reseller.SEARCH_API, UPLOAD_METHOD: reseller.UPLOAD_API}
+#: ``Sort`` as the reseller's ``sort`` spells it.
+_RESELLER_SORTS: Final = {value: key for key, value in reseller.SORTS.items()}
+#: The search's params, in the order they are sent, by the names the reseller gives them.
+_RESELLER_PARAMS: Final = (
+    ("imgid", "imgid"), ("page", "page"), ("page_size", "page_size"), ("sort", "sort"),
+    ("cat", "cat"), ("start_price", "start_price"), ("end_price", "end_price"), ("lang", "lang"),
+)  # fmt: skip
 
 T = TypeVar("T")
 
@@ -146,7 +157,11 @@ class BaseClient:
         self._clock = clock
 
     def __repr__(self) -> str:
-        signed = f"sign_method={self.sign_method!r}" if self.dialect == "top" else "dialect='aop'"
+        signed = (
+            f"sign_method={self.sign_method!r}"
+            if self.dialect == "top"
+            else f"dialect={self.dialect!r}"
+        )
         return (
             f"{type(self).__name__}(app_key={_mask(self.app_key)!r}, "
             f"base_url={self.base_url!r}, {signed})"
@@ -224,6 +239,8 @@ class BaseClient:
         params = {"page": str(page), "page_size": str(page_size)}
         if self.dialect == "aop":
             params["country"] = _country(country)
+        elif self.dialect == "reseller" and country is not None:
+            params["lang"] = _lang(country)
         elif country is not None:
             raise UsageError(
                 "country names the language of an Open Platform answer: pass "
@@ -246,6 +263,8 @@ class BaseClient:
         """A freshly timestamped and signed POST and its sign; build one per attempt."""
         if self.dialect == "aop":
             return self._aop_request(api_method, app_params, image)
+        if self.dialect == "reseller":
+            return self._reseller_request(api_method, app_params, image)
         params = {
             "method": api_method,
             "app_key": self.app_key,
@@ -280,6 +299,34 @@ class BaseClient:
         }
         params[aop.SIGNATURE] = signature = aop.sign(path.signed, params, self._secret.reveal())
         return httpx.Request("POST", path.url(self.base_url), data=params), signature
+
+    def _reseller_request(
+        self, api_method: str, app_params: Mapping[str, str], image: PreparedImage | None
+    ) -> tuple[httpx.Request, str]:
+        """A GET search (or a POST upload) with the key and secret in the query string.
+
+        Nothing is signed: the secret itself stands in for the sign, so that
+        every scrub of a sign scrubs it too.
+        """
+        url = self.base_url.rstrip("/") + reseller.api_path(_RESELLER_APIS[api_method])
+        query = httpx.QueryParams([("key", self.app_key), ("secret", self._secret.reveal())])
+        if api_method == UPLOAD_METHOD and image is not None:
+            if self.image_encoding == "multipart":
+                files = {"imgcode": (image.filename, image.data, image.content_type)}
+                request = httpx.Request("POST", url, params=query, files=files)
+            else:
+                form = {"imgcode": base64.b64encode(image.data).decode("ascii")}
+                request = httpx.Request("POST", url, params=query, data=form)
+            return request, self._secret.reveal()
+        params = dict(app_params)
+        if "imageUrl" in params:  # the reseller searches by URL only, and calls it imgid
+            params["imgid"] = params.pop("imageUrl")
+        if "sort" in params:
+            params["sort"] = _RESELLER_SORTS.get(params["sort"], "")
+        for own, sent in _RESELLER_PARAMS:
+            if params.get(own):
+                query = query.add(sent, params[own])
+        return httpx.Request("GET", url, params=query), self._secret.reveal()
 
     # -- reading answers ---------------------------------------------------
 
@@ -336,21 +383,30 @@ class BaseClient:
 
     def _scrubber(self, signature: str) -> Callable[[str], str]:
         secret, token = self._secret.reveal(), self._access_token.reveal()
-        sign_pattern = re.compile(re.escape(signature), re.IGNORECASE)
+        others = [token] if token else []
+        if self.dialect == "reseller":
+            # The key and secret travel in clear in the URL, percent-encoded there:
+            # the key is a credential too, and each is scrubbed in either spelling.
+            pair = (self.app_key, secret)
+            others += [spelling(value) for value in pair for spelling in (_query_quote, quote)]
+            others.append(self.app_key)
+        others.sort(key=len, reverse=True)
+        sign_pattern = re.compile(re.escape(signature), re.IGNORECASE) if signature else None
 
         def scrub(text: str) -> str:
             text = text.replace(secret, "***")
-            if token:
-                text = text.replace(token, "***")
-            return sign_pattern.sub("***", text)
+            for credential in others:
+                text = text.replace(credential, "***")
+            return sign_pattern.sub("***", text) if sign_pattern else text
 
         return scrub
 
-    @staticmethod
-    def network_error(error: httpx.TransportError, request: httpx.Request) -> NetworkError:
+    def network_error(self, error: httpx.TransportError, request: httpx.Request) -> NetworkError:
+        """A transport failure, naming the request; credentials in its URL are scrubbed."""
         kind = "timed out" if isinstance(error, httpx.TimeoutException) else "failed"
+        scrub = self._scrubber("")
         return NetworkError(
-            f"{request.method} {request.url} {kind}: {type(error).__name__}: {error}"
+            scrub(f"{request.method} {request.url} {kind}: {type(error).__name__}: {error}")
         )
 
     def tenacity_kwargs(self) -> dict[str, Any]:
@@ -438,6 +494,19 @@ def _country(country: object) -> str:
     if not isinstance(country, str) or country not in aop.COUNTRIES:
         known = ", ".join(sorted(aop.COUNTRIES))
         raise UsageError(f"country must be one of {known}, not {country!r}")
+    return country
+
+
+def _query_quote(value: str) -> str:
+    """``value`` as httpx spells it in a query string."""
+    return str(httpx.QueryParams({"v": value})).removeprefix("v=")
+
+
+def _lang(country: object) -> str:
+    """``country`` as the reseller's ``lang``: the language of the titles."""
+    if not isinstance(country, str) or country not in reseller.LANGS:
+        known = ", ".join(reseller.LANGS)
+        raise UsageError(f"country must be one of {known} with dialect='reseller', not {country!r}")
     return country
 
 

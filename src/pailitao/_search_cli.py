@@ -37,7 +37,15 @@ from .errors import (
 )
 from .models import Item, SearchPage
 from .retry import RetryPolicy
-from .wire import DEMO_ACCESS_TOKEN, DIALECTS, aop, default_base_url, in_process_url
+from .wire import (
+    DEMO_ACCESS_TOKEN,
+    DIALECTS,
+    Dialect,
+    aop,
+    default_base_url,
+    in_process_url,
+    reseller,
+)
 
 __all__ = ["format_table", "register", "text_width", "truncate"]
 
@@ -73,7 +81,8 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         ),
         epilog=(
             "examples: pailitao search --fake photo.jpg;  pailitao search photo.jpg --json;  "
-            "pailitao search --fake --dialect aop --country ru photo.jpg"
+            "pailitao search --fake --dialect aop --country ru photo.jpg;  "
+            "pailitao search --fake --dialect reseller --sort _sale photo.jpg"
         ),
     )
     search.add_argument(
@@ -91,14 +100,15 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "--dialect",
         choices=DIALECTS,
         default=None,
-        help=f"top (the TOP router) or aop (the 1688 Open Platform) (default: ${DIALECT_ENV} "
-        "or top)",
+        help="top (the TOP router), aop (the 1688 Open Platform) or reseller (the resellers' "
+        f"REST gateways: the key and secret are theirs) (default: ${DIALECT_ENV} or top)",
     )
     search.add_argument(
         "--country",
-        choices=sorted(aop.COUNTRIES),
+        choices=sorted({*aop.COUNTRIES, *reseller.LANGS}),
         metavar="LANG",
-        help="with --dialect aop: the language of the translated titles (default: en)",
+        help="with --dialect aop: the language of the translated titles (default: en); "
+        f"with --dialect reseller: the titles' lang ({', '.join(reseller.LANGS)})",
     )
     search.add_argument(
         "--sort",
@@ -146,8 +156,10 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
         raise CliError(
             "--imgid needs the URL (or the aop imageId) that upload returned, not a file"
         )
-    if args.country is not None and args.dialect != "aop":
-        raise CliError("--country needs --dialect aop: it names the language of its titles")
+    if args.country is not None and args.dialect == "top":
+        raise CliError(
+            "--country needs --dialect aop or reseller: it names the language of their titles"
+        )
     source = _source(args)
     query = {"sort": args.sort, "cat": args.cat, "page": args.page, "page_size": args.page_size}
     if args.country is not None:
@@ -201,7 +213,7 @@ def _client(args: argparse.Namespace) -> PailitaoClient:
     )  # fmt: skip
 
 
-def _fake_client(seed: int, dialect: str) -> PailitaoClient:
+def _fake_client(seed: int, dialect: Dialect) -> PailitaoClient:
     try:
         from fake1688 import DEMO_APP, FakeGateway  # noqa: PLC0415 - optional, heavy
     except ImportError:
@@ -210,8 +222,8 @@ def _fake_client(seed: int, dialect: str) -> PailitaoClient:
     return PailitaoClient(
         app_key=DEMO_APP.app_key,
         app_secret=DEMO_APP.app_secret,
-        base_url=in_process_url("aop" if dialect == "aop" else "top"),
-        dialect="aop" if dialect == "aop" else "top",
+        base_url=in_process_url(dialect),
+        dialect=dialect,
         access_token=DEMO_ACCESS_TOKEN if dialect == "aop" else None,
         transport=gateway.transport(),
         retry=RetryPolicy.disabled(),

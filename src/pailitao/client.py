@@ -147,12 +147,16 @@ class PailitaoClient(BaseClient):
             yield from plan.take(page)
 
     def upload_image(self, file: ImageSource) -> str:
-        """Upload an image; returns the ``imgid`` (an Open Platform imageId) to search with."""
+        """Upload an image; returns the ``imgid`` to search with.
+
+        An Open Platform imageId with ``dialect="aop"``, the hosted image's URL
+        with ``dialect="reseller"``.
+        """
         image = self.prepare_image(file)
         return self._call(UPLOAD_METHOD, {}, image, parse_upload_response)
 
     def _upload_first(self, plan: SearchPlan) -> None:
-        if plan.image is not None and self.dialect == "aop":  # its search takes no image
+        if plan.image is not None and self.dialect != "top":  # their searches take no image
             plan.use_image_id(self._call(UPLOAD_METHOD, {}, plan.image, parse_upload_response))
 
     def _call(
@@ -291,12 +295,16 @@ class AsyncPailitaoClient(BaseClient):
                 yield item
 
     async def upload_image(self, file: ImageSource) -> str:
-        """Upload an image; returns the ``imgid`` (an Open Platform imageId) to search with."""
+        """Upload an image; returns the ``imgid`` to search with.
+
+        An Open Platform imageId with ``dialect="aop"``, the hosted image's URL
+        with ``dialect="reseller"``.
+        """
         image = self.prepare_image(file)
         return await self._call(UPLOAD_METHOD, {}, image, parse_upload_response)
 
     async def _upload_first(self, plan: SearchPlan) -> None:
-        if plan.image is not None and self.dialect == "aop":  # its search takes no image
+        if plan.image is not None and self.dialect != "top":  # their searches take no image
             image_id = await self._call(UPLOAD_METHOD, {}, plan.image, parse_upload_response)
             plan.use_image_id(image_id)
 

@@ -12,18 +12,22 @@
     └── ApiError                        the platform's error envelope
         ├── SignatureError              24, 25; gw.SignatureInvalid, gw.SignatureMissing
         ├── AppKeyError                 28, 29; gw.AppKeyNotFound, gw.AppKeyMissing,
-        │                               gw.APIACLDecline
+        │                               gw.APIACLDecline; reseller 4005
         ├── AccessTokenError            26 Missing / 27 Invalid Session; AOP "401"
         ├── TimestampError              30, 31; gw.TimestampInvalid
         ├── RateLimitError              4, 5, 7, 8; gw.QosAppFrequencyLimit,
-        │                               gw.NoUsageLeftError     [retried, retry_after]
+        │                               gw.NoUsageLeftError; reseller 4008, 4013
+        │                                                       [retried, retry_after]
         ├── InvalidArgumentsError       40, 41, 43; gw.ParamMissing, gw.ParamInvalid,
-        │                               gw.APIUnsupported; AOP business "400"
+        │                               gw.APIUnsupported; AOP business "400";
+        │                               reseller 4003, 4014
         └── ServerError                 10, 15, 50, any isp.* sub_code; gw.InternalServerError;
-                                        AOP business "500"                  [retried]
+                                        AOP business "500"; reseller 4000, 5000
+                                                                            [retried]
 
 TOP and reseller codes are ints; the 1688 Open Platform's (AOP) are strings, both
 the gateway's (``gw.…``, ``"401"``) and the business ``result.code`` (``"400"``).
+The reseller's codes are four digits (``4005``), TOP's at most two: they never clash.
 
 Messages say what was wrong and how to fix it. They never contain the app
 secret or a sign: the client scrubs both from anything the server echoes.
@@ -156,10 +160,10 @@ class AppKeyError(ApiError):
     """28 Missing / 29 Invalid App Key; AOP gw.AppKeyNotFound, gw.AppKeyMissing, gw.APIACLDecline.
 
     The ACL refusal belongs here: the app key itself lacks the API, and only its
-    owner can ask for it.
+    owner can ask for it. The reseller's 4005 (a wrong key or secret) too.
     """
 
-    codes = frozenset({28, 29, "gw.AppKeyNotFound", "gw.AppKeyMissing", "gw.APIACLDecline"})
+    codes = frozenset({28, 29, "gw.AppKeyNotFound", "gw.AppKeyMissing", "gw.APIACLDecline", 4005})
     hint = "check app_key; it must belong to the secret you sign with and be granted the API"
 
 
@@ -180,20 +184,22 @@ class TimestampError(ApiError):
 
 
 class InvalidArgumentsError(ApiError):
-    """40, 41, 43; AOP gw.ParamMissing, gw.ParamInvalid, gw.APIUnsupported, business "400"."""
+    """40, 41, 43; AOP gw.ParamMissing, gw.ParamInvalid, gw.APIUnsupported, business "400";
+    the reseller's 4003 (a bad param) and 4014 (a missing one)."""
 
     codes = frozenset(
-        {40, 41, 43, "gw.ParamMissing", "gw.ParamInvalid", "gw.APIUnsupported", "400"}
+        {40, 41, 43, "gw.ParamMissing", "gw.ParamInvalid", "gw.APIUnsupported", "400", 4003, 4014}
     )
 
 
 class ServerError(ApiError):
     """The platform's fault, retried: 10, 15, 50 and any ``isp.*`` sub_code.
 
-    AOP's gw.InternalServerError and business "500" join them.
+    AOP's gw.InternalServerError and business "500", and the reseller's 4000
+    and 5000, join them.
     """
 
-    codes = frozenset({10, 15, 50, "gw.InternalServerError", "500"})
+    codes = frozenset({10, 15, 50, "gw.InternalServerError", "500", 4000, 5000})
     retryable = True
 
 
@@ -201,13 +207,15 @@ _BAN_SECONDS: Final = re.compile(r"ban will last for (\d+) more seconds", re.IGN
 
 
 class RateLimitError(ApiError):
-    """A call limit: 4, 5, 7, 8, and AOP's gw.QosAppFrequencyLimit and gw.NoUsageLeftError.
+    """A call limit: 4, 5, 7, 8, AOP's gw.QosAppFrequencyLimit and gw.NoUsageLeftError,
+    and the reseller's 4008 (rate) and 4013 (calls exceeded).
 
     ``retry_after`` comes from the ban message in ``sub_msg``, which holds TOP's
-    sub_msg or the AOP gateway's ``exception`` detail.
+    sub_msg or the AOP gateway's ``exception`` detail, or else in ``msg`` (the
+    reseller's ``reason``).
     """
 
-    codes = frozenset({4, 5, 7, 8, "gw.QosAppFrequencyLimit", "gw.NoUsageLeftError"})
+    codes = frozenset({4, 5, 7, 8, "gw.QosAppFrequencyLimit", "gw.NoUsageLeftError", 4008, 4013})
     retryable = True
 
     def __init__(
@@ -218,7 +226,8 @@ class RateLimitError(ApiError):
         sub_msg: str | None = None,
         request_id: str | None = None,
     ) -> None:
-        match = _BAN_SECONDS.search(sub_msg or "")
+        # The reseller's ban message is its ``reason``, the error's msg.
+        match = _BAN_SECONDS.search(sub_msg or "") or _BAN_SECONDS.search(msg)
         #: Seconds the platform asks us to wait, when it says.
         self.retry_after: float | None = float(match.group(1)) if match else None
         super().__init__(code, msg, sub_code, sub_msg, request_id)

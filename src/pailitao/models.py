@@ -91,6 +91,8 @@ _SALES_MULTIPLIER: Final = {"": 1, "万": 10_000, "w": 10_000, "W": 10_000, "亿
 _RESELLER_OK: Final = frozenset({"0000", "0", "200", ""})
 #: Longer digit strings are no platform code (and past 4,300 digits int() refuses them).
 _MAX_CODE_DIGITS: Final = 18
+#: A reseller's search that found nothing: its empty page comes with it.
+_RESELLER_NO_RESULT: Final = "2000"
 
 
 def _money(value: object) -> Decimal | None:
@@ -469,7 +471,9 @@ def parse_search_response(data: object) -> SearchPage:
     Raises the matching :class:`~pailitao.errors.ApiError` for an error envelope
     and :class:`~pailitao.errors.ResponseParseError` for anything unusable.
     """
-    answer = _checked(data)
+    answer = _mapping(_read_xml(data))
+    if not _reseller_no_result(answer):
+        answer = _checked(answer)
     if is_aop_answer(answer):
         return _aop_search_page(answer)
     body = _body(answer, top.SEARCH_RESPONSE_KEY)
@@ -484,6 +488,16 @@ def parse_search_response(data: object) -> SearchPage:
         return SearchPage.model_validate(fields)
     except ValidationError as error:
         raise ResponseParseError(f"items.{_describe(error)}") from None
+
+
+def _reseller_no_result(answer: Mapping[str, Any]) -> bool:
+    """A reseller's ``2000`` (no result) that carries its empty page: a page, not an error."""
+    items = answer.get("items")
+    return (
+        str(answer.get("error_code")) == _RESELLER_NO_RESULT
+        and isinstance(items, Mapping)
+        and not items.get("item")
+    )
 
 
 def _aop_search_page(answer: Mapping[str, Any]) -> SearchPage:

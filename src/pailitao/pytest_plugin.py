@@ -5,11 +5,12 @@ recording — and it holds no logic of its own. Heavy imports (the fake, vcrpy,
 respx, uvicorn) happen inside the fixtures that need them.
 
 Mode precedence: ``@pytest.mark.pailitao(mode=...)`` > ``--pailitao-mode`` >
-``$PAILITAO_MODE`` > ``fake``; the dialect (``top``, the TOP router, or ``aop``,
-the 1688 Open Platform) likewise, from ``dialect=``, ``--pailitao-dialect`` and
-``$PAILITAO_DIALECT``. ``faults=[...]`` on the marker injects faults
-into the fake (parsed and validated by ``fake1688.faults``); such a test is
-skipped in the other modes, where nothing can inject them.
+``$PAILITAO_MODE`` > ``fake``; the dialect (``top``, the TOP router, ``aop``,
+the 1688 Open Platform, or ``reseller``, the resellers' REST gateways) likewise,
+from ``dialect=``, ``--pailitao-dialect`` and ``$PAILITAO_DIALECT``.
+``faults=[...]`` on the marker injects faults into the fake (parsed and
+validated by ``fake1688.faults``); such a test is skipped in the other modes,
+where nothing can inject them.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from .wire import (
     aop,
     default_base_url,
     in_process_url,
+    reseller,
 )
 
 if TYPE_CHECKING:
@@ -50,7 +52,11 @@ __all__ = ["Mode", "PailitaoConfig"]
 Mode = Literal["fake", "replay", "record", "live"]
 MODES: Final = get_args(Mode)
 #: The live gateways' hosts, which ``pailitao_respx`` routes into the fake.
-LIVE_HOSTS: Final = ("api.1688.com", aop.DEFAULT_BASE_URL.split("/")[2])
+LIVE_HOSTS: Final = (
+    "api.1688.com",
+    aop.DEFAULT_BASE_URL.split("/")[2],
+    reseller.DEFAULT_BASE_URL.split("/")[2],
+)
 ENV_MODE, ENV_DIALECT, ENV_KEY, ENV_SECRET, ENV_TOKEN, ENV_URL = (
     "PAILITAO_MODE",
     "PAILITAO_DIALECT",
@@ -69,7 +75,8 @@ class PailitaoConfig:
     """Everything the fixtures need; override the ``pailitao_config`` fixture to change it."""
 
     mode: Mode = "fake"
-    #: ``top`` (the TOP router) or ``aop`` (the 1688 Open Platform).
+    #: ``top`` (the TOP router), ``aop`` (the 1688 Open Platform) or ``reseller``
+    #: (the resellers' REST gateways: ``app_key``/``app_secret`` are their key/secret).
     dialect: Dialect = "top"
     seed: int = 0
     cassette: Path = Path("cassettes/test.yaml")
@@ -103,8 +110,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--pailitao-dialect",
         choices=DIALECTS,
         default=None,
-        help=f"the API the clients speak: top (the TOP router) or aop (the 1688 Open "
-        f"Platform) (also ${ENV_DIALECT}; default: top)",
+        help=f"the API the clients speak: top (the TOP router), aop (the 1688 Open "
+        f"Platform) or reseller (the resellers' REST gateways) (also ${ENV_DIALECT}; "
+        f"default: top)",
     )
     group.addoption(
         "--pailitao-seed",
@@ -286,7 +294,7 @@ def _recorded_base_url(path: Path, dialect: Dialect) -> str | None:
     """The base URL the cassette was recorded against, so replay needs no setting.
 
     A TOP router's URL is the base URL; an Open Platform API's URL is cut
-    before ``/param2/``.
+    before ``/param2/``, a reseller API's before ``/1688/``.
     """
     if not path.exists():
         return None
@@ -297,6 +305,8 @@ def _recorded_base_url(path: Path, dialect: Dialect) -> str | None:
     if not interactions:
         return None
     uri = str(interactions[0]["request"]["uri"])
+    if dialect == "reseller":
+        return uri.split(f"/{reseller.PLATFORM}/", 1)[0]
     return uri.split(f"/{aop.PROTOCOL}/", 1)[0] if dialect == "aop" else uri
 
 
@@ -396,7 +406,7 @@ async def pailitao_async_client(_pailitao_binding: _Binding) -> AsyncIterator[As
 
 @dataclass(frozen=True)
 class FakeServer:
-    """A running HTTP fake: ``url``, the base URLs of both dialects and the demo credentials."""
+    """A running HTTP fake: ``url``, the base URLs of its dialects and the demo credentials."""
 
     url: str
     base_url: str
@@ -409,6 +419,11 @@ class FakeServer:
     def aop_base_url(self) -> str:
         """The Open Platform's base URL on this server (``…/openapi``)."""
         return self.url + aop.BASE_PATH
+
+    @property
+    def reseller_base_url(self) -> str:
+        """The resellers' base URL on this server: the server itself (``/1688/…`` follows)."""
+        return self.url
 
 
 @pytest.fixture(scope="session")

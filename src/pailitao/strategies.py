@@ -48,6 +48,7 @@ __all__ = [
     "ERROR_CODES",
     "IMAGE_FORMATS",
     "AopRequest",
+    "ResellerRequest",
     "aop_business_error_payloads",
     "aop_gateway_error_payloads",
     "aop_offers",
@@ -57,6 +58,10 @@ __all__ = [
     "error_payloads",
     "images",
     "items",
+    "reseller_error_payloads",
+    "reseller_requests",
+    "reseller_search_payloads",
+    "reseller_upload_payloads",
     "search_pages",
     "search_payloads",
     "signed_aop_params",
@@ -1040,3 +1045,165 @@ def _aop_request(
 ) -> AopRequest:
     path = aop.ApiPath(aop.NAMESPACE, draw(apis), draw(keys))
     return AopRequest(path, draw(_signed_aop(path, how)))
+
+
+# -- the resellers' REST dialect ------------------------------------------------
+
+#: ``lang`` -> the ``translate_language`` a reseller's answer names.
+_RESELLER_LANGUAGES: Final = {"cn": "zh-CN", "en": "en", "ru": "ru"}
+
+
+def _wild_item(draw: st.DrawFn, item: Payload) -> Payload:
+    """An item as resellers spell it: ``num_iid`` text or number; the repurchase
+    rate as ``turnHead``, ``turn_head`` or ``tag_percent``."""
+    item = dict(item)
+    if draw(_COIN):
+        item["num_iid"] = int(item["num_iid"])
+    if "turnHead" in item:
+        spelling = draw(st.sampled_from(("turnHead", "turn_head", "tag_percent")))
+        item[spelling] = item.pop("turnHead")
+    return item
+
+
+@st.composite
+def _wild_page(draw: st.DrawFn, inner: st.SearchStrategy[Payload]) -> Payload:
+    """A page as resellers spell it: ``pagecount`` or ``page_count``, ``page`` text or number."""
+    body = dict(draw(inner))
+    if draw(_COIN):
+        body["page_count"] = body.pop("pagecount")
+    if draw(_COIN):
+        body["page"] = str(body["page"])
+    body["item"] = [_wild_item(draw, item) for item in body["item"]]
+    return body
+
+
+@st.composite
+def _reseller_envelope(
+    draw: st.DrawFn, inner: st.SearchStrategy[Payload] | None, code: str, api: str
+) -> Payload:
+    lang = draw(st.sampled_from(reseller.LANGS))
+    answer: Payload = {} if inner is None else {"items": draw(inner)}
+    answer |= {
+        "error_code": code,
+        "reason": "ok" if code in reseller.SUCCESS_CODES else reseller.ERROR_CODES[code],
+        "error": "" if code in reseller.SUCCESS_CODES else reseller.ERROR_CODES[code],
+        "cache": draw(st.sampled_from((0, 1))),
+        "api_info": "today: max:unlimited",
+        "execution_time": f"{draw(st.integers(1, 9000)) / 1000:.3f}",
+        "server_time": "Beijing/" + _when(draw(st.integers(_FIRST_LISTED, _LAST_SEEN))),
+        "call_args": {"page": "1"} if api == reseller.SEARCH_API and draw(_COIN) else {},
+        "api_type": reseller.PLATFORM,
+        "translate_language": _RESELLER_LANGUAGES[lang],
+        "request_id": draw(_request_ids()),
+    }
+    return answer
+
+
+_LAST_SEEN: Final = _FIRST_LISTED + 5 * 365 * 86_400
+
+
+def reseller_search_payloads(
+    pages: st.SearchStrategy[Payload] | None = None,
+) -> st.SearchStrategy[Payload]:
+    """A reseller's whole search answer, every field variant seen in the wild (api-notes §2.5).
+
+    ``{"items": page, "error_code": "0000", "reason": "ok", "error": "", "cache",
+    "api_info", "execution_time", "server_time", "call_args", "api_type",
+    "translate_language", "request_id"}``; the page says ``pagecount`` or
+    ``page_count``, ``page`` as text or a number, each item's ``num_iid`` as
+    text or a number and its repurchase rate as ``turnHead``, ``turn_head`` or
+    ``tag_percent``. ``pages`` defaults to :func:`search_pages`::
+
+        @given(reseller_search_payloads())
+        def test_every_spelling_parses(payload):
+            parse_search_response(payload)
+    """
+    inner = _wild_page(search_pages() if pages is None else pages)
+    return _reseller_envelope(inner, reseller.SUCCESS_CODE, reseller.SEARCH_API)
+
+
+def reseller_upload_payloads() -> st.SearchStrategy[Payload]:
+    """A reseller's upload answer: ``items.item{name: <hosted URL>, status: 1}``."""
+    body = _hosted().map(lambda url: {"item": {"name": "https:" + url, "status": 1}})
+    return _reseller_envelope(body, reseller.SUCCESS_CODE, reseller.UPLOAD_API)
+
+
+def reseller_error_payloads(codes: Collection[str] | None = None) -> st.SearchStrategy[Payload]:
+    """A reseller's failure: a published ``error_code`` (not ``"0000"``), no ``items``."""
+    chosen = sorted(reseller.ERROR_CODES if codes is None else codes)
+    unknown = [code for code in chosen if code not in reseller.ERROR_CODES]
+    if not chosen or unknown:
+        raise ValueError(f"codes must be published reseller error codes, not {unknown or chosen}")
+    return st.sampled_from(chosen).flatmap(
+        lambda code: _reseller_envelope(None, code, reseller.SEARCH_API)
+    )
+
+
+class ResellerRequest(NamedTuple):
+    """A reseller call: the API's name and its query params (``key`` and ``secret`` included)."""
+
+    api: str
+    params: dict[str, str]
+
+    def url(self, base_url: str = reseller.DEFAULT_BASE_URL) -> str:
+        """Where to GET the params: ``<base>/1688/<api>/``."""
+        return base_url.rstrip("/") + reseller.api_path(self.api)
+
+
+@st.composite
+def _reseller_request(
+    draw: st.DrawFn, apis: Sequence[str], key: str, secret: str, image_urls: Sequence[str]
+) -> ResellerRequest:
+    api = draw(st.sampled_from(apis))
+    params = {"key": key, "secret": secret}
+    common = {
+        "api_name": st.just(api),
+        "cache": st.sampled_from(("yes", "no")),
+        "result_type": st.just("json"),
+        "lang": st.sampled_from(reseller.LANGS),
+    }
+    for name, values in common.items():
+        if draw(st.integers(0, 3)):  # the SDK sends them; hand-written calls may not
+            params[name] = draw(values)
+    if api == reseller.UPLOAD_API:
+        params["imgcode"] = draw(st.sampled_from(_TINY_IMAGES))
+        return ResellerRequest(api, params)
+    addresses = st.sampled_from(image_urls) if image_urls else _pic_urls()
+    params["imgid"] = draw(addresses)
+    optional = {
+        "page": st.integers(1, 5).map(str),
+        "page_size": st.integers(1, 50).map(str),
+        "sort": st.sampled_from(sorted(reseller.SORTS)),
+        "cat": st.integers(1000, 10**8).map(str),
+        "start_price": _FEN.map(_money),
+        "end_price": _FEN.map(_money),
+    }
+    for name, values in optional.items():
+        if draw(st.integers(0, 2)) == 0:
+            params[name] = draw(values)
+    return ResellerRequest(api, params)
+
+
+def reseller_requests(
+    key: str, secret: str, *, api: str | None = None, image_urls: Sequence[str] = ()
+) -> st.SearchStrategy[ResellerRequest]:
+    """Calls in the resellers' dialect with these credentials: :class:`ResellerRequest`.
+
+    ``api`` is ``item_search_img`` or ``upload_img`` (default: either). A search
+    sends ``imgid`` (from ``image_urls``, else a drawn 1688 picture URL) and,
+    now and then, ``page``, ``page_size`` (1–50), ``sort``, ``cat`` and prices;
+    an upload sends ``imgcode`` (a tiny valid image's base64). The common params
+    (``api_name``, ``cache``, ``result_type=json``, ``lang``) come and go. GET
+    ``request.url(base_url)`` with ``params=request.params``::
+
+        @given(reseller_requests("test_app_key", "test_app_secret"))
+        def test_the_fake_accepts(request):
+            answer = http.get(request.url("http://fake1688.test"), params=request.params).json()
+            assert answer["error_code"] != "4005"
+    """
+    if not key or not secret:
+        raise ValueError("key and secret must be non-empty strings")
+    if api is not None and api not in (reseller.SEARCH_API, reseller.UPLOAD_API):
+        raise ValueError(f"api must be {reseller.SEARCH_API} or {reseller.UPLOAD_API}, not {api!r}")
+    apis = (api,) if api else (reseller.SEARCH_API, reseller.UPLOAD_API)
+    return _reseller_request(apis, key, secret, tuple(image_urls))

@@ -215,7 +215,7 @@ def test_a_rate_limit_is_retried_after_the_ban(
         ({"access_token": None}, "access_token is required with dialect='aop'"),
         ({"access_token": ""}, "access_token is required with dialect='aop'"),
         ({"dialect": "top"}, "access_token is sent to the Open Platform only"),
-        ({"dialect": "soap"}, "dialect must be one of top, aop, not 'soap'"),
+        ({"dialect": "soap"}, "dialect must be one of top, aop, reseller, not 'soap'"),
     ],
 )
 def test_bad_dialect_settings_are_usage_errors(options: dict[str, Any], message: str) -> None:

@@ -15,7 +15,7 @@ GOOD, BROKEN = DATA / "good", DATA / "broken"
 #: How a report lists the envelopes when a body holds none or several.
 KNOWN = (
     "1688_items_search_img_response, 1688_upload_img_response, error_response, result (AOP), "
-    "error_code+error_message (AOP)"
+    "error_code+error_message (AOP), items+error_code or error_code (reseller)"
 )
 ITEM = {"num_iid": "610947572360", "title": "韩版T恤", "price": "12.50", "pic_url": "//x/a.jpg"}
 

@@ -25,7 +25,11 @@ def test_files_match_the_generator(folder: Path) -> None:
 
 
 def test_shipped_schemas_load_from_the_package() -> None:
-    assert list(schemas.SCHEMAS) == [*schemas.ENVELOPES, *schemas.AOP_ENVELOPES]
+    assert list(schemas.SCHEMAS) == [
+        *schemas.ENVELOPES,
+        *schemas.AOP_ENVELOPES,
+        *schemas.RESELLER_ENVELOPES,
+    ]
     for envelope, name in schemas.SCHEMAS.items():
         assert schemas.load_schema(envelope) == schemas.generate()[name]
 

@@ -546,7 +546,7 @@ def test_a_business_failure_without_code_or_message_still_raises() -> None:
 def test_reseller_answers_still_read_as_before() -> None:
     with pytest.raises(ApiError) as caught:
         parse_search_response({"error_code": "4005", "reason": "授权失败", "error": "no auth"})
-    assert type(caught.value) is ApiError
+    assert type(caught.value) is AppKeyError  # the reseller's codes have their families
     assert (caught.value.code, caught.value.sub_code, caught.value.msg) == (
         4005,
         "4005",

@@ -77,7 +77,7 @@ def test_help_lists_the_option_group(project: pytest.Pytester) -> None:
         [
             "1688 拍立淘 test harness (pailitao):",
             "  --pailitao-mode={fake,replay,record,live}",
-            "  --pailitao-dialect={top,aop}",
+            "  --pailitao-dialect={top,aop,reseller}",
             "*--pailitao-seed=N *",
             "*--pailitao-cassette-dir=DIR*",
         ]
@@ -98,6 +98,7 @@ def test_the_client_speaks_the_dialect(pailitao_config, pailitao_client, pailita
         "top": {"1688.items.search.img"},
         "aop": {"com.alibaba.fenxiao.crossborder:product.image.upload",
                 "com.alibaba.fenxiao.crossborder:product.search.imageQuery"},
+        "reseller": {"reseller:upload_img", "reseller:item_search_img"},
     }
     assert used == expected[pailitao_config.dialect]
 
@@ -117,18 +118,38 @@ async def test_async_too(pailitao_config, pailitao_async_client, pailitao_fake):
 """
 
 
+@pytest.mark.parametrize("dialect", ["aop", "reseller"])
 @pytest.mark.parametrize("how", ["option", "environment"])
 def test_the_dialect_option_and_environment_choose_the_clients_dialect(
-    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, how: str
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, how: str, dialect: str
 ) -> None:
     project.makepyfile(test_dialect=DIALECT_TESTS)
     project.runpytest().assert_outcomes(passed=3)  # top unless asked
     if how == "option":
-        result = project.runpytest("--pailitao-dialect=aop")
+        result = project.runpytest(f"--pailitao-dialect={dialect}")
     else:
-        monkeypatch.setenv("PAILITAO_DIALECT", "aop")
+        monkeypatch.setenv("PAILITAO_DIALECT", dialect)
         result = project.runpytest()
     result.assert_outcomes(passed=3)
+
+
+def test_the_reseller_marker_binds_the_in_process_fake(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_x="""
+        import pytest
+
+        @pytest.mark.pailitao(dialect="reseller")
+        def test_marked(pailitao_config, pailitao_client, pailitao_fake):
+            assert pailitao_client.dialect == "reseller"
+            assert pailitao_client.base_url == "http://fake1688.test"
+            offer = pailitao_fake.catalog.offers[3]
+            page = pailitao_client.search_image(image_url=offer.pic_url, sort="_sale")
+            assert page.items
+            (entry,) = pailitao_fake.journal
+            assert entry.api_method == "reseller:item_search_img"
+        """
+    )
+    project.runpytest().assert_outcomes(passed=1)
 
 
 def test_an_invalid_dialect_is_a_usage_error(
@@ -145,11 +166,13 @@ def test_an_invalid_dialect_is_a_usage_error(
     )
     result = project.runpytest()
     result.stdout.fnmatch_lines(
-        ["*@pytest.mark.pailitao: dialect must be one of top, aop, not 'soap'"]
+        ["*@pytest.mark.pailitao: dialect must be one of top, aop, reseller, not 'soap'"]
     )
     monkeypatch.setenv("PAILITAO_DIALECT", "json")
     result = project.runpytest()
-    result.stderr.fnmatch_lines(["*$PAILITAO_DIALECT must be one of top, aop, not 'json'"])
+    result.stderr.fnmatch_lines(
+        ["*$PAILITAO_DIALECT must be one of top, aop, reseller, not 'json'"]
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
 
 

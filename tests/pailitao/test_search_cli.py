@@ -56,6 +56,19 @@ def run(argv: list[str]) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
+def test_the_resellers_dialect_in_the_fake(photo: Path, catalog: Catalog) -> None:
+    argv = ["--fake", "--dialect", "reseller", str(photo), "--page-size", "4", "--sort", "_sale"]
+    status, out, err = run([*argv, "--json"])
+    assert (status, err) == (0, "")
+    page = json.loads(out)
+    assert (page["page"], page["page_size"], len(page["item"])) == (1, 4, 4)
+    sales = [int(item["sales"]) for item in page["item"]]
+    assert sales == sorted(sales, reverse=True)
+    status, out, err = run([str(photo), "--fake", "--dialect", "reseller", "--country", "de"])
+    assert (status, out) == (2, "")
+    assert "country must be one of cn, en, ru with dialect='reseller', not 'de'" in err
+
+
 def test_the_open_platform_dialect_in_the_fake(photo: Path, catalog: Catalog) -> None:
     argv = ["--fake", "--dialect", "aop", "--country", "ru", str(photo), "--page-size", "4"]
     status, out, err = run([*argv, "--json"])
@@ -174,7 +187,7 @@ def test_an_unreachable_gateway_is_one_error_with_a_hint(
     [
         (["missing.jpg", "--fake"], "no such file: missing.jpg (give a photo file, or an http(s) image URL)"),
         (["PHOTO", "--fake", "--imgid"], "--imgid needs the URL (or the aop imageId) that upload returned, not a file"),
-        (["PHOTO", "--fake", "--country", "en"], "--country needs --dialect aop: it names the language of its titles"),
+        (["PHOTO", "--fake", "--country", "en"], "--country needs --dialect aop or reseller: it names the language of their titles"),
         (["PHOTO", "--dialect", "aop"], "set PAILITAO_APP_KEY, PAILITAO_APP_SECRET and PAILITAO_ACCESS_TOKEN to search the live API, "
                                         "or pass --fake to search the offline fake"),
         (["PHOTO", "--fake", "--page-size", "51"], "page_size must be an integer from 1 to 50"),

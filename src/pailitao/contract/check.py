@@ -1,8 +1,9 @@
 """Checking recorded answers against the contract: small registered checks.
 
 A body is first read as a JSON object holding one known envelope: one of
-TOP's three keys, or one of the 1688 Open Platform's four shapes (a search or
-upload result, a business failure, a gateway refusal; see
+TOP's three keys, one of the 1688 Open Platform's four shapes (a search or
+upload result, a business failure, a gateway refusal) or one of the
+resellers' three (a search, an upload, a failure; see
 :mod:`pailitao.contract.envelopes`). A body that is not JSON (a truncated
 body), not an object, or no known envelope fails there. Every registered
 check then runs on the :class:`Case` and raises :class:`CheckFailed` naming
@@ -30,9 +31,17 @@ from typing import Any, Final, TypeVar
 from ..errors import ApiError, ResponseParseError
 from ..models import parse_error_response, parse_search_response, parse_upload_response
 from ..wire import top
-from .envelopes import DESCRIBED, ERRORS, aop_api, body_of, dialect_of, find_envelopes
+from .envelopes import (
+    DESCRIBED,
+    ERRORS,
+    aop_api,
+    body_of,
+    dialect_of,
+    find_envelopes,
+    reseller_api,
+)
 from .paths import json_path, short
-from .schemas import AOP_GATEWAY_ERROR, AOP_UPLOAD, load_schema
+from .schemas import AOP_GATEWAY_ERROR, AOP_UPLOAD, RESELLER_UPLOAD, load_schema
 from .sources import Recorded, SourceError, find_files, load_file
 
 __all__ = [
@@ -106,7 +115,7 @@ class Case:
 
     @property
     def dialect(self) -> str:
-        """``"top"`` or ``"aop"``: which gateway answers in this envelope."""
+        """``"top"``, ``"aop"`` or ``"reseller"``: which gateway answers in this envelope."""
         return dialect_of(self.envelope)
 
     @property
@@ -223,9 +232,11 @@ def read_case(recorded: Recorded) -> Case:
 
 
 def _api(recorded: Recorded) -> str | None:
-    """The AOP API the recorded request named, which picks the success schema."""
-    api = aop_api(recorded.request.uri) if recorded.request is not None else None
-    return api.name if api is not None else None
+    """The AOP or reseller API the recorded request named, which picks the success schema."""
+    if recorded.request is None:
+        return None
+    api = aop_api(recorded.request.uri)
+    return api.name if api is not None else reseller_api(recorded.request.uri)
 
 
 @register_check
@@ -282,7 +293,7 @@ def _round_trip(case: Case) -> None:
         if parse_error_response(case.payload) is None:
             raise ResponseParseError("parse_error_response found no error")
         return
-    if case.envelope in (*_UPLOADS, AOP_UPLOAD):
+    if case.envelope in (*_UPLOADS, AOP_UPLOAD, RESELLER_UPLOAD):
         parse_upload_response(case.payload)
         return
     # An AOP page renders back through the TOP envelope: its offers and outcome

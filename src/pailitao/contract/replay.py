@@ -14,6 +14,11 @@ replayed the same way: the demo app's path, ``access_token`` and
 the JSON param the image (``imageId``, ``imageAddress``, ``imageBase64``) and
 ``categoryId`` replaced or dropped.
 
+A resellers' request (``/1688/item_search_img/``, ``/1688/upload_img/``) is
+unsigned: its recorded params are re-sent with the demo app's ``key`` and
+``secret`` (pailitao cassettes hold neither), ``imgid`` or ``imgcode`` replaced
+by the fake's own image and ``cat`` dropped.
+
 Shapes are merged per API over every compared answer, so data that varies from
 page to page (a range price on one offer, not on the next) is not a drift; an
 answer that succeeded on one side and failed on the other is reported alone.
@@ -35,16 +40,26 @@ from ..wire import (
     DEMO_ACCESS_TOKEN,
     DEMO_APP_KEY,
     DEMO_APP_SECRET,
+    IN_PROCESS_HOST,
     aop,
     in_process_url,
+    reseller,
     signing,
     top,
 )
 from ..wire.top import SEARCH_METHOD, UPLOAD_METHOD
 from .allow import AllowEntry, AllowList
-from .envelopes import AOP_APIS, ERRORS, aop_api, body_of, find_envelopes
+from .envelopes import (
+    AOP_APIS,
+    ERRORS,
+    RESELLER_APIS,
+    aop_api,
+    body_of,
+    find_envelopes,
+    reseller_api,
+)
 from .paths import clip
-from .schemas import AOP_BUSINESS_ERROR, AOP_GATEWAY_ERROR
+from .schemas import AOP_BUSINESS_ERROR, AOP_GATEWAY_ERROR, RESELLER_ERROR
 from .shape import Drift, diff, shape
 from .sources import Recorded, RecordedRequest, SourceError, find_files, load_file
 
@@ -57,6 +72,7 @@ __all__ = [
     "merge_shapes",
     "payload_of",
     "recorded_params",
+    "reseller_params",
     "resign",
     "resign_aop",
 ]
@@ -73,6 +89,9 @@ _AOP_DROPPED: Final = frozenset({aop.ACCESS_TOKEN, aop.TIMESTAMP, aop.SIGNATURE}
 _AOP_DROPPED_FIELDS: Final = frozenset({"imageId", "imageAddress", "imageBase64", "categoryId"})
 #: Each AOP API's JSON param.
 _AOP_PARAMS: Final = {aop.SEARCH_API: aop.SEARCH_PARAM, aop.UPLOAD_API: aop.UPLOAD_PARAM}
+FAKE_RESELLER_URL: Final = f"http://{IN_PROCESS_HOST}"
+#: A reseller call's credentials, image and the platform's category: replaced or dropped.
+_RESELLER_DROPPED: Final = frozenset({*reseller.CREDENTIAL_PARAMS, "imgid", "imgcode", "cat"})
 #: How pailitao cassettes mark a canonical body (:mod:`pailitao.recording.canonical`).
 _SENT_AS: Final = "X-Pailitao-Sent-As"
 
@@ -139,6 +158,19 @@ def resign_aop(
     return path, fresh
 
 
+def reseller_params(
+    params: Mapping[str, str],
+    image: Mapping[str, str],
+    *,
+    key: str = DEMO_APP_KEY,
+    secret: str = DEMO_APP_SECRET,
+) -> dict[str, str]:
+    """A recorded reseller call for another app: its ``key`` and ``secret``, ``image`` in
+    (``{"imgid": url}`` or ``{"imgcode": base64}``), ``cat`` dropped. Nothing to sign."""
+    kept = {k: v for k, v in params.items() if k not in _RESELLER_DROPPED}
+    return {"key": key, "secret": secret, **kept, **image}
+
+
 def _json_object(text: str) -> dict[str, Any] | None:
     try:
         value = json.loads(text)
@@ -186,6 +218,7 @@ _ERROR_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
     "error_response": ("code", "msg", "sub_msg"),
     AOP_BUSINESS_ERROR: ("code", "message"),
     AOP_GATEWAY_ERROR: (aop.ERROR_CODE_KEY, aop.ERROR_MESSAGE_KEY, "exception"),
+    RESELLER_ERROR: ("error_code", "error", "reason"),
 }
 
 
@@ -272,6 +305,8 @@ class FakeReplayer:
             "upload": {"image": photo},
             aop.SEARCH_API: {"imageAddress": str(offer.pic_url)},
             aop.UPLOAD_API: {"imageBase64": photo},
+            reseller.SEARCH_API: {"imgid": str(offer.pic_url)},
+            reseller.UPLOAD_API: {"imgcode": photo},
         }
         self._http = httpx.Client(transport=self.gateway.transport())
 
@@ -282,9 +317,17 @@ class FakeReplayer:
     def answer(self, api: str, params: Mapping[str, str]) -> dict[str, Any] | None:
         """The fake's answer to the params, with its own image for ``api``.
 
-        ``api`` is ``"search"`` or ``"upload"`` (TOP), or an AOP API's name.
+        ``api`` is ``"search"`` or ``"upload"`` (TOP), an AOP API's name, or a
+        reseller API's (``item_search_img``: a GET; ``upload_img``: a form POST).
         """
-        if api in AOP_APIS:
+        if api in RESELLER_APIS:
+            url = FAKE_RESELLER_URL + reseller.api_path(api)
+            fresh = reseller_params(params, self._sources[api])
+            if api == reseller.UPLOAD_API:
+                response = self._http.post(url, data=fresh)
+            else:
+                response = self._http.get(url, params=fresh)
+        elif api in AOP_APIS:
             path, fresh = resign_aop(api, params, self._sources[api])
             response = self._http.post(path.url(FAKE_AOP_URL), data=fresh)
         else:
@@ -328,7 +371,11 @@ def _answers(paths: Iterable[Path], report: DiffReport) -> Iterable[Recorded]:
 
 def api_of(request: RecordedRequest, params: Mapping[str, str]) -> str | None:
     """What a recorded request calls: ``"search"``/``"upload"`` (TOP), an AOP API's name
-    (``"product.search.imageQuery"``), or ``None`` for anything else."""
+    (``"product.search.imageQuery"``), a reseller API's (``"item_search_img"``), or
+    ``None`` for anything else."""
+    resold = reseller_api(request.uri)
+    if resold is not None:
+        return resold
     path = aop_api(request.uri)
     if path is not None:
         return path.name if path.name in AOP_APIS else None

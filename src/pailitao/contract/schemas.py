@@ -57,7 +57,7 @@ from ..models import (
     Item,
     SearchPage,
 )
-from ..wire import aop, top
+from ..wire import aop, reseller, top
 
 __all__ = [
     "AOP_BUSINESS_ERROR",
@@ -69,6 +69,10 @@ __all__ = [
     "ENVELOPES",
     "REQUIRED_ITEM_FIELDS",
     "REQUIRED_PAGE_FIELDS",
+    "RESELLER_ENVELOPES",
+    "RESELLER_ERROR",
+    "RESELLER_SEARCH",
+    "RESELLER_UPLOAD",
     "SCHEMAS",
     "SCHEMA_FILES",
     "aop_business_error_schema",
@@ -80,6 +84,9 @@ __all__ = [
     "load_schema",
     "main",
     "render",
+    "reseller_error_schema",
+    "reseller_search_schema",
+    "reseller_upload_schema",
     "search_schema",
     "upload_schema",
 ]
@@ -107,8 +114,18 @@ AOP_ENVELOPES: Final[Mapping[str, str]] = {
     AOP_BUSINESS_ERROR: "aop_business_error.schema.json",
     AOP_GATEWAY_ERROR: "aop_gateway_error.schema.json",
 }
-#: Every envelope name, TOP's keys then AOP's shapes, -> schema file name.
-SCHEMAS: Final[Mapping[str, str]] = {**ENVELOPES, **AOP_ENVELOPES}
+#: The resellers' REST dialect (``/1688/item_search_img/``) names no envelope either:
+#: a top-level ``items`` beside ``error_code`` is a success, an ``error_code`` alone a failure.
+RESELLER_SEARCH: Final = "reseller_search"
+RESELLER_UPLOAD: Final = "reseller_upload"
+RESELLER_ERROR: Final = "reseller_error"
+RESELLER_ENVELOPES: Final[Mapping[str, str]] = {
+    RESELLER_SEARCH: "reseller_search_response.schema.json",
+    RESELLER_UPLOAD: "reseller_upload_response.schema.json",
+    RESELLER_ERROR: "reseller_error.schema.json",
+}
+#: Every envelope name, TOP's keys, AOP's shapes, then the resellers' -> schema file name.
+SCHEMAS: Final[Mapping[str, str]] = {**ENVELOPES, **AOP_ENVELOPES, **RESELLER_ENVELOPES}
 SCHEMA_FILES: Final[tuple[str, ...]] = tuple(dict.fromkeys(SCHEMAS.values()))
 
 #: What an item must carry. ``num_iid`` and ``title`` because the model cannot be
@@ -577,6 +594,110 @@ def aop_gateway_error_schema() -> Schema:
     return _document(AOP_GATEWAY_ERROR, title, body, {})
 
 
+# -- the resellers' REST dialect ------------------------------------------------
+
+#: What every reseller answer carries beside ``items`` and ``error_code``, as the
+#: fake and onebound send it; none is required (resellers differ), none is read.
+_RESELLER_TAIL: Final[Schema] = {
+    "reason": {"type": "string", "description": "'ok', or what went wrong"},
+    "error": {"type": "string", "description": "'' on success, else the code's meaning"},
+    "cache": {"description": "0 or 1 (whether the reseller answered from its cache)"},
+    "api_info": {"type": "string"},
+    "execution_time": {"type": ["string", "number"]},
+    "server_time": {"type": "string"},
+    "call_args": {
+        "type": ["object", "array"],
+        "description": "the API's own params as sent (never key or secret); [] when none",
+    },
+    "api_type": {"type": "string"},
+    "translate_language": {"type": "string"},
+    "request_id": {"type": "string"},
+}
+#: ``error_code`` of a success: every spelling the parser reads as one (``"0000"`` mostly);
+#: a search that found nothing answers ``"2000"`` with its empty page.
+_RESELLER_OK: Final[Schema] = {
+    "enum": sorted(reseller.SUCCESS_CODES),
+    "description": "'0000' (or another spelling of success: '0', '200', '')",
+}
+_NUM_IID_NUMBER: Final[Schema] = {
+    "type": "integer",
+    "minimum": 0,
+    "description": "resellers send num_iid as a number too",
+}
+_DIGITS_OR_COUNT: Final[Schema] = {
+    "anyOf": [{"type": "integer", "minimum": 1}, _ref("digits")],
+    "description": "a page number: resellers send it as a number or as text",
+}
+
+
+def _reseller_success(items: Schema, code: Schema) -> Schema:
+    """``{"items": …, "error_code": …}`` and the tail every reseller answer carries."""
+    return _open_object(
+        {"items": items, "error_code": code, **_RESELLER_TAIL}, ["items", "error_code"]
+    )
+
+
+def reseller_search_schema() -> Schema:
+    """A reseller's search success: ``{"items": page, "error_code": "0000", …}``.
+
+    The page and items are TOP's (from the same models), with the spellings
+    resellers use beside them (api-notes §2.5): ``page_count`` for
+    ``pagecount`` (one of the two is required), ``page`` as text, ``num_iid``
+    as a number and ``turn_head`` for ``turnHead`` (``tag_percent`` is an
+    unknown field: the client keeps it as is).
+    """
+    top_schema = search_schema()
+    defs = top_schema["$defs"]
+    item = defs["item"]
+    item["properties"]["num_iid"] = {"anyOf": [_ref("digits"), _NUM_IID_NUMBER]}
+    item["properties"]["turn_head"] = item["properties"]["turnHead"]
+    page = top_schema["properties"][top.SEARCH_RESPONSE_KEY]["properties"]["items"]
+    properties = page["properties"]
+    properties["page"] = _DIGITS_OR_COUNT
+    properties["page_count"] = properties["pagecount"]
+    page["required"] = [key for key in page["required"] if key != "pagecount"]
+    page["anyOf"] = [{"required": ["pagecount"]}, {"required": ["page_count"]}]
+    code = {"enum": [*_RESELLER_OK["enum"], "2000"], "description": _RESELLER_CODE_NOTE}
+    title = f"{reseller.SEARCH_API} success (resellers' REST dialect)"
+    return _document(RESELLER_SEARCH, title, _reseller_success(page, code), defs)
+
+
+_RESELLER_CODE_NOTE: Final = (
+    "'0000' (or another spelling of success), or '2000' (no result) with its empty page"
+)
+
+
+def reseller_upload_schema() -> Schema:
+    """A reseller's upload success: ``items.item{name: <hosted URL>, status: 1}``."""
+    items = upload_schema()["properties"][top.UPLOAD_RESPONSE_KEY]["properties"]["items"]
+    items["properties"]["item"]["properties"]["name"]["description"] = (
+        "the hosted image's URL: the imgid to search by"
+    )
+    title = f"{reseller.UPLOAD_API} success (resellers' REST dialect)"
+    return _document(RESELLER_UPLOAD, title, _reseller_success(items, _RESELLER_OK), {})
+
+
+def reseller_error_schema() -> Schema:
+    """A reseller's failure, from :class:`ApiError`'s arguments: HTTP 200, no ``items``.
+
+    ``error_code`` (any text but a success: the published codes are
+    ``pailitao.wire.reseller.ERROR_CODES``, and resellers add their own) and
+    ``reason`` are ``code`` and ``msg`` (required); ``error`` is ``sub_msg``.
+    """
+    names = {"code": "error_code", "msg": "reason", "sub_msg": "error", "request_id": "request_id"}
+    failure = _error_object(names, str)
+    failure["properties"]["error_code"] = {
+        "type": "string",
+        "not": {"enum": sorted(reseller.SUCCESS_CODES)},
+        "description": "a published code such as '4005' or '4003', never '0000'",
+    }
+    tail = {k: v for k, v in _RESELLER_TAIL.items() if k not in failure["properties"]}
+    failure["properties"] |= tail
+    failure["not"] = {"required": ["items"]}
+    title = "failure (resellers' REST dialect)"
+    return _document(RESELLER_ERROR, title, failure, {})
+
+
 def _parameters(cls: type) -> list[tuple[str, Any]]:
     import inspect  # noqa: PLC0415 - only the generator needs it
 
@@ -594,6 +715,9 @@ def generate() -> dict[str, Schema]:
         SCHEMAS[AOP_UPLOAD]: aop_upload_schema(),
         SCHEMAS[AOP_BUSINESS_ERROR]: aop_business_error_schema(),
         SCHEMAS[AOP_GATEWAY_ERROR]: aop_gateway_error_schema(),
+        SCHEMAS[RESELLER_SEARCH]: reseller_search_schema(),
+        SCHEMAS[RESELLER_UPLOAD]: reseller_upload_schema(),
+        SCHEMAS[RESELLER_ERROR]: reseller_error_schema(),
     }
 
 

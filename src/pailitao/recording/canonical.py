@@ -22,6 +22,14 @@ text likewise; ``imageBase64`` as a fingerprint), so key order and whitespace
 never matter::
 
     offerQueryParam={"beginPage":1,"imageId":"7394132923744781698","pageSize":20}
+
+A resellers' request (``/1688/item_search_img/``, ``/1688/upload_img/``) carries
+its credentials, ``key`` and ``secret``, in clear in the query string: both are
+dropped (the stored URI has no query string at all), and ``imgcode`` (the base64
+of an upload) is stored as a fingerprint, as TOP's ``image``. The common params
+``api_name``, ``cache``, ``result_type``, ``lang`` and ``version`` are kept:
+``lang`` and ``cache`` change the answer, and the others are the same on every
+call of a client, so keeping them costs no spurious mismatch.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from ..images import sniff_format
-from ..wire import aop
+from ..wire import aop, reseller
 
 __all__ = [
     "CANONICAL_CONTENT_TYPE",
@@ -57,6 +65,7 @@ __all__ = [
     "json_document",
     "parse_canonical_body",
     "read_form",
+    "reseller_api",
 ]
 
 #: Params that change per call or are secret: never stored, never matched.
@@ -74,8 +83,9 @@ DROPPED_PARAMS: Final = frozenset(
     }
 )
 _DROPPED_PREFIX: Final = "_aop_"
-#: Fields that carry image content, as base64 text or as a file part.
-IMAGE_FIELDS: Final = frozenset({"image", "file"})
+#: Fields that carry image content, as base64 text or as a file part (``imgcode``:
+#: the resellers' ``upload_img``).
+IMAGE_FIELDS: Final = frozenset({"image", "file", "imgcode"})
 #: Fields of an Open Platform JSON param that carry an image as base64 text.
 JSON_IMAGE_FIELDS: Final = frozenset({"imageBase64"})
 CANONICAL_CONTENT_TYPE: Final = "text/plain; charset=utf-8"
@@ -173,11 +183,16 @@ def _is_dropped(key: str) -> bool:
 
 
 def _image_text(value: str) -> tuple[str, bytes | None]:
-    """A base64 image param as its fingerprint, or the text itself if it is no image."""
-    if len(value) < _MIN_BASE64_IMAGE:
+    """A base64 image param as its fingerprint, or the text itself if it is no image.
+
+    A space reads as ``+`` (base64 has no spaces; a raw ``+`` in a query string
+    decodes to one), as the gateways read it.
+    """
+    text = value.replace(" ", "+")
+    if len(text) < _MIN_BASE64_IMAGE:
         return value, None
     try:
-        data = base64.b64decode(value, validate=True)
+        data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         return value, None
     if sniff_format(data) is None:
@@ -325,6 +340,16 @@ def without_query(uri: str) -> str:
 def aop_api(uri: str) -> aop.ApiPath | None:
     """The Open Platform API a request's URI names, or ``None`` for any other request."""
     return aop.parse_path(unquote(urlsplit(uri).path))
+
+
+def reseller_api(uri: str) -> str | None:
+    """The resellers' API a request's URI names (``item_search_img`` for
+    ``/1688/item_search_img/``), or ``None`` for any other request."""
+    path = unquote(urlsplit(uri).path)
+    parts = path.strip("/").split("/")
+    if len(parts) != 2 or parts[0] != reseller.PLATFORM or not parts[1]:
+        return None
+    return parts[1] if path == reseller.api_path(parts[1]) else None
 
 
 def canonical_uri(uri: str) -> str:

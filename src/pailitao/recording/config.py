@@ -12,6 +12,11 @@
 * During replay every outgoing signed request (TOP ``sign`` or AOP
   ``_aop_signature``) is verified with the configured secret by the same
   verifier as the fake gateway: a broken signer fails loudly.
+* The resellers' dialect (``/1688/item_search_img/``) is unsigned: its ``key``
+  and ``secret`` travel in clear in the query string and are dropped from what
+  is stored and matched, so replay has nothing to verify (a request with the
+  wrong credentials replays all the same). The values requests send are
+  scrubbed from the recorded answers, as the configured ones are.
 * Calls to the in-process fake (host :data:`IN_PROCESS_HOST`) are never recorded
   or answered from a cassette.
 """
@@ -38,6 +43,7 @@ from .canonical import (
     json_document,
     parse_canonical_body,
     read_form,
+    reseller_api,
 )
 from .serializer import SERIALIZER_NAME, serializer
 
@@ -118,6 +124,8 @@ def _check_aop_signature(api: aop.ApiPath, values: dict[str, str], secret: str) 
 
 
 def _check_signature(uri: str, params: list[tuple[str, str]], secret: str) -> None:
+    if reseller_api(uri) is not None:
+        return  # the resellers' dialect is unsigned: key and secret travel in clear, dropped
     api = aop_api(uri)
     if api is None:
         _check_top_signature(dict(params), secret)
@@ -125,6 +133,8 @@ def _check_signature(uri: str, params: list[tuple[str, str]], secret: str) -> No
         _check_aop_signature(api, dict(params), secret)
 
 
+#: The resellers' credential params, learned from their requests as the secret and app key.
+_RESELLER_CREDENTIALS: Final = {"key": APP_KEY_PLACEHOLDER, "secret": SECRET_PLACEHOLDER}
 #: Learned values shorter than this are not scrubbed: they would hit ordinary text.
 _MIN_LEARNED: Final = 6
 
@@ -145,9 +155,12 @@ class _Learned:
         api = aop_api(uri)
         if api is not None:
             self._add(api.app_key, APP_KEY_PLACEHOLDER, after_slash=True)
+        reseller = reseller_api(uri) is not None
         for key, value in form.params:
             if key == aop.ACCESS_TOKEN:
                 self._add(value, ACCESS_TOKEN_PLACEHOLDER)
+            elif reseller and key in _RESELLER_CREDENTIALS:
+                self._add(value, _RESELLER_CREDENTIALS[key])
 
     def _add(self, value: str, placeholder: str, *, after_slash: bool = False) -> None:
         if len(value) < _MIN_LEARNED or value in self.patterns:

@@ -8,6 +8,9 @@ Rules:
   ``$PAILITAO_ACCESS_TOKEN`` (when set) appear verbatim;
 * ``unscrubbed-param``: a ``sign``, ``_aop_signature``, ``session`` or
   ``access_token`` with a value, in a query string, form body or JSON/YAML key;
+* ``credential-param``: a resellers' ``key`` or ``secret`` with a value in a
+  query string or form body (``/1688/item_search_img/?key=…&secret=…``: a
+  cassette recorded with plain vcrpy keeps them; pailitao drops both);
 * ``app-key-in-path``: an Open Platform URL path that still ends in an app key
   (``/param2/1/<namespace>/<name>/<appKey>``; pailitao stores it without);
 * ``token-in-auth-field``: a long hex (32+) or base64 (40+) token after an
@@ -44,6 +47,10 @@ _UNSCRUBBED: Final = (
     re.compile(
         rf"[\"']?\b{_PARAM_NAMES}[\"']?\s*:\s*{_PLACEHOLDER}[\"']?[^\s\"',}}]+", re.IGNORECASE
     ),
+)
+#: The resellers' credentials in a query string or form body (``?key=…&secret=…``).
+_CREDENTIAL_PARAM: Final = re.compile(
+    rf"(?:^|[?&\s'\"])(?:key|secret)={_PLACEHOLDER}[^&\s'\"]+", re.IGNORECASE
 )
 #: ``/param2/<version>/<namespace>/<name>/<appKey>``: five segments, the last no placeholder.
 _APP_KEY_IN_PATH: Final = re.compile(r"/param2(?:/[^/\s?#'\"<>]+){4}/?(?=[\s?#'\"]|$)")
@@ -89,6 +96,8 @@ def scan_text(path: Path, text: str, known: dict[str, str]) -> Iterator[Finding]
                 "unscrubbed-param",
                 "sign/_aop_signature/session/access_token has a value",
             )
+        elif _CREDENTIAL_PARAM.search(line):
+            yield Finding(path, number, "credential-param", _CREDENTIAL_DETAIL)
         elif _TOKEN_IN_AUTH_FIELD.search(_OFFER_TOKEN.sub("", line)):
             yield Finding(
                 path, number, "token-in-auth-field", "a long token after an auth-like name"
@@ -98,6 +107,7 @@ def scan_text(path: Path, text: str, known: dict[str, str]) -> Iterator[Finding]
 
 
 _UNSCRUBBED_DETAIL: Final = "sign/_aop_signature/session/access_token has a value"
+_CREDENTIAL_DETAIL: Final = "a reseller key/secret param has a value"
 _TOKEN_DETAIL: Final = "a long token after an auth-like name"  # noqa: S105
 _APP_KEY_DETAIL: Final = "an Open Platform URL path still ends in an app key"
 _ENV_OF: Final = {

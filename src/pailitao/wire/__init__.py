@@ -7,6 +7,7 @@ and pure functions, no I/O::
       signing.py   TOP signs (md5, hmac, hmac-sha256) and the platform's timestamps
       top.py       the TOP router: paths, methods, system params, error codes, envelopes
       aop.py       the 1688 Open Platform: URL shape, _aop_signature, gw.* errors, envelopes
+      reseller.py  the resellers' REST dialect: paths, key/secret in the query, sorts, codes
 
 and, here, what both sides agree on: the dialect names, the demo credentials
 of the default fake and the host name of the in-process fake.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import Final, Literal, get_args
 
-from . import aop, top
+from . import aop, reseller, top
 
 __all__ = [
     "DEMO_ACCESS_TOKEN",
@@ -29,8 +30,9 @@ __all__ = [
     "in_process_url",
 ]
 
-#: ``top``: the TOP router of the seed article; ``aop``: the 1688 Open Platform.
-Dialect = Literal["top", "aop"]
+#: ``top``: the TOP router of the seed article; ``aop``: the 1688 Open Platform;
+#: ``reseller``: the resellers' REST gateways (``/1688/item_search_img/``).
+Dialect = Literal["top", "aop", "reseller"]
 DIALECTS: Final[tuple[str, ...]] = get_args(Dialect)
 
 #: The demo app of the default fake gateway (api-notes §3).
@@ -46,10 +48,13 @@ IN_PROCESS_HOST: Final = "fake1688.test"
 
 def default_base_url(dialect: Dialect) -> str:
     """The live gateway's base URL in a dialect."""
+    if dialect == "reseller":
+        return reseller.DEFAULT_BASE_URL
     return aop.DEFAULT_BASE_URL if dialect == "aop" else top.DEFAULT_BASE_URL
 
 
 def in_process_url(dialect: Dialect) -> str:
-    """The in-process fake's base URL in a dialect."""
-    path = aop.BASE_PATH if dialect == "aop" else "/openapi/router/rest"
+    """The in-process fake's base URL in a dialect (a reseller's API path is appended)."""
+    paths = {"aop": aop.BASE_PATH, "reseller": ""}
+    path = paths.get(dialect, "/openapi/router/rest")
     return f"http://{IN_PROCESS_HOST}{path}"
