@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -173,7 +174,12 @@ class Item(BaseModel):
     seller_nick: str | None = None
     area: str | None = None
     #: Repurchase rate as the platform spells it, e.g. ``"15%"``.
-    turn_head: str | None = Field(default=None, alias="turnHead")
+    turn_head: str | None = Field(
+        default=None,
+        alias="turnHead",
+        # Resellers spell it three ways; it is rendered as turnHead.
+        validation_alias=AliasChoices("turnHead", "turn_head", "tag_percent"),
+    )
     cat: str | None = None
     # Not a field: the wire schemas are made of the fields, and no TOP item has it.
     _aop: AopOffer | None = PrivateAttr(default=None)

@@ -126,11 +126,19 @@ def test_a_boolean_is_not_a_count(field: str) -> None:
 
 
 def test_missing_optional_fields_are_none_and_unknown_fields_kept() -> None:
-    item = Item.model_validate({"num_iid": "1", "title": "t", "tag_percent": "23%"})
+    item = Item.model_validate({"num_iid": "1", "title": "t", "is_tmall": False})
     assert item.price is None
     assert item.sales is None
-    assert item.model_extra == {"tag_percent": "23%"}
-    assert item.to_payload() == {"num_iid": "1", "title": "t", "tag_percent": "23%"}
+    assert item.model_extra == {"is_tmall": False}
+    assert item.to_payload() == {"num_iid": "1", "title": "t", "is_tmall": False}
+
+
+@pytest.mark.parametrize("spelling", ["turnHead", "turn_head", "tag_percent"])
+def test_every_spelling_of_the_repurchase_rate_is_turn_head(spelling: str) -> None:
+    item = Item.model_validate({"num_iid": "1", "title": "t", spelling: "23%"})
+    assert item.turn_head == "23%"
+    assert item.model_extra == {}
+    assert item.to_payload() == {"num_iid": "1", "title": "t", "turnHead": "23%"}
 
 
 def test_price_range_renders_back_as_range() -> None:

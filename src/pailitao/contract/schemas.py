@@ -643,14 +643,14 @@ def reseller_search_schema() -> Schema:
     The page and items are TOP's (from the same models), with the spellings
     resellers use beside them (api-notes §2.5): ``page_count`` for
     ``pagecount`` (one of the two is required), ``page`` as text, ``num_iid``
-    as a number and ``turn_head`` for ``turnHead`` (``tag_percent`` is an
-    unknown field: the client keeps it as is).
+    as a number and ``turn_head`` or ``tag_percent`` for ``turnHead``.
     """
     top_schema = search_schema()
     defs = top_schema["$defs"]
     item = defs["item"]
     item["properties"]["num_iid"] = {"anyOf": [_ref("digits"), _NUM_IID_NUMBER]}
     item["properties"]["turn_head"] = item["properties"]["turnHead"]
+    item["properties"]["tag_percent"] = item["properties"]["turnHead"]
     page = top_schema["properties"][top.SEARCH_RESPONSE_KEY]["properties"]["items"]
     properties = page["properties"]
     properties["page"] = _DIGITS_OR_COUNT
