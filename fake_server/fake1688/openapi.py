@@ -9,9 +9,11 @@ two without their wrapper key for ``simplify=true``, and any of them as
 data); HTTP 5xx only when an ``http_error`` fault is injected (an HTML page or a
 15 envelope); image paths answer the photo or a 404 envelope; the Open Platform's paths
 (``/openapi/param2/1/...``, documented in :mod:`fake1688.openapi_aop`) answer
-its result envelope or a gateway refusal; admin endpoints answer JSON,
-400/404/405 with ``{"error": ...}`` (500 only for a bug in the fake, so it is
-not listed). ``malformed_json``, ``truncated_json`` and ``connection_reset``
+its result envelope or a gateway refusal; the resellers' REST paths
+(``/1688/item_search_img/``, ``/1688/upload_img/``, documented in
+:mod:`fake1688.openapi_reseller`) answer HTTP 200 JSON in their envelope; admin
+endpoints answer JSON, 400/404/405 with ``{"error": ...}`` (500 only for a bug
+in the fake, so it is not listed). ``malformed_json``, ``truncated_json`` and ``connection_reset``
 faults break the answer on purpose and cannot be described by a schema; the
 router's description says so.
 """
@@ -25,6 +27,7 @@ from pailitao.wire.top import SEARCH_RESPONSE_KEY, UPLOAD_RESPONSE_KEY
 from .faults import HTTP_STATUSES, KINDS
 from .openapi_aop import aop_paths, aop_schemas
 from .openapi_kit import INT, JSON, STR, injected_responses, json_response, obj, ref
+from .openapi_reseller import reseller_paths, reseller_schemas
 from .render_xml import XML_TYPE
 
 __all__ = ["openapi_document"]
@@ -176,6 +179,7 @@ def _schemas() -> dict[str, Any]:
         ),
         "JournalEntry": entry,
         **aop_schemas(),
+        **reseller_schemas(),
     }
 
 
@@ -287,6 +291,7 @@ def _paths() -> dict[str, Any]:
         "/openapi/router/rest": router,
         "/img/ibank/{name}": image,
         **aop_paths(),
+        **reseller_paths(),
         "/__fake__/health": {"get": _admin("the fake is up", health)},
         "/__fake__/requests": {"get": _admin("the journal, newest last", requests, query=limit)},
         "/__fake__/reset": {"post": _admin("reset as Engine.reset()", obj(["status"]))},

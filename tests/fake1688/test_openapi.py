@@ -82,6 +82,32 @@ def test_the_open_platform_paths_list_every_status(client: httpx.Client) -> None
             assert set(paths[path][verb]["responses"]) == {"400", "405"}
 
 
+def test_the_reseller_paths_list_every_status(client: httpx.Client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    search, upload = "/1688/item_search_img/", "/1688/upload_img/"
+    assert {p for p in paths if p.startswith("/1688/")} == {search, upload}
+    for path in (search, upload):
+        for verb in ("get", "post"):
+            operation = paths[path][verb]
+            assert set(operation["responses"]) == {"200", "500", "502", "503", "504"}
+            names = {param["name"] for param in operation["parameters"]}
+            assert {"key", "secret", "api_name", "cache", "result_type", "lang"} <= names
+        for verb in ("put", "patch", "delete"):
+            assert set(paths[path][verb]["responses"]) == {"200"}
+    search_params = {param["name"] for param in paths[search]["get"]["parameters"]}
+    assert {"imgid", "page", "page_size", "sort", "cat", "start_price", "end_price"} <= (
+        search_params
+    )
+    assert "imgcode" in {param["name"] for param in paths[upload]["get"]["parameters"]}
+    assert set(paths[upload]["post"]["requestBody"]["content"]) == {
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    }
+    assert set(paths[search]["post"]["requestBody"]["content"]) == {
+        "application/x-www-form-urlencoded"
+    }
+
+
 @pytest.mark.asyncio
 async def test_asgi_answers_conform_including_injected_errors(
     gateway: FakeGateway, openapi_checker: Any, helpers: Any, catalog: Any, photo: bytes

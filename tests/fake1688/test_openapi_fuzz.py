@@ -10,7 +10,9 @@ router and of the Open Platform's image APIs are fuzzed twice: as generated
 arguments reach the search and upload handlers. Unsigned, an Open Platform
 call gets no further than its path, app key and signature, so those
 operations (and the clock, other APIs, refused methods) get a fifth of the
-examples.
+examples. The resellers' REST paths are unsigned: their fuzz (a fifth of the
+examples too) fills in the demo key and secret for most draws, and perhaps a
+real image, so fuzzed params reach the search and upload.
 
 ``FAKE1688_FUZZ_EXAMPLES`` sets the examples per operation (default: the
 Hypothesis profile's, at most 60) for a long run.
@@ -39,7 +41,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from pailitao.wire import aop, signing
+from pailitao.wire import aop, reseller, signing
 
 SEARCH, UPLOAD = "1688.items.search.img", "1688.upload.img"
 KEY, SECRET, TOKEN = "test_app_key", "test_app_secret", "test_access_token"
@@ -52,6 +54,10 @@ FUZZ = settings(max_examples=EXAMPLES)
 #: examples covers what the gateway reads of it; the signed test below goes deeper.
 FEW = settings(max_examples=max(1, EXAMPLES // 5))
 OPEN_PLATFORM = r"^/openapi/param2/"
+#: The resellers' REST paths: ``/1688/item_search_img/`` and ``/1688/upload_img/``.
+RESELLER = rf"^/{reseller.PLATFORM}/"
+#: Neither of the above: fuzzed with every example.
+OWN_PATHS = rf"{OPEN_PLATFORM}|{RESELLER}"
 #: The Open Platform's image APIs: the namespace/name segments of their paths.
 IMAGE_APIS = re.compile(
     rf"^/openapi/param2/1/{re.escape(aop.NAMESPACE)}/"
@@ -96,6 +102,10 @@ image_apis = schemathesis.openapi.from_dict(without_examples(openapi_document())
     path_regex=IMAGE_APIS.pattern, method=["GET", "POST"]
 )
 
+reseller_apis = schemathesis.openapi.from_dict(without_examples(openapi_document())).include(
+    path_regex=RESELLER
+)
+
 APP_PARAMS = {
     aop.UPLOAD_PARAM: objects_of("AopUploadImageParam"),
     aop.SEARCH_PARAM: objects_of("AopOfferQueryParam"),
@@ -122,6 +132,7 @@ def no_internal_failure(ctx: Any, response: schemathesis.Response, case: schemat
     result = answer.get("result")
     assert not (isinstance(result, dict) and result.get("code") == aop.SERVICE_ERROR_CODE), result
     assert answer.get("error_code") != aop.INTERNAL_ERROR.error_code, answer
+    assert answer.get("error_code") != "5000", answer  # the reseller dialect's own failure
 
 
 CHECKS = [
@@ -139,7 +150,7 @@ def fuzzed(catalog: Any) -> FakeGateway:
     return FakeGateway(catalog=catalog)
 
 
-@schema.exclude(path_regex=OPEN_PLATFORM).parametrize()
+@schema.exclude(path_regex=OWN_PATHS).parametrize()
 @FUZZ
 def test_every_answer_is_documented(case: schemathesis.Case, fuzzed: FakeGateway) -> None:
     fuzzed.reset()
@@ -153,6 +164,38 @@ def test_every_open_platform_answer_is_documented(
 ) -> None:
     fuzzed.reset()
     case.call_and_validate(app=fuzzed.asgi_app, checks=CHECKS)
+
+
+@reseller_apis.parametrize()
+@reseller_apis.given(
+    how=st.tuples(
+        st.sampled_from(["demo", "demo", "demo", "fuzzed"]),  # the credentials, mostly valid
+        st.sampled_from(["fuzzed", "catalog", "photo"]),  # where the image comes from
+    )
+)
+@FEW
+def test_reseller_calls_are_documented(
+    case: schemathesis.Case, how: tuple[str, str], fuzzed: FakeGateway
+) -> None:
+    """Fuzzed params, mostly with the demo key and secret, perhaps a real image."""
+    credentials, source = how
+    fuzzed.reset()
+    if credentials == "demo":
+        query = {k: v for k, v in (case.query or {}).items() if isinstance(v, str)}
+        query.update(key=KEY, secret=SECRET)
+        offer = fuzzed.catalog.offers[0]
+        if source == "catalog":
+            query["imgid"] = offer.pic_url
+        elif source == "photo":
+            photo = base64.b64encode(fuzzed.catalog.image_bytes(offer)).decode("ascii")
+            query["imgcode"] = photo
+        if isinstance(case.body, dict):  # a key given twice must agree: the query's wins
+            case.body = {k: v for k, v in case.body.items() if k not in query}
+        case.query = query
+    case.call_and_validate(app=fuzzed.asgi_app, checks=CHECKS)
+    entry = fuzzed.journal.last()
+    assert entry is not None
+    event(f"{entry.api_method}: code {entry.code}")
 
 
 @router.parametrize()
