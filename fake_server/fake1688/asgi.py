@@ -72,8 +72,8 @@ class _EngineEndpoint:
     """A raw ASGI endpoint, so Starlette passes every HTTP method through.
 
     It reads and answers with plain ASGI messages: Starlette's Request and
-    Response objects were a fifth of the adapter's work per request (counted
-    with callgrind under ``wrk``) and gave it nothing it uses.
+    Response objects would be a fifth of the adapter's work per request and
+    give it nothing it uses.
     """
 
     def __init__(self, engine: Engine) -> None:
