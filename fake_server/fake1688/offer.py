@@ -23,9 +23,14 @@ PIC_HOST = "cbu01.alicdn.com"
 
 _CONTENT_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png",
                   "webp": "image/webp", "gif": "image/gif", "bmp": "image/bmp"}  # fmt: skip
-# Hosted 1688 images are also served as thumbnails named after the original, e.g.
-# ".../O1CN01x_!!123-0-cib.jpg_.webp" or "...cib.310x310.jpg": both mean "...cib.jpg".
-_PIC_PATH = re.compile(r"(/img/ibank/[^?#]+?)(?:\.[0-9]+x[0-9]+)?\.jpg")
+#: A photo's path, matched whole: ``<name>.jpg``, or a size variant the CDN serves
+#: (``<name>.310x310.jpg``, ``<name>.jpg_220x220.jpg``, ``<name>.jpg_q50.jpg``), optionally
+#: as WebP (``…_.webp``), all meaning ``<name>.jpg``; a query or fragment may follow,
+#: nothing else.
+_PIC_PATH = re.compile(
+    r"(/img/ibank/[^?#]+?)(?:\.[0-9]+x[0-9]+)?\.jpg"
+    r"(?:_[0-9]+x[0-9]+(?:q[0-9]+)?\.jpg|_q[0-9]+\.jpg)?(?:_\.webp)?(?=[?#]|\Z)"
+)
 
 
 @dataclass(frozen=True, slots=True)

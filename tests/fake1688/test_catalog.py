@@ -11,6 +11,7 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from fake1688 import catalog_io, vocab
@@ -175,7 +176,11 @@ PATH = "/img/ibank/O1CN01OE7Dt0qLRYWxdcT7vBSOqP_!!2093476219-0-cib.jpg"
         "cbu01.alicdn.com" + PATH,
         PATH,
         PATH + "?x=1",
+        PATH + "#top",
         PATH + "_.webp",
+        PATH + "_220x220.jpg",
+        PATH + "_220x220q90.jpg_.webp",
+        PATH + "_q50.jpg",
         PATH.removesuffix(".jpg") + ".310x310.jpg",
     ],
 )
@@ -184,7 +189,22 @@ def test_offer_for_url_accepts_every_spelling(catalog: Catalog, url: str) -> Non
 
 
 @pytest.mark.parametrize(
-    "url", ["", "/", "/img/ibank/nothing.jpg", "https://cbu01.alicdn.com/", "not a url"]
+    "url",
+    [
+        "",
+        "/",
+        "/img/ibank/nothing.jpg",
+        "https://cbu01.alicdn.com/",
+        "not a url",
+        # a photo's path must match whole: nothing may follow its name
+        PATH + "/../../etc/passwd",
+        PATH + "%00.png",
+        PATH + "\x00.png",
+        PATH + ".png",
+        PATH + "x",
+        PATH + "_.webp.exe",
+        PATH + "/",
+    ],
 )
 def test_offer_for_url_unknown(catalog: Catalog, url: str) -> None:
     assert catalog.offer_for_url(url) is None
@@ -365,3 +385,14 @@ def test_a_saved_catalog_is_an_ordinary_file(catalog: Catalog, tmp_path: Path) -
     finally:
         os.umask(umask)
     assert (tmp_path / "shop.zip").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("tail", ["/../../etc/passwd", "%00.png", "%2F..%2Fx", ".png"])
+def test_a_photo_path_with_anything_after_it_is_the_404_envelope(
+    client: httpx.Client, tail: str
+) -> None:
+    assert client.get(PATH).status_code == 200
+    response = client.get(PATH + tail)
+    assert response.status_code == 404
+    error = response.json()["error_response"]
+    assert (error["code"], error["sub_code"]) == (22, "isv.path-not-found")
