@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
-from . import _search_cli
+from . import __version__, _search_cli
 from ._checks import is_utf8
 from ._cliutil import CliError, Streams
 from .contract import cli as contract_cli
@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pailitao", description="Tools for 1688 拍立淘 image search."
     )
+    parser.add_argument("--version", action="version", version=f"pailitao {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in _registrars():
         register(commands)

@@ -1,5 +1,6 @@
 """`pailitao sign`: the canonical string, the sign, the check, and clear errors."""
 
+import importlib.metadata
 import io
 import subprocess
 import sys
@@ -134,3 +135,13 @@ def test_console_script_is_installed() -> None:
         [bin_dir / "pailitao", "sign", "--help"], capture_output=True, text=True, check=True
     )
     assert "--secret-stdin" in result.stdout
+
+
+def test_version_is_the_package_s(capsys) -> None:
+    import pailitao
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"pailitao {pailitao.__version__}\n"
+    assert importlib.metadata.version("pailitao") == pailitao.__version__
