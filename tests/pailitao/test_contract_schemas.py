@@ -129,6 +129,8 @@ def test_write_refuses_a_directory_that_is_not_the_repository(
 ) -> None:
     assert schemas.main(["--write", "--root", str(tmp_path)]) == 2
     assert capsys.readouterr().err == (
-        f"error: {tmp_path} is not the pailitao repository root; pass --root\n"
+        f"error: {tmp_path} is not the pailitao repository root; pass --root. This command "
+        "maintains pailitao's own schema files; in your project, check your cassettes with "
+        "'pailitao contract check DIR'\n"
     )
     assert not list(tmp_path.iterdir())

@@ -765,7 +765,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.root / "src" / "pailitao").is_dir():
         print(
-            f"error: {args.root} is not the pailitao repository root; pass --root", file=sys.stderr
+            f"error: {args.root} is not the pailitao repository root; pass --root. This "
+            "command maintains pailitao's own schema files; in your project, check your "
+            "cassettes with 'pailitao contract check DIR'",
+            file=sys.stderr,
         )
         return 2
     stale = _stale(args.root)
