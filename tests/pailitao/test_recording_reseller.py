@@ -219,10 +219,11 @@ def test_the_scan_command_flags_a_planted_key_and_secret(
     cassette.write_text("\n".join(lines) + "\n")
     assert main(["cassettes", "scan", str(cassette)]) == 1
     out = capsys.readouterr().out
-    detail = "credential-param: a reseller key/secret param has a value"
     assert out.splitlines() == [
-        f"{cassette}:{body + 2}: {detail}",
-        f"{cassette}:{uri + 2}: {detail}",
+        f"{cassette}:{body + 2}: credential-param: credential 'secret' has a value"
+        " (interaction 0, request body)",
+        f"{cassette}:{uri + 2}: credential-param: credential 'key' has a value"
+        " (interaction 1, request query)",
         "scanned 1 file(s): 2 finding(s)",
     ]
     assert "planted" not in out
