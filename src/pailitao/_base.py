@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 
@@ -31,9 +31,20 @@ from .retry import RetryPolicy
 from .wire import DIALECTS, Dialect, aop, default_base_url, reseller, signing
 from .wire.top import DEFAULT_BASE_URL, SEARCH_METHOD, UPLOAD_METHOD
 
-__all__ = ["DEFAULT_BASE_URL", "SEARCH_METHOD", "UPLOAD_METHOD", "SearchPlan", "Sort"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "REPLAYED_FROM_HEADER",
+    "SEARCH_METHOD",
+    "UPLOAD_METHOD",
+    "SearchPlan",
+    "Sort",
+]
 
 MAX_PAGE_SIZE: Final = 50
+#: The header ``pailitao.recording`` adds to every answer a cassette plays back: the
+#: file and the interaction, percent-encoded. An unreadable answer that carries it is
+#: reported at once, not retried: the same answer would play again, or none at all.
+REPLAYED_FROM_HEADER: Final = "X-Pailitao-Replayed-From"
 #: The language of ``subjectTrans`` when an Open Platform search names none.
 DEFAULT_COUNTRY: Final = "en"
 #: The client's two calls, by the TOP method names, as the Open Platform's APIs.
@@ -546,7 +557,22 @@ def _sort(value: Sort | str) -> Sort:
 
 
 def _decode(response: httpx.Response, scrub: Callable[[str], str]) -> object:
-    """The body as data: XML when it starts with ``<`` or is labelled XML, else JSON."""
+    """The body as data: XML when it starts with ``<`` or is labelled XML, else JSON.
+
+    An unreadable answer a cassette played back names the cassette and the
+    interaction, and is not retried (see :data:`REPLAYED_FROM_HEADER`).
+    """
+    replayed = response.headers.get(REPLAYED_FROM_HEADER)
+    try:
+        return _decode_body(response, scrub)
+    except ResponseParseError as error:
+        if replayed is None or not error.retryable:
+            raise
+        unreadable = error
+    raise ResponseParseError(f"{unreadable}; replayed from {unquote(replayed)}, so not retried")
+
+
+def _decode_body(response: httpx.Response, scrub: Callable[[str], str]) -> object:
     content_type = response.headers.get("content-type")
     if _xml.is_xml(content_type, response.content):
         return _decode_xml(response.content, scrub, labelled=_xml.labels_xml(content_type))

@@ -1,14 +1,17 @@
-"""The errors the client raises, one tree under :class:`PailitaoError`::
+"""The errors pailitao raises, one tree under :class:`PailitaoError`::
 
     PailitaoError
     ├── UsageError (ValueError)         the call or the configuration is wrong
     ├── ImageError (ValueError)         empty, unreadable, not an image, too large
+    ├── CassetteError (AssertionError)  a cassette is not what vcrpy and pailitao store:
+    │                                   the test's recording is wrong, not the API
     ├── TransportError                  no usable HTTP answer
     │   ├── NetworkError                connect/read failure or timeout   [retried]
     │   └── HTTPStatusError             non-200 status          [5xx, 429 retried]
-    ├── ResponseParseError (ValueError) the answer is not the documented JSON
-    │                                   [retried when the body is not JSON at all
-    │                                    or does not match its Content-Encoding]
+    ├── ResponseParseError (ValueError) the answer is not the documented JSON (or XML)
+    │                                   [retried when the body is not JSON or XML at
+    │                                    all or does not match its Content-Encoding,
+    │                                    unless a cassette played it back]
     └── ApiError                        the platform's error envelope
         ├── SignatureError              24, 25; gw.SignatureInvalid, gw.SignatureMissing
         ├── AppKeyError                 28, 29; gw.AppKeyNotFound, gw.AppKeyMissing,
@@ -42,6 +45,7 @@ __all__ = [
     "AccessTokenError",
     "ApiError",
     "AppKeyError",
+    "CassetteError",
     "HTTPStatusError",
     "ImageError",
     "InvalidArgumentsError",
@@ -71,6 +75,30 @@ class UsageError(PailitaoError, ValueError):
 
 class ImageError(PailitaoError, ValueError):
     """The image cannot be sent: empty, unreadable, not an image, or too large."""
+
+
+class CassetteError(PailitaoError, AssertionError):
+    """A cassette is broken: the recording the test relies on is wrong, not the API.
+
+    An ``AssertionError``, as a broken fixture is: the test fails, whatever the
+    client would have done. The message names the file, the line when known, and
+    the interaction and field at fault::
+
+        x.yaml:23: interaction 3: response.status.code must be an integer, got 'two hundred'
+
+    ``problem`` is that message without the file and line, for tools that name
+    the file themselves.
+    """
+
+    def __init__(self, problem: str, source: str, line: int | None = None) -> None:
+        self.problem = problem
+        self.source = source
+        self.line = line
+        where = source if line is None else f"{source}:{line}"
+        super().__init__(f"{where}: {problem}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.problem, self.source, self.line))
 
 
 class TransportError(PailitaoError):

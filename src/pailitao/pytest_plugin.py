@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
 import pytest
 
 from .client import AsyncPailitaoClient, PailitaoClient
+from .errors import CassetteError
 from .retry import RetryPolicy
 from .wire import (
     DEMO_ACCESS_TOKEN,
@@ -299,9 +300,10 @@ def _recorded_base_url(path: Path, dialect: Dialect) -> str | None:
     if not path.exists():
         return None
     with _needs_extra("record", "--pailitao-mode=replay"):
-        from .recording.serializer import serializer  # noqa: PLC0415
+        from .recording.validate import read_cassette  # noqa: PLC0415
 
-    interactions = serializer.deserialize(path.read_text(encoding="utf-8"))["interactions"]
+    with _broken_cassette_fails():
+        interactions = read_cassette(path)["interactions"]
     if not interactions:
         return None
     uri = str(interactions[0]["request"]["uri"])
@@ -323,6 +325,16 @@ def _needs_extra(extra: str, feature: str) -> Iterator[None]:
 
 
 @contextmanager
+def _broken_cassette_fails() -> Iterator[None]:
+    """A broken cassette fails the test in one line naming the file, interaction and field."""
+    try:
+        yield
+    except CassetteError as error:
+        # `from None`: pytest would print the message a second time as the context.
+        raise pytest.fail.Exception(f"{type(error).__name__}: {error}", pytrace=False) from None
+
+
+@contextmanager
 def _cassette(config: PailitaoConfig) -> Iterator[None]:
     with _needs_extra("record", f"--pailitao-mode={config.mode}"):
         from .recording import make_vcr  # noqa: PLC0415 - vcrpy is optional
@@ -335,7 +347,11 @@ def _cassette(config: PailitaoConfig) -> Iterator[None]:
         record_mode="all" if recording else "none",
         cassette_library_dir=config.cassette.parent,
     )
-    with vcr.use_cassette(config.cassette.name, drop_unused_requests=recording):
+    with ExitStack() as stack:
+        with _broken_cassette_fails():  # vcrpy loads the cassette as it enters
+            stack.enter_context(
+                vcr.use_cassette(config.cassette.name, drop_unused_requests=recording)
+            )
         yield
 
 

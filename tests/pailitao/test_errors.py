@@ -125,3 +125,21 @@ def test_a_ban_is_read_in_digits_0_to_9() -> None:
     error = errors.api_error(7, "m", None, "This ban will last for ٣ more seconds")
     assert isinstance(error, errors.RateLimitError)
     assert error.retry_after is None
+
+
+def test_a_cassette_error_names_the_place_says_the_test_is_wrong_and_pickles() -> None:
+    problem = "interaction 3: response.status.code must be an integer, got 'two hundred'"
+    error = errors.CassetteError(problem, "cassettes/x.yaml", 23)
+    assert str(error) == f"cassettes/x.yaml:23: {problem}"
+    assert str(errors.CassetteError("the file is empty", "x.yaml")) == "x.yaml: the file is empty"
+    assert isinstance(error, AssertionError)
+    assert not isinstance(error, errors.ApiError | errors.TransportError | ValueError)
+    assert not error.retryable
+    again = pickle.loads(pickle.dumps(error))
+    assert (type(again), str(again), again.problem, again.source, again.line) == (
+        errors.CassetteError,
+        str(error),
+        problem,
+        "cassettes/x.yaml",
+        23,
+    )

@@ -9,7 +9,7 @@ import pailitao
 EXPECTED = {
     "DEFAULT_BASE_URL", "SEARCH_METHOD", "UPLOAD_METHOD", "AccessTokenError", "AopOffer",
     "AopSearchInfo", "ApiError", "AppKeyError",
-    "AsyncPailitaoClient", "HTTPStatusError", "ImageError", "InvalidArgumentsError", "Item",
+    "AsyncPailitaoClient", "CassetteError", "HTTPStatusError", "ImageError", "InvalidArgumentsError", "Item",
     "NetworkError", "PailitaoClient", "PailitaoError", "PreparedImage", "RateLimitError",
     "ResponseParseError", "RetryPolicy", "SearchPage", "ServerError", "SignatureError", "Sort",
     "TimestampError", "TransportError", "UsageError", "__version__", "parse_error_response",

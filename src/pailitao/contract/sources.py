@@ -3,7 +3,7 @@
 A cassette is ``{"interactions": [{"request": {...}, "response": {"status":
 {"code", "message"}, "headers", "body": {"string": str | bytes}}}], "version": 1}``.
 Our own cassettes add ``pailitao_format`` and write bodies as text; plain vcrpy
-cassettes may hold ``!!binary`` bodies, which ``yaml.safe_load`` gives as bytes.
+cassettes may hold ``!!binary`` bodies, which YAML gives as bytes.
 A JSON file holds one envelope object or a list of them.
 
 Nothing is decided about the bodies here: :mod:`pailitao.contract.check` does that.
@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from ..errors import CassetteError
+from ..recording.validate import decode_cassette, parse_cassette
+
 __all__ = [
     "CASSETTE_SUFFIXES",
     "Recorded",
@@ -30,7 +33,6 @@ __all__ = [
 
 #: The file types a directory is searched for.
 CASSETTE_SUFFIXES: Final = frozenset({".yaml", ".yml", ".json"})
-_VCR_FORMAT: Final = 1
 
 
 class SourceError(ValueError):
@@ -80,16 +82,28 @@ def find_files(path: Path) -> list[Path]:
 
 
 def load_file(path: Path) -> list[Recorded]:
-    """Every recorded answer in a file; raises :class:`SourceError` for an unusable file."""
+    """Every recorded answer in a file; raises :class:`SourceError` for an unusable file.
+
+    A cassette is checked as replay checks it (:mod:`pailitao.recording.validate`),
+    except that keys may be absent: a hand-made cassette may hold answers only.
+    """
     try:
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError:
-        raise SourceError("the file is not UTF-8 text") from None
+        raw = path.read_bytes()
     except OSError as error:
         raise SourceError(f"cannot read the file: {error.strerror}") from None
-    if path.suffix.lower() == ".json":
-        return _from_json(str(path), text)
-    return _from_cassette(str(path), text)
+    source = str(path)
+    try:
+        text = decode_cassette(raw, source)
+        if path.suffix.lower() == ".json":
+            return _from_json(source, text)
+        data = parse_cassette(text, source, complete=False)
+    except CassetteError as error:
+        broken = error
+    else:
+        return [_interaction(source, i, entry) for i, entry in enumerate(data["interactions"])]
+    # The checks name the file themselves: the problem is said without it.
+    line = "" if broken.line is None else f" (line {broken.line})"
+    raise SourceError(f"{broken.problem}{line}")
 
 
 def _from_json(source: str, text: str) -> list[Recorded]:
@@ -103,21 +117,6 @@ def _from_json(source: str, text: str) -> list[Recorded]:
         Recorded(source, index, json.dumps(answer, ensure_ascii=False))
         for index, answer in enumerate(answers)
     ]
-
-
-def _from_cassette(source: str, text: str) -> list[Recorded]:
-    import yaml  # noqa: PLC0415 - optional dependency (pailitao[contract])
-
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise SourceError(f"the file is not YAML: {yaml_problem(error)}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
-        raise SourceError("not a vcrpy cassette: no top-level 'interactions' list")
-    version = data.get("version", _VCR_FORMAT)
-    if version != _VCR_FORMAT:
-        raise SourceError(f"cassette format version {version!r} is not supported; expected 1")
-    return [_interaction(source, i, entry) for i, entry in enumerate(data["interactions"])]
 
 
 def _interaction(source: str, index: int, entry: object) -> Recorded:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from .._base import REPLAYED_FROM_HEADER
 from ..errors import PailitaoError
 from ..wire import IN_PROCESS_HOST, aop, signing
 from .canonical import (
@@ -45,7 +46,7 @@ from .canonical import (
     read_form,
     reseller_api,
 )
-from .serializer import SERIALIZER_NAME, serializer
+from .serializer import SERIALIZER_NAME, CassettePersister, serializer
 
 if TYPE_CHECKING:
     import vcr
@@ -63,8 +64,11 @@ RecordMode = Literal["none", "once", "new_episodes", "all"]
 RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
 
 
-#: The only response headers a cassette keeps.
-_KEPT_RESPONSE_HEADERS: Final = frozenset({"content-type", "content-encoding"})
+#: The only response headers a cassette keeps, and the replay mark the persister adds
+#: to the answers it loads (vcrpy passes them through this filter too; never saved).
+_KEPT_RESPONSE_HEADERS: Final = frozenset(
+    {"content-type", "content-encoding", REPLAYED_FROM_HEADER.lower()}
+)
 SECRET_PLACEHOLDER: Final = "<PAILITAO_APP_SECRET>"  # noqa: S105 - a placeholder
 APP_KEY_PLACEHOLDER: Final = "<PAILITAO_APP_KEY>"
 ACCESS_TOKEN_PLACEHOLDER: Final = "<PAILITAO_ACCESS_TOKEN>"  # noqa: S105 - a placeholder
@@ -362,14 +366,20 @@ def _ensure_yaml_suffix(path: str) -> str:
 
 
 def register(instance: vcr.VCR) -> vcr.VCR:
-    """Register the cassette serializer and the params matcher on a VCR instance."""
+    """Register the cassette serializer and persister and the params matcher on a VCR instance.
+
+    The persister checks every cassette it loads (a broken one raises
+    :class:`~pailitao.errors.CassetteError`) and follows the instance's record
+    mode: in ``all`` a broken cassette is recorded anew.
+    """
     instance.register_serializer(SERIALIZER_NAME, serializer)
+    instance.register_persister(CassettePersister(instance.record_mode))
     instance.register_matcher(MATCHER_NAME, pailitao_params)
     return instance
 
 
 def make_vcr(*, cassette_library_dir: str | Path | None = None, **options: Any) -> vcr.VCR:
-    """A ready ``vcr.VCR``: :func:`vcr_config` with the serializer registered."""
+    """A ready ``vcr.VCR``: :func:`vcr_config` with the serializer and persister registered."""
     import vcr  # noqa: PLC0415 - vcrpy is an optional extra: pailitao[record]
 
     config = vcr_config(**options)
