@@ -19,16 +19,35 @@ literal path is one of these, before any parameter is read, so neither a
 cannot be reached from here). Admin calls are not journalled. Answers are
 JSON; mistakes are HTTP 400/404/405 with ``{"error": "<what and how to fix>"}``
 (and a failure of the fake itself, a bug, is HTTP 500 in the same shape).
+
+Over HTTP, :class:`AdminAccess` says who may call the ``/__fake__/`` endpoints
+(the served app checks it before the engine sees the call; the in-process
+transports take no request from outside the process and pass no check)::
+
+    Host           names the address the connection arrived at (a loopback one in any
+                   spelling: 127.0.0.1, localhost, [::1]) or a name in ``hosts``    DNS rebinding
+    Origin         absent or this server; Sec-Fetch-Site not cross-site/same-site  a web page
+    token          Authorization: Bearer <token>, when set; without one, only calls
+                   arriving on loopback (or in-process) are served                 other machines
+    Content-Type   application/json on every call but GET                          a "simple" POST
+
+A refusal is HTTP 403 ``{"error": ...}`` and changes nothing. ``/openapi.json``
+describes the surface, holds no state and no secret, and is served to anyone.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
+
+from pailitao.wire import IN_PROCESS_HOST
 
 from .faults import Fault
 from .protocol import FakeResponse
@@ -38,13 +57,33 @@ from .render import JSON_TYPE, dumps
 if TYPE_CHECKING:
     from .engine import Engine
 
-__all__ = ["ADMIN_PREFIX", "OPENAPI_PATH", "handle", "is_admin_path"]
+__all__ = [
+    "ADMIN_PREFIX",
+    "LOCAL_ONLY",
+    "OPENAPI_PATH",
+    "AdminAccess",
+    "exposure_refusal",
+    "handle",
+    "is_admin_path",
+    "is_endpoint",
+    "is_loopback",
+    "refused",
+]
 
 ADMIN_PREFIX: Final = "/__fake__"
 OPENAPI_PATH: Final = "/openapi.json"
 _ADMIN_BYTES: Final = ADMIN_PREFIX.encode()
 _OPENAPI_BYTES: Final = OPENAPI_PATH.encode()
 _DIGITS: Final = re.compile("[0-9]+")
+#: The spellings of a loopback address a Host header may use, in the order a message lists them.
+_LOOPBACK_NAMES: Final = ("127.0.0.1", "localhost", "::1")
+#: Sec-Fetch-Site values of a request a page on another origin made.
+_CROSS_SITE: Final = frozenset({"cross-site", "same-site"})
+#: Methods that only read; every other one changes state (or is refused later).
+_READING: Final = frozenset({"GET", "HEAD"})
+_HOW_TO_AUTHORIZE: Final = (
+    "send Authorization: Bearer <the --admin-token or $FAKE1688_ADMIN_TOKEN it was started with>"
+)
 
 Handler = Callable[["Engine", dict[str, str], bytes], Any]
 
@@ -57,6 +96,200 @@ def is_admin_path(raw_path: bytes) -> bool:
     """Whether the literal request path (no decoding) belongs to the admin surface."""
     path = raw_path.split(b"?", 1)[0]
     return path in (_OPENAPI_BYTES, _ADMIN_BYTES) or path.startswith(_ADMIN_BYTES + b"/")
+
+
+def is_endpoint(raw_path: bytes) -> bool:
+    """Whether the literal path is one of the ``/__fake__`` endpoints (not the OpenAPI document)."""
+    path = raw_path.split(b"?", 1)[0]
+    return path == _ADMIN_BYTES or path.startswith(_ADMIN_BYTES + b"/")
+
+
+def refused(message: str) -> FakeResponse:
+    """The 403 answer to an admin call :class:`AdminAccess` refuses."""
+    return _error(403, message)
+
+
+# -- who may call ----------------------------------------------------------------
+
+#: A host as a Host header or an Origin names it: lower-case name (no brackets), port.
+_Address = tuple[str, int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class AdminAccess:
+    """Who may call the admin endpoints over HTTP.
+
+    ``token``: when set, every admin call sends ``Authorization: Bearer <token>``
+    (compared in constant time); when not, only calls that arrive on a loopback
+    address (or in-process) are served. ``hosts``: names, besides the address a
+    connection arrived at, that a Host header may use (``fake.lan`` at any
+    port, ``fake.lan:8443`` at that one), for a proxy or a container's port map.
+    """
+
+    token: str | None = field(default=None, repr=False)
+    hosts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.token is not None and not self.token.strip():
+            raise ValueError("the admin token is empty; pick a long random one, or none")
+        if self.token is not None and not (self.token.isascii() and self.token.isprintable()):
+            raise ValueError("the admin token travels in a header: use printable ASCII")
+        if self.token is not None and " " in self.token:
+            raise ValueError("the admin token travels in a header: use no spaces")
+        for host in self.hosts:
+            if _address(host, None) is None:
+                raise ValueError(f"{host[:80]!r} is not a host name, or name:port")
+
+    def refusal(
+        self, method: str, path: str, headers: Mapping[str, str], server: _Address | None
+    ) -> str | None:
+        """Why an admin call is refused, or None to serve it.
+
+        ``headers`` are the request's, names in lower case; ``server`` is the
+        address the connection arrived at (ASGI's ``server``).
+        """
+        known = self._addresses(server)
+        host = headers.get("host")
+        if host is None or not _matches(_address(host, 80), known):
+            return _host_refusal(host, known)
+        origin = headers.get("origin")
+        if origin is not None and not _matches(_origin(origin), known):
+            return _web_refusal(f"Origin {origin[:100]!r}")
+        site = headers.get("sec-fetch-site", "").lower()
+        if site in _CROSS_SITE:
+            return _web_refusal(f"Sec-Fetch-Site {site!r}")
+        refusal = self._token_refusal(headers.get("authorization"), server)
+        if refusal is None and method.upper() not in _READING:
+            return _type_refusal(method, path, headers.get("content-type"))
+        return refusal
+
+    def _addresses(self, server: _Address | None) -> list[_Address]:
+        """The addresses a Host header may name: the server's, its loopback aliases, ``hosts``."""
+        known: list[_Address] = []
+        if server is not None:
+            name, port = server[0].lower(), server[1] or 80
+            known.append((name, port))
+            if is_loopback(name):
+                known += [(alias, port) for alias in _LOOPBACK_NAMES if alias != name]
+        return known + [address for host in self.hosts if (address := _address(host, None))]
+
+    def _token_refusal(self, authorization: str | None, server: _Address | None) -> str | None:
+        if self.token is None:
+            if server is not None and (is_loopback(server[0]) or server[0] == IN_PROCESS_HOST):
+                return None
+            return (
+                "this server has no admin token, so its admin endpoints answer only on this "
+                "machine (127.0.0.1, ::1); start it with --admin-token TOKEN (or "
+                "$FAKE1688_ADMIN_TOKEN) to call them from elsewhere"
+            )
+        scheme, _, sent = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not sent.strip():
+            return f"this server's admin endpoints need its token: {_HOW_TO_AUTHORIZE}"
+        # Both sides as bytes: compare_digest refuses non-ASCII str.
+        if not hmac.compare_digest(sent.strip().encode(), self.token.encode()):
+            return f"the admin token sent is not this server's: {_HOW_TO_AUTHORIZE}"
+        return None
+
+
+#: No token and no other names: admin calls are served on loopback (and in-process) only.
+LOCAL_ONLY: Final = AdminAccess()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (127.0.0.0/8, ::1, also IPv4-mapped) or localhost."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+def exposure_refusal(host: str, access: AdminAccess | None, advice: str) -> str | None:
+    """Why serving on ``host`` would open the admin endpoints to other machines, or None.
+
+    ``advice`` says how to fix it in the caller's words (options or arguments).
+    """
+    if access is None or access.token is not None or is_loopback(host):
+        return None
+    return (
+        f"host {host} is reachable from other machines, and so would be the admin endpoints "
+        f"(/__fake__/*): {advice}"
+    )
+
+
+def _address(text: str, default_port: int | None) -> _Address | None:
+    """``name``, ``name:port``, ``[v6]`` or ``[v6]:port`` as ``(name, port)``; None if malformed."""
+    name, port = text.strip().lower(), ""
+    if name.startswith("["):
+        name, bracket, rest = name[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            return None
+        port = rest[1:]
+    elif name.count(":") == 1:
+        name, port = name.split(":")
+    if not name or (port and not (port.isascii() and port.isdigit() and len(port) <= 5)):
+        return None
+    return name, int(port) if port else default_port
+
+
+def _origin(origin: str) -> _Address | None:
+    """The address an Origin header names (``null`` and other schemes name none)."""
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return _address(parts.netloc, 443 if parts.scheme == "https" else 80)
+
+
+def _matches(address: _Address | None, known: list[_Address]) -> bool:
+    if address is None:
+        return False
+    name, port = address
+    return any(name == other and other_port in (None, port) for other, other_port in known)
+
+
+def _shown(address: _Address) -> str:
+    name, port = address
+    name = f"[{name}]" if ":" in name else name
+    return name if port is None else f"{name}:{port}"
+
+
+def _host_refusal(host: str | None, known: list[_Address]) -> str:
+    places = [_shown(address) for address in known]
+    if not places:
+        allowed = "a name given with --admin-host"
+    elif len(places) == 1:
+        allowed = places[0]
+    else:
+        allowed = ", ".join(places[:-1]) + f" or {places[-1]}"
+    if host is None:
+        wrong = "the request has no Host header"
+    else:
+        wrong = f"the Host header {host[:100]!r} does not name this server"
+    return (
+        f"{wrong}; send admin calls to {allowed} "
+        "(fake1688 serve --admin-host NAME allows another name)"
+    )
+
+
+def _web_refusal(evidence: str) -> str:
+    return (
+        f"admin calls from another web site are refused ({evidence}); send them from a "
+        "script, a test or curl, not from a page in a browser"
+    )
+
+
+def _type_refusal(method: str, path: str, content_type: str | None) -> str | None:
+    if content_type and content_type.split(";", 1)[0].strip().lower() == "application/json":
+        return None
+    sent = repr(content_type[:60]) if content_type else "none"
+    return (
+        f"{method[:20]} {path[:120]} changes the fake's state, so it needs Content-Type: "
+        f"application/json (sent: {sent}), which a web page cannot send without asking "
+        "first; with curl, add -H 'Content-Type: application/json'"
+    )
 
 
 def handle(engine: Engine, method: str, raw_path: bytes, query: bytes, body: bytes) -> FakeResponse:

@@ -15,6 +15,7 @@ carries the fake's explanation (what was wrong and how to fix it), never a secre
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 from pailitao.wire import aop
@@ -37,6 +38,10 @@ class AopError(Exception):
         """The answer for this failure."""
         raise NotImplementedError
 
+    def scrub(self, clean: Callable[[str], str]) -> None:
+        """Pass the texts the caller and the journal see through ``clean`` (a redaction)."""
+        raise NotImplementedError
+
 
 class AopGatewayError(AopError):
     """The gateway refuses the call before the API runs."""
@@ -46,6 +51,11 @@ class AopGatewayError(AopError):
         self.code = code
         self.detail = detail
         self.code_text, self.detail_text = code.error_code, detail or code.error_message
+
+    def scrub(self, clean: Callable[[str], str]) -> None:
+        """Pass ``exception`` (the fake's explanation) through ``clean``."""
+        self.detail, self.detail_text = clean(self.detail), clean(self.detail_text)
+        self.args = (f"{self.code.error_code}: {self.detail_text}",)
 
     def response(self, request_id: str) -> FakeResponse:
         body: dict[str, str] = {
@@ -66,6 +76,11 @@ class AopBusinessError(AopError):
         self.code = code
         self.message = message
         self.code_text, self.detail_text = code, message
+
+    def scrub(self, clean: Callable[[str], str]) -> None:
+        """Pass ``message`` through ``clean``."""
+        self.message = self.detail_text = clean(self.message)
+        self.args = (f"{self.code}: {self.message}",)
 
     def response(self, request_id: str) -> FakeResponse:
         result = {"success": False, "code": self.code, "message": self.message}

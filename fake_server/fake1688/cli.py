@@ -1,13 +1,21 @@
 """The ``fake1688`` command: ``serve`` the fake over HTTP, ``index`` a photo folder.
 
-Problems the user can fix (a bad catalog or apps file, a port in use) are
-reported as one line on stderr with a non-zero exit status, never a traceback.
+Problems the user can fix (a bad catalog or apps file, a port in use, an
+address off loopback without an admin token) are reported as one line on
+stderr with a non-zero exit status, never a traceback.
+
+``serve`` logs each request on the ``fake1688.access`` logger (``--log-level
+info``), its query string redacted, instead of uvicorn's access log, which
+prints it whole. Off loopback, the banner prints no secret.
 """
 
 from __future__ import annotations
 
 import argparse
 import errno
+import ipaddress
+import logging
+import os
 import socket
 import sys
 from collections.abc import Sequence
@@ -16,6 +24,7 @@ from typing import Any, TextIO
 
 from pailitao.wire import aop
 
+from .admin import LOCAL_ONLY, AdminAccess, exposure_refusal, is_loopback
 from .apps import DEMO_APP, AppRegistry
 from .faults import Fault, load_faults
 from .gateway import FakeGateway
@@ -25,7 +34,10 @@ __all__ = ["main"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8688
+#: Where ``serve`` reads the admin token when ``--admin-token`` is not given.
+TOKEN_ENV = "FAKE1688_ADMIN_TOKEN"  # noqa: S105 - the variable's name
 _ROUTER = "/openapi/router/rest"
+_EXPOSURE_ADVICE = f"set --admin-token TOKEN (or ${TOKEN_ENV}), or serve none with --no-admin"
 
 
 class CliError(Exception):
@@ -73,7 +85,27 @@ def _parser() -> argparse.ArgumentParser:
         "--log-level",
         default="warning",
         choices=["critical", "error", "warning", "info", "debug"],
-        help="uvicorn's log level; 'info' logs every request (default: %(default)s)",
+        help="log level; 'info' logs every request, secrets redacted (default: %(default)s)",
+    )
+    access = serve.add_mutually_exclusive_group()
+    access.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help=f"admin calls must send Authorization: Bearer TOKEN; needed off loopback "
+        f"(default: ${TOKEN_ENV}, which other users cannot read in the process list)",
+    )
+    access.add_argument(
+        "--no-admin",
+        action="store_true",
+        help="serve no admin endpoints (/__fake__/*): their paths answer 404",
+    )
+    serve.add_argument(
+        "--admin-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another Host name admin calls may use (NAME or NAME:PORT; repeatable), "
+        "e.g. behind a proxy or a container's port map",
     )
     index = commands.add_parser("index", help="build a catalog file from a folder of photos")
     index.add_argument("directory", type=Path, metavar="DIR", help="folder of product photos")
@@ -107,6 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
+    from .server import serving_app  # noqa: PLC0415 - uvicorn and Starlette: serve only
+
+    admin = _admin_access(args)
+    if _is_address(args.host):  # a name is judged by the address it binds, below
+        _check_exposure(args.host, admin)
     catalog = _load_catalog(args.catalog, args.seed)
     apps = _load_apps(args.apps)
     fault_seed, faults = _load_faults(args.faults)
@@ -120,11 +157,60 @@ def _serve(args: argparse.Namespace) -> int:
     )
     sock = _bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
-    _banner(sys.stdout, host, port, gateway)
-    config = uvicorn.Config(gateway.asgi_app, log_level=args.log_level, lifespan="off")
+    try:
+        _check_exposure(host, admin)
+    except CliError:
+        sock.close()
+        raise
+    _banner(sys.stdout, host, port, gateway, admin)
+    app = serving_app(gateway, admin)
+    config = uvicorn.Config(app, log_level=args.log_level, lifespan="off", access_log=False)
+    _access_log(args.log_level)
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
     return 0 if server.started else 1
+
+
+def _admin_access(args: argparse.Namespace) -> AdminAccess | None:
+    """Who may call the admin endpoints, from the options (None: they are not served)."""
+    if args.no_admin:
+        if args.admin_host:
+            raise CliError("--admin-host names hosts for the admin endpoints; drop --no-admin")
+        return None
+    # An empty variable is an unset one, as shells treat it; an empty option is a mistake.
+    token = args.admin_token if args.admin_token is not None else os.environ.get(TOKEN_ENV) or None
+    try:
+        return AdminAccess(token=token, hosts=tuple(args.admin_host))
+    except ValueError as error:
+        raise CliError(f"--admin-token/--admin-host: {error}") from None
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host.lower() == "localhost"
+    return True
+
+
+def _check_exposure(host: str, admin: AdminAccess | None) -> None:
+    refusal = exposure_refusal(host, admin, _EXPOSURE_ADVICE)
+    if refusal is not None:
+        raise CliError(refusal)
+
+
+def _access_log(level: str) -> None:
+    """Print the fake's access log (redacted) as uvicorn prints its own lines."""
+    from uvicorn.logging import DefaultFormatter  # noqa: PLC0415 - serve only
+
+    from .server import ACCESS_LOGGER  # noqa: PLC0415 - serve only
+
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(DefaultFormatter("%(levelprefix)s %(message)s"))
+    logger = logging.getLogger(ACCESS_LOGGER)
+    logger.handlers = [handler]
+    logger.setLevel(level.upper())
+    logger.propagate = False
 
 
 def _load_catalog(path: Path | None, seed: int) -> Any:
@@ -181,16 +267,31 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _banner(out: TextIO, host: str, port: int, gateway: FakeGateway) -> None:
+def _banner(
+    out: TextIO,
+    host: str,
+    port: int,
+    gateway: FakeGateway,
+    admin: AdminAccess | None = LOCAL_ONLY,
+) -> None:
+    """What is served where, and how to call it; off loopback, no secret at all."""
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}{_ROUTER}"
     offers = getattr(gateway.catalog, "offers", ())
     picture = f"http://{shown}:{port}{_path(offers[0].pic_url)}" if offers else None
+    local = is_loopback(host)
     lines = [f"fake1688 serving on {url}"]
-    if DEMO_APP.app_key in gateway.apps:
+    if DEMO_APP.app_key in gateway.apps and local:
         lines.append(f"  demo app: app_key={DEMO_APP.app_key} app_secret={DEMO_APP.app_secret}")
         key, secret = DEMO_APP.app_key, DEMO_APP.app_secret
         tokens = f"  access_token={min(DEMO_APP.access_tokens)}"
+    elif DEMO_APP.app_key in gateway.apps:
+        lines.append(
+            f"  demo app: app_key={DEMO_APP.app_key} (its secret and access token are in "
+            "the docs, not printed off loopback)"
+        )
+        key, secret = DEMO_APP.app_key, "<the demo secret>"
+        tokens = "  access token: not printed off loopback"
     else:
         keys = ", ".join(app.app_key for app in gateway.apps)
         lines.append(f"  apps: {keys} (secrets from your apps file)")
@@ -200,7 +301,7 @@ def _banner(out: TextIO, host: str, port: int, gateway: FakeGateway) -> None:
     lines += [f"  1688 Open Platform: {search}", tokens]
     if picture:
         lines += ["", "Fetch a catalog photo:", f"  curl -so photo.jpg '{picture}'"]
-    lines += _admin_lines(f"http://{shown}:{port}", gateway)
+    lines += _admin_lines(f"http://{shown}:{port}", gateway, admin)
     lines += [
         "",
         "Search by that photo (Python):",
@@ -215,13 +316,18 @@ def _banner(out: TextIO, host: str, port: int, gateway: FakeGateway) -> None:
     print("\n".join(lines), file=out, flush=True)
 
 
-def _admin_lines(root: str, gateway: FakeGateway) -> list[str]:
+def _admin_lines(root: str, gateway: FakeGateway, admin: AdminAccess | None) -> list[str]:
     limits = gateway.limits.to_dict()["default"]
     shown = ", ".join(f"{key}={value}" for key, value in limits.items() if value) or "none"
+    state = f"  OpenAPI: {root}/openapi.json   faults: {len(gateway.faults)}   limits: {shown}"
+    if admin is None:
+        return ["", "Admin: off (--no-admin)", state]
+    who = "Authorization: Bearer <admin token>" if admin.token else "no token: this machine only"
     return [
         "",
-        f"Admin (unsigned): {root}/__fake__/requests  /reset  /health  /faults  /limits",
-        f"  OpenAPI: {root}/openapi.json   faults: {len(gateway.faults)}   limits: {shown}",
+        f"Admin ({who}): {root}/__fake__/requests  /reset  /health  /faults  /limits",
+        "  POST, PUT and DELETE need Content-Type: application/json",
+        state,
     ]
 
 

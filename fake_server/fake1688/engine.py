@@ -2,7 +2,8 @@
 
 ::
 
-    handle_http   raw HTTP pieces ─ /__fake__/*, /openapi.json → admin (never journalled)
+    handle_http   raw HTTP pieces ─ /__fake__/*, /openapi.json → admin (never journalled;
+                                  without serves_admin, /__fake__/* is an unknown path)
                                 ─ protocol.parse_http ─┐   (both adapters enter here)
     handle        FakeRequest ◄────────────────────────┘
       route       /openapi/param2/… → the Open Platform (_open_platform, aop_checks);
@@ -27,6 +28,11 @@ rendered as its gateway or business errors, and its own checks raise
 ``isp.remote-service-error`` (business ``500``) with the traceback kept in the
 journal, never in the answer. On a reseller path every answer is HTTP 200 JSON
 (:class:`~fake1688.reseller_errors.ResellerError`), but for injected HTTP errors.
+
+Error texts (``sub_msg``, ``exception``, ``reason``), the journal and a reseller
+answer's ``call_args`` follow the wire's redaction rule
+(:mod:`pailitao.wire.redaction`): no secret param's value and no app's secret
+or access token appears in them, whatever the request quoted.
 """
 
 from __future__ import annotations
@@ -36,9 +42,11 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any, Final
 
 from pailitao.wire import aop
+from pailitao.wire.redaction import Redaction
 from pailitao.wire.signing import DEFAULT_SKEW
 from pailitao.wire.top import ROUTER_PATHS
 
@@ -127,6 +135,16 @@ class Engine:
         self.gates: list[Gate] = [self.limits]
         #: Injected faults, drawn after the gates for every verified call.
         self.faults = FaultPlan(fault_seed, faults)
+        #: Whether the admin endpoints (``/__fake__/*``) are served; when not, their
+        #: paths get the router's 404 envelope as any unknown path does.
+        self.serves_admin = True
+        #: What the journal and error texts never show: secret params, and the values
+        #: of the apps' secrets and access tokens (``with_secrets`` adds more).
+        self.redaction = Redaction(
+            frozenset(
+                secret for app in self.apps for secret in (app.app_secret, *app.access_tokens)
+            )
+        )
         # Base64 grows an image by 4/3; the rest of a form is small.
         self.max_body = max_image_bytes * 4 // 3 + _FORM_OVERHEAD
 
@@ -157,7 +175,9 @@ class Engine:
         path can turn a router call into an admin call, or the reverse.
         """
         try:
-            if admin.is_admin_path(raw_path):
+            if admin.is_admin_path(raw_path) and (
+                self.serves_admin or not admin.is_endpoint(raw_path)
+            ):
                 return admin.handle(self, method, raw_path, query_string, body)
             request = parse_http(
                 method, raw_path, query_string, content_type, body, max_body=self.max_body
@@ -189,6 +209,7 @@ class Engine:
                 error = from_gateway_error(raised)
             elif isinstance(raised, GatewayError) and reseller_path is not None:
                 error = reseller_error(raised)
+            error.scrub(partial(self.redaction.text, pairs=(*request.query, *request.form)))
             response = self._error_response(error, request, request_id, started)
         except FaultAnswer as answer:
             if reseller_path is not None and answer.envelope is not None:
@@ -206,7 +227,7 @@ class Engine:
                 error = from_gateway_error(error)
             elif reseller_path is not None:
                 error = ResellerError("5000", error.sub_msg)
-            details = traceback.format_exc()
+            details = self.redaction.text(traceback.format_exc(), (*request.query, *request.form))
             response = self._error_response(error, request, request_id, started)
         response = outcome.injected.shape(response)
         self.journal.record(
@@ -220,6 +241,7 @@ class Engine:
             duration_ms=(time.perf_counter() - started) * 1000,
             traceback=details,
             fault=outcome.injected.describe(),
+            redaction=self.redaction,
         )
         # As Python does at the end of an ``except`` block: the error's
         # traceback holds this frame, and through it the server's whole request;
@@ -297,7 +319,8 @@ class Engine:
         outcome.injected.before_handler()
         items = self.reseller_api.handlers[api_method](call, request_id)
         head = b'"items":' + items + b',"error_code":"0000","reason":"ok","error":""'
-        return reseller_answer(head, request, request_id, self.clock(), self._elapsed(started))
+        now, elapsed = self.clock(), self._elapsed(started)
+        return reseller_answer(head, request, request_id, now, elapsed, redaction=self.redaction)
 
     def _elapsed(self, started: float) -> float | None:
         """A reseller answer's ``execution_time`` (none when answers must be deterministic)."""
@@ -311,7 +334,8 @@ class Engine:
         started: float,
     ) -> FakeResponse:
         if isinstance(error, ResellerError):
-            return error.response(request, request_id, self.clock(), self._elapsed(started))
+            now, elapsed = self.clock(), self._elapsed(started)
+            return error.response(request, request_id, now, elapsed, redaction=self.redaction)
         return _error_response(error, request, request_id)
 
     def _admit(self, request: FakeRequest, outcome: _Outcome) -> Call:

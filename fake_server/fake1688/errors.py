@@ -3,6 +3,7 @@
     GatewayError                       rendered as the HTTP 200 error envelope
     ├── AppCallLimited           7     a rate limit: QPS or daily quota (``accesscontrol.*``)
     ├── HttpActionNotAllowed     9     HTTP method other than GET/POST on the router
+    ├── ServiceUnavailable      10     busy: too many images waiting to be decoded
     ├── RemoteServiceError      15     the fake itself failed (journalled)
     ├── MissingMethod           21     no ``method``
     ├── InvalidMethod           22     an API the fake does not serve
@@ -23,13 +24,16 @@
 Codes and ``msg`` texts are the platform's (lower-case where live answers are);
 ``sub_code`` follows the platform's pattern (``isv.missing-parameter`` and
 ``isv.invalid-parameter`` for the caller's mistakes, ``isp.*`` for ours). Every
-``sub_msg`` says what was wrong and how to fix it, and never holds a secret.
+``sub_msg`` says what was wrong and how to fix it, and never holds a secret
+(the engine passes it through the wire's redaction rule, :meth:`GatewayError.scrub`,
+before anyone sees it).
 Rate limits use the platform's own sub_codes and its "This ban will last for N
 more seconds" sub_msg, which clients parse to know how long to wait.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar, Final
 
 from pailitao.wire.top import LIVE_SPELLINGS, PLATFORM_CODES
@@ -44,6 +48,7 @@ __all__ = [
     "SUB_PATH_NOT_FOUND",
     "SUB_QPS",
     "SUB_REMOTE_ERROR",
+    "SUB_SERVICE_UNAVAILABLE",
     "AppCallLimited",
     "GatewayError",
     "HttpActionNotAllowed",
@@ -63,6 +68,7 @@ __all__ = [
     "PathNotFound",
     "PlatformError",
     "RemoteServiceError",
+    "ServiceUnavailable",
     "ban_message",
 ]
 
@@ -74,6 +80,8 @@ SUB_INVALID: Final = "isv.invalid-parameter"
 SUB_APPKEY_NOT_EXISTS: Final = "isv.appkey-not-exists"
 #: The server failed; the platform's retryable family.
 SUB_REMOTE_ERROR: Final = "isp.remote-service-error"
+#: The server is busy or down for a moment: retry.
+SUB_SERVICE_UNAVAILABLE: Final = "isp.service-unavailable"
 #: The fake's own choice: the platform documents no sub_code for these.
 SUB_HTTP_ACTION: Final = "isv.http-action-not-allowed"
 SUB_PATH_NOT_FOUND: Final = "isv.path-not-found"
@@ -99,6 +107,11 @@ class GatewayError(Exception):
         super().__init__(sub_msg)
         self.sub_msg = sub_msg
 
+    def scrub(self, clean: Callable[[str], str]) -> None:
+        """Pass the text the caller and the journal see through ``clean`` (a redaction)."""
+        self.sub_msg = clean(self.sub_msg)
+        self.args = (self.sub_msg,)
+
 
 class AppCallLimited(GatewayError):
     """7: a rate limit; ``sub_code`` says which, ``sub_msg`` how long the ban lasts."""
@@ -123,6 +136,14 @@ class HttpActionNotAllowed(GatewayError):
     code = 9
     msg = "Http Action Not Allowed"
     sub_code = SUB_HTTP_ACTION
+
+
+class ServiceUnavailable(GatewayError):
+    """10: the fake is busy (images queued for decoding); the client retries."""
+
+    code = 10
+    msg = "Service Currently Unavailable"
+    sub_code = SUB_SERVICE_UNAVAILABLE
 
 
 class RemoteServiceError(GatewayError):

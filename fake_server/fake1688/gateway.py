@@ -5,7 +5,7 @@
     gw = FakeGateway()
     httpx.Client(transport=gw.transport())          # in-process, sync
     httpx.AsyncClient(transport=gw.async_transport())  # in-process, async
-    uvicorn.run(gw.asgi_app)                         # over HTTP
+    uvicorn.run(serving_app(gw))                     # over HTTP (fake1688.server)
 
     gw.faults.next(2, "http_error", status=503)      # the platform misbehaving
     gw.limits.set(RateLimits(qps=5))                 # code 7 past 5 calls a second
@@ -124,7 +124,11 @@ class FakeGateway:
 
     @cached_property
     def asgi_app(self) -> Starlette:
-        """The Starlette app serving this gateway (for uvicorn or ASGITransport)."""
+        """The Starlette app serving this gateway in-process (``httpx.ASGITransport``).
+
+        On a socket, serve ``fake1688.server.serving_app(gw)``: it guards the admin
+        endpoints and logs requests with their secrets redacted.
+        """
         return create_app(self.engine)
 
     def reset(self) -> None:

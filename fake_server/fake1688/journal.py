@@ -2,10 +2,12 @@
 
 Unlike WireMock's default journal (measured at 3.8 GB after ~190k requests),
 this one keeps the last ``maxlen`` entries only, and never stores what should
-not leak or bloat: ``sign``, the user tokens ``session`` and ``access_token`` and
-the resellers' ``secret`` are redacted (see :data:`REDACTED_PARAMS`), the app key
-(``app_key``, the resellers' ``key``) is partly masked, image bytes and base64
-images (``image``, ``imgcode``) are reduced to their size.
+not leak or bloat. Params follow the wire's redaction rule
+(:mod:`pailitao.wire.redaction`, shared with the access log and error texts):
+signatures, tokens, secrets and passwords (:data:`REDACTED_PARAMS`) and any
+value equal to a known secret are ``<redacted>``, the app key (``app_key``, the
+resellers' ``key``) is partly masked, so entries can still be found by app.
+Image bytes and base64 images (``image``, ``imgcode``) are reduced to their size.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Final
+
+from pailitao.wire.redaction import APP_KEY_PARAMS, SECRET_PARAMS, Redaction, mask_app_key
 
 from .aop_errors import AopError
 from .errors import GatewayError
@@ -32,10 +36,12 @@ __all__ = [
     "redact_params",
 ]
 
-#: Params whose values no journal entry or error message shows.
-REDACTED_PARAMS: Final = frozenset({"sign", "_aop_signature", "session", "access_token", "secret"})
+#: Params whose values no journal entry or error message shows (the wire's rule).
+REDACTED_PARAMS: Final = SECRET_PARAMS
 #: Params that hold an app key: kept partly masked.
-_APP_KEYS: Final = frozenset({"app_key", "key"})
+_APP_KEYS: Final = APP_KEY_PARAMS
+#: The rule without known secrets, for a journal that is told none.
+_NAMES_ONLY: Final = Redaction()
 #: Params that hold a base64 image: kept as their length.
 _IMAGES: Final = frozenset({"image", "imgcode"})
 _LONG: Final = 200
@@ -107,30 +113,33 @@ class JournalEntry:
         return data
 
 
-def mask_app_key(app_key: str) -> str:
-    """Enough of an app key to recognise it, not enough to reuse it."""
-    if len(app_key) >= 10:
-        return f"{app_key[:4]}***{app_key[-3:]}"
-    return f"{app_key[:2]}***" if len(app_key) > 4 else "***"
-
-
-def redact_params(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+def redact_params(
+    pairs: Iterable[tuple[str, str]], redaction: Redaction = _NAMES_ONLY
+) -> dict[str, str]:
     """Params as the journal keeps them: no secrets, no image payloads."""
+    secrets = redaction.secrets
     shown: dict[str, str] = {}
     for key, value in pairs:
-        # Most params are short and plain: kept as they are, without a call.
-        text = _redact(key, value) if key in _SPECIAL or len(value) > _LONG else value
+        # Most params are short, plain and named in lower case: kept as they are, without
+        # a call (an upper-case name is checked as the rule does, without case). A long
+        # value goes to _redact anyway, which asks the rule without hashing it.
+        special = (
+            key in _SPECIAL
+            or len(value) > _LONG
+            or value in secrets
+            or (not key.islower() and key.lower() in _SPECIAL)
+        )
+        text = _redact(key, value, redaction) if special else value
         if key in shown and shown[key] != text:
             text = f"{shown[key]} | {text}"
         shown[key] = text
     return shown
 
 
-def _redact(key: str, value: str) -> str:
-    if key in REDACTED_PARAMS:
-        return "<redacted>"
-    if key in _APP_KEYS:
-        return mask_app_key(value)
+def _redact(key: str, value: str, redaction: Redaction) -> str:
+    shown = redaction.param(key, value)
+    if shown != value:  # a secret, or an app key masked
+        return shown
     if key in _IMAGES and value:
         return f"<base64 image: {len(value):,} chars>"
     if len(value) > _LONG:
@@ -196,11 +205,14 @@ class Journal:
         duration_ms: float,
         traceback: str | None = None,
         fault: str | None = None,
+        redaction: Redaction = _NAMES_ONLY,
     ) -> None:
         """Add the entry for one answered request.
 
         Runs on every request, so it keeps a plain tuple (what must not be
         kept is dropped here) and :class:`JournalEntry` is built when read.
+        ``redaction`` knows the secrets to hide besides the secret params
+        (the engine's knows its apps' secrets and access tokens).
         """
         pairs = (*request.query, *request.form)
         code, sub_code, sub_msg = _facts(error)
@@ -211,7 +223,7 @@ class Journal:
         files: dict[str, str] = {}
         if request.files:  # rarely: no comprehension to run for a form
             files = {name: _file_summary(data) for name, data in request.files.items()}
-        params = _pack(redact_params(pairs))
+        params = _pack(redact_params(pairs, redaction))
         with self._lock:
             self._seq += 1
             self._entries.append((

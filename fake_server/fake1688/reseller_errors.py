@@ -11,7 +11,8 @@ Every answer, success or failure, is one JSON object::
 A failure has no ``items`` (but ``2000`` no result, which carries its empty
 page), its published code in ``error_code``, the code's short meaning in
 ``error`` and the fake's explanation (what was wrong, how to fix it, when to
-retry) in ``reason``; never the secret. Always HTTP 200: the SDK
+retry) in ``reason``; never the secret. ``call_args`` echoes the API's own
+params under the wire's redaction rule. Always HTTP 200: the SDK
 ``onebound-sdk`` retries any other answer against onebound's real hosts.
 
 The shared stages (rate limits, injected faults, image checks) raise the TOP
@@ -22,10 +23,11 @@ gives each its reseller code.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
 
 from pailitao.wire import reseller as wire
+from pailitao.wire.redaction import Redaction
 
 from .errors import SUB_DAILY_QUOTA, GatewayError
 from .protocol import FakeRequest, FakeResponse
@@ -41,6 +43,8 @@ _NOT_ECHOED: Final = frozenset({*wire.CREDENTIAL_PARAMS, *wire.COMMON_PARAMS})
 _PARAM_ERRORS: Final = frozenset({9, 21, 22, 23, 32, 33, 34, 41, 43})
 _GMT8: Final = 8 * 3600
 _API_INFO: Final = "today: max:unlimited"
+#: The rule without known secrets, for an answer that is told none.
+_NAMES_ONLY: Final = Redaction()
 
 
 class ResellerError(Exception):
@@ -53,8 +57,19 @@ class ResellerError(Exception):
         #: The ``items`` JSON an answer still carries (``2000``: the empty page).
         self.items = items
 
+    def scrub(self, clean: Callable[[str], str]) -> None:
+        """Pass ``reason`` (the fake's explanation) through ``clean`` (a redaction)."""
+        self.detail_text = clean(self.detail_text)
+        self.args = (f"{self.code_text}: {self.detail_text}",)
+
     def response(
-        self, request: FakeRequest, request_id: str, now: float, elapsed: float | None = None
+        self,
+        request: FakeRequest,
+        request_id: str,
+        now: float,
+        elapsed: float | None = None,
+        *,
+        redaction: Redaction = _NAMES_ONLY,
     ) -> FakeResponse:
         """The error answer, HTTP 200."""
         head = dumps({
@@ -64,7 +79,7 @@ class ResellerError(Exception):
         })[1:-1]  # fmt: skip
         if self.items is not None:
             head = b'"items":' + self.items + b"," + head
-        return answer(head, request, request_id, now, elapsed)
+        return answer(head, request, request_id, now, elapsed, redaction=redaction)
 
 
 def from_gateway_error(error: GatewayError) -> ResellerError:
@@ -80,18 +95,31 @@ def from_gateway_error(error: GatewayError) -> ResellerError:
     return ResellerError(code, error.sub_msg)
 
 
-def call_args(request: FakeRequest) -> dict[str, str]:
-    """The API's own params as sent (first of each), an ``imgcode`` reduced to its length."""
+def call_args(request: FakeRequest, redaction: Redaction = _NAMES_ONLY) -> dict[str, str]:
+    """The API's own params as sent (first of each), an ``imgcode`` reduced to its length.
+
+    A secret sent as a param (``password``, ``token``, a known secret) is
+    ``<redacted>``: the answer may end up in a log.
+    """
     shown: dict[str, str] = {}
     for key, value in (*request.query, *request.form):
         if key in _NOT_ECHOED or key in shown:
             continue
-        shown[key] = f"<base64 image: {len(value):,} chars>" if key == "imgcode" else value[:300]
+        if key == "imgcode":
+            shown[key] = f"<base64 image: {len(value):,} chars>"
+        else:
+            shown[key] = redaction.param(key, value)[:300]
     return shown
 
 
 def answer(
-    head: bytes, request: FakeRequest, request_id: str, now: float, elapsed: float | None = None
+    head: bytes,
+    request: FakeRequest,
+    request_id: str,
+    now: float,
+    elapsed: float | None = None,
+    *,
+    redaction: Redaction = _NAMES_ONLY,
 ) -> FakeResponse:
     """``{`` + ``head`` (``"items"``, ``error_code``, ``reason``, ``error``) + the common fields."""
     lang = next((value for key, value in request.query if key == "lang"), "cn")
@@ -100,7 +128,7 @@ def answer(
         "api_info": _API_INFO,
         "execution_time": f"{elapsed or 0:.3f}",
         "server_time": "Beijing/" + time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now + _GMT8)),
-        "call_args": call_args(request),
+        "call_args": call_args(request, redaction),
         "api_type": wire.PLATFORM,
         "translate_language": _LANGUAGES.get(lang, "zh-CN"),
         "request_id": request_id,

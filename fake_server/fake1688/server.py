@@ -1,9 +1,20 @@
-"""The fake gateway over real HTTP in a background thread, for tests and scripts.
+"""The fake gateway over real HTTP: the served app, and a server in a background thread.
 
 ::
 
     with ThreadedServer(FakeGateway()) as server:
         requests.post(server.base_url, data=signed_params)
+
+:func:`serving_app` is what goes on a socket (``fake1688 serve`` and
+:class:`ThreadedServer` serve it): a fresh Starlette app over the gateway's
+engine with two layers in front, outermost first::
+
+    access log    one line per request on the ``fake1688.access`` logger, its query
+                  string under the wire's redaction rule (uvicorn's own prints it whole)
+    admin guard   Host, Origin, token and Content-Type of /__fake__/* calls (AdminAccess)
+
+They sit inside the app (as its middleware), not around it, so the app still
+finds uvicorn's own ``send`` to drop a connection for an injected fault.
 
 uvicorn binds a socket made here, so port 0 picks a free port before the
 server starts and the URL is known at once.
@@ -11,6 +22,7 @@ server starts and the URL is known at once.
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -18,24 +30,149 @@ from types import TracebackType
 from typing import Final, Self
 
 import uvicorn
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pailitao.wire.redaction import Redaction
+
+from .admin import LOCAL_ONLY, AdminAccess, exposure_refusal, is_endpoint, refused
+from .asgi import FakeApp, create_app
 from .gateway import FakeGateway
 
-__all__ = ["ThreadedServer"]
+__all__ = ["ACCESS_LOGGER", "AdminAccess", "ThreadedServer", "serving_app"]
 
+#: The logger of the access log: INFO, one line per request.
+ACCESS_LOGGER: Final = "fake1688.access"
 _START_TIMEOUT: Final = 10.0
+#: Longer query values (a base64 image in a reseller's GET) are logged as their length.
+_LONGEST_LOGGED: Final = 200
+_LOG: Final = logging.getLogger(ACCESS_LOGGER)
+
+
+def serving_app(gateway: FakeGateway, admin: AdminAccess | None = LOCAL_ONLY) -> FakeApp:
+    """The app to serve ``gateway`` on a socket: access log, admin guard, then the engine.
+
+    ``admin=None`` serves no admin endpoints: the gateway's engine answers their
+    paths with the router's 404 envelope (in-process too, from then on). The
+    admin token joins the secrets the engine's journal and error texts hide.
+    """
+    engine = gateway.engine
+    engine.serves_admin = admin is not None
+    engine.redaction = engine.redaction.with_secrets(admin.token if admin else None)
+    app = create_app(engine)
+    if admin is not None:
+        app.add_middleware(_AdminGuard, access=admin)
+    app.add_middleware(_AccessLog, redaction=engine.redaction)  # added last: outermost
+    return app
+
+
+class _AdminGuard:
+    """Refuses an admin call :class:`AdminAccess` does not allow: HTTP 403, nothing changed."""
+
+    def __init__(self, app: ASGIApp, access: AdminAccess) -> None:
+        self.app = app
+        self.access = access
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw_path: bytes = scope.get("raw_path") or scope.get("path", "").encode()
+        if scope["type"] != "http" or not is_endpoint(raw_path):
+            await self.app(scope, receive, send)
+            return
+        headers: dict[str, str] = {}
+        for name, value in scope["headers"]:  # the first of a repeated header counts
+            headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+        refusal = self.access.refusal(scope["method"], scope["path"], headers, scope.get("server"))
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        answer = refused(refusal)
+        raw_headers = [(name.encode(), value.encode()) for name, value in answer.headers]
+        await send({"type": "http.response.start", "status": answer.status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": answer.body})
+
+
+class _AccessLog:
+    """One line per request, as uvicorn's, with the query string redacted::
+
+        127.0.0.1:50312 - "GET /1688/item_search_img/?key=test***key&secret=<redacted> HTTP/1.1" 200
+
+    The status is ``-`` when no answer was sent (an injected dropped connection).
+    """
+
+    def __init__(self, app: ASGIApp, redaction: Redaction) -> None:
+        self.app = app
+        self.redaction = redaction
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _LOG.isEnabledFor(logging.INFO):
+            await self.app(scope, receive, send)
+            return
+        statuses: list[int] = []
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            _LOG.info(
+                '%s - "%s %s HTTP/%s" %s',
+                _client(scope),
+                scope["method"],
+                self._target(scope),
+                scope.get("http_version", "1.1"),
+                statuses[0] if statuses else "-",
+            )
+
+    def _target(self, scope: Scope) -> str:
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        path = raw_path.decode("ascii", "backslashreplace")
+        query = scope.get("query_string", b"").decode("ascii", "backslashreplace")
+        return f"{path}?{_shortened(self.redaction.query(query))}" if query else path
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"{client[0]}:{client[1]}" if client else "-"
+
+
+def _shortened(query: str) -> str:
+    parts = []
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        parts.append(f"{name}=<{len(value):,} chars>" if len(value) > _LONGEST_LOGGED else part)
+    return "&".join(parts)
 
 
 class ThreadedServer:
-    """uvicorn serving a :class:`FakeGateway` on ``host:port`` in a daemon thread."""
+    """uvicorn serving a :class:`FakeGateway` on ``host:port`` in a daemon thread.
 
-    def __init__(self, gateway: FakeGateway, host: str = "127.0.0.1", port: int = 0) -> None:
+    ``admin`` says who may call the admin endpoints (``None``: none are served).
+    Off loopback, it needs a token (or ``None``): the endpoints would be open to
+    other machines.
+    """
+
+    def __init__(
+        self,
+        gateway: FakeGateway,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        admin: AdminAccess | None = LOCAL_ONLY,
+    ) -> None:
         self.gateway = gateway
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]
-        config = uvicorn.Config(gateway.asgi_app, log_level="warning", lifespan="off")
+        refusal = _exposure_refusal(self.host, admin)
+        if refusal is not None:
+            self._socket.close()
+            raise ValueError(refusal)
+        config = uvicorn.Config(
+            serving_app(gateway, admin), log_level="warning", lifespan="off", access_log=False
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
@@ -78,3 +215,9 @@ class ThreadedServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _exposure_refusal(host: str, access: AdminAccess | None) -> str | None:
+    return exposure_refusal(
+        host, access, "pass admin=AdminAccess(token=...), or admin=None to serve none"
+    )

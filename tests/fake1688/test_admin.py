@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 from fake1688 import FakeGateway, RateLimits
-from fake1688.server import ThreadedServer
+from fake1688.server import AdminAccess, ThreadedServer, serving_app
 
 from pailitao import NetworkError, PailitaoClient, RetryPolicy
+from pailitao.wire import signing
 
 SEARCH = "1688.items.search.img"
 FORM = "application/x-www-form-urlencoded"
@@ -308,3 +312,294 @@ def test_over_http_latency_and_limits(live: ThreadedServer, catalog: Any) -> Non
             client.search_image(imgid=catalog.offers[0].pic_url)
     assert getattr(limited.value, "retry_after", 0) >= 1
     live.gateway.reset()
+
+
+# -- who may call the admin endpoints over HTTP --------------------------------------
+#
+# The guard stands where requests arrive over a socket: ``fake1688 serve`` and
+# ThreadedServer (``live`` above: 127.0.0.1, no token). The in-process transports
+# and ``gw.asgi_app`` take no requests from outside the process.
+
+EVIL = "https://evil.example"
+JSON_TYPE = {"Content-Type": "application/json"}
+
+
+def _state(gateway: FakeGateway) -> tuple[object, ...]:
+    return (gateway.faults.rules(), gateway.limits.to_dict(), len(gateway.journal))
+
+
+@pytest.fixture
+def armed(live: ThreadedServer, search_over_http: Any) -> FakeGateway:
+    """The live gateway with a fault, a limit and a journal entry: state a refusal must keep."""
+    gateway = live.gateway
+    gateway.reset()
+    search_over_http()
+    gateway.faults.next(5, "latency", delay=0.001)
+    gateway.limits.set(RateLimits(qps=100))
+    return gateway
+
+
+@pytest.fixture
+def search_over_http(live: ThreadedServer, helpers: Any, catalog: Any) -> Any:
+    def send() -> None:
+        params = helpers.system_params(imgid=catalog.offers[0].pic_url)
+        params["timestamp"] = signing.format_timestamp(time.time())
+        answer = httpx.post(live.base_url, data=helpers.signed(params)).json()
+        assert "1688_items_search_img_response" in answer, answer
+
+    return send
+
+
+def _refused(answer: httpx.Response) -> str:
+    assert answer.status_code == 403, answer.text
+    assert answer.headers["content-type"] == "application/json;charset=UTF-8"
+    body = answer.json()
+    assert set(body) == {"error"}
+    message: str = body["error"]
+    return message
+
+
+@pytest.mark.parametrize(
+    ("verb", "path", "body"),
+    [
+        ("POST", "/__fake__/reset", b""),
+        ("POST", "/__fake__/faults", b'{"kind": "http_error"}'),
+        ("DELETE", "/__fake__/faults", b""),
+        ("PUT", "/__fake__/limits", b'{"qps": 1}'),
+        ("GET", "/__fake__/requests", b""),
+    ],
+)
+def test_a_call_from_a_foreign_origin_is_refused_and_changes_nothing(
+    live: ThreadedServer, armed: FakeGateway, verb: str, path: str, body: bytes
+) -> None:
+    before = _state(armed)
+    headers = {**JSON_TYPE, "Origin": EVIL}
+    answer = httpx.request(verb, live.url + path, content=body, headers=headers)
+    assert _refused(answer) == (
+        "admin calls from another web site are refused (Origin 'https://evil.example'); "
+        "send them from a script, a test or curl, not from a page in a browser"
+    )
+    assert _state(armed) == before
+
+
+def test_a_cross_site_fetch_without_origin_is_refused(
+    live: ThreadedServer, armed: FakeGateway
+) -> None:
+    before = _state(armed)
+    headers = {**JSON_TYPE, "Sec-Fetch-Site": "cross-site"}
+    answer = httpx.post(live.url + "/__fake__/reset", headers=headers)
+    assert _refused(answer) == (
+        "admin calls from another web site are refused (Sec-Fetch-Site 'cross-site'); "
+        "send them from a script, a test or curl, not from a page in a browser"
+    )
+    assert _state(armed) == before
+
+
+@pytest.mark.parametrize("verb", ["GET", "POST"])
+def test_a_wrong_host_is_refused_and_changes_nothing(
+    live: ThreadedServer, armed: FakeGateway, verb: str
+) -> None:
+    """DNS rebinding: the page's own name, resolved to 127.0.0.1, arrives as the Host."""
+    before = _state(armed)
+    path = "/__fake__/requests" if verb == "GET" else "/__fake__/reset"
+    headers = {**JSON_TYPE, "Host": f"rebind.evil.example:{live.port}"}
+    answer = httpx.request(verb, live.url + path, headers=headers)
+    assert _refused(answer) == (
+        f"the Host header 'rebind.evil.example:{live.port}' does not name this server; send "
+        f"admin calls to 127.0.0.1:{live.port}, localhost:{live.port} or [::1]:{live.port} "
+        "(fake1688 serve --admin-host NAME allows another name)"
+    )
+    assert _state(armed) == before
+
+
+def test_a_request_without_a_host_is_refused(live: ThreadedServer) -> None:
+    with socket.create_connection((live.host, live.port), timeout=5) as raw:
+        raw.sendall(b"GET /__fake__/requests HTTP/1.0\r\n\r\n")  # HTTP/1.0 needs no Host
+        answer = b"".join(iter(lambda: raw.recv(65536), b""))
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 403 ")
+    assert json.loads(body) == {
+        "error": "the request has no Host header; send admin calls "
+        f"to 127.0.0.1:{live.port}, localhost:{live.port} or [::1]:{live.port} (fake1688 "
+        "serve --admin-host NAME allows another name)"
+    }
+
+
+def test_a_sandboxed_page_is_a_foreign_origin(live: ThreadedServer) -> None:
+    answer = httpx.get(live.url + "/__fake__/requests", headers={"Origin": "null"})
+    assert _refused(answer).startswith("admin calls from another web site are refused (Origin")
+
+
+def test_a_host_without_its_port_is_another_address(live: ThreadedServer) -> None:
+    answer = httpx.get(live.url + "/__fake__/health", headers={"Host": "127.0.0.1"})
+    assert _refused(answer).startswith("the Host header '127.0.0.1' does not name this server")
+
+
+@pytest.mark.parametrize(
+    ("content_type", "shown"),
+    [
+        ("text/plain", "'text/plain'"),  # what a page's "simple" cross-site POST may send
+        ("application/x-www-form-urlencoded", "'application/x-www-form-urlencoded'"),
+        (None, "none"),
+    ],
+)
+def test_a_state_change_without_a_json_body_type_is_refused(
+    live: ThreadedServer, armed: FakeGateway, content_type: str | None, shown: str
+) -> None:
+    before = _state(armed)
+    headers = {"Content-Type": content_type} if content_type else {}
+    answer = httpx.post(
+        live.url + "/__fake__/faults", content=b'{"kind": "http_error"}', headers=headers
+    )
+    assert _refused(answer) == (
+        f"POST /__fake__/faults changes the fake's state, so it needs Content-Type: "
+        f"application/json (sent: {shown}), which a web page cannot send without asking "
+        "first; with curl, add -H 'Content-Type: application/json'"
+    )
+    assert _state(armed) == before
+
+
+def test_the_bound_address_in_each_spelling_is_served(live: ThreadedServer) -> None:
+    port = live.port
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}", f"[::1]:{port}"):
+        answer = httpx.get(live.url + "/__fake__/health", headers={"Host": host})
+        assert answer.status_code == 200, host
+    same_site = {**JSON_TYPE, "Origin": f"http://localhost:{port}", "Sec-Fetch-Site": "same-origin"}
+    assert httpx.post(live.url + "/__fake__/reset", headers=same_site).json() == {"status": "reset"}
+    charset = {"Content-Type": "application/json; charset=utf-8"}
+    assert httpx.delete(live.url + "/__fake__/faults", headers=charset).status_code == 200
+
+
+def test_the_signed_surface_and_the_openapi_document_are_not_guarded(
+    live: ThreadedServer, catalog: Any
+) -> None:
+    foreign = {"Origin": EVIL, "Host": "rebind.evil.example"}
+    assert httpx.get(live.url + "/openapi.json", headers=foreign).status_code == 200
+    photo = catalog.offers[0].pic_url.split("alicdn.com", 1)[1]
+    assert httpx.get(live.url + photo, headers=foreign).status_code == 200
+
+
+TOKEN = "admin-token-4f1c9e"
+
+
+@pytest.fixture(scope="module")
+def with_token(catalog: Any) -> Iterator[ThreadedServer]:
+    with ThreadedServer(FakeGateway(catalog=catalog), admin=AdminAccess(token=TOKEN)) as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("authorization", "message"),
+    [
+        (
+            None,
+            "this server's admin endpoints need its token: send Authorization: Bearer <the "
+            "--admin-token or $FAKE1688_ADMIN_TOKEN it was started with>",
+        ),
+        (
+            "Bearer not-the-token",
+            "the admin token sent is not this server's: send Authorization: Bearer <the "
+            "--admin-token or $FAKE1688_ADMIN_TOKEN it was started with>",
+        ),
+        (
+            f"Basic {TOKEN}",
+            "this server's admin endpoints need its token: send Authorization: Bearer <the "
+            "--admin-token or $FAKE1688_ADMIN_TOKEN it was started with>",
+        ),
+    ],
+)
+def test_with_a_token_every_admin_call_needs_it(
+    with_token: ThreadedServer, authorization: str | None, message: str
+) -> None:
+    gateway = with_token.gateway
+    gateway.faults.next(1, "latency", delay=0.001)
+    before = _state(gateway)
+    headers = {**JSON_TYPE, **({"Authorization": authorization} if authorization else {})}
+    for verb, path in (("GET", "/__fake__/requests"), ("POST", "/__fake__/reset")):
+        answer = httpx.request(verb, with_token.url + path, headers=headers)
+        assert _refused(answer) == message
+    assert _state(gateway) == before
+    bearer = {**JSON_TYPE, "Authorization": f"bearer {TOKEN}"}
+    assert httpx.post(with_token.url + "/__fake__/reset", headers=bearer).status_code == 200
+    assert _state(gateway) != before
+
+
+@pytest.mark.asyncio
+async def test_without_a_token_admin_calls_off_loopback_are_refused(catalog: Any) -> None:
+    """A connection that arrives on a LAN address, as ASGI's ``server`` tells it."""
+    gateway = FakeGateway(catalog=catalog)
+    gateway.faults.next(1, "latency", delay=0.001)
+    transport = httpx.ASGITransport(app=serving_app(gateway, AdminAccess()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://192.0.2.10:8688") as http:
+        answer = await http.post("/__fake__/reset", headers=JSON_TYPE)
+        assert _refused(answer) == (
+            "this server has no admin token, so its admin endpoints answer only on this "
+            "machine (127.0.0.1, ::1); start it with --admin-token TOKEN (or "
+            "$FAKE1688_ADMIN_TOKEN) to call them from elsewhere"
+        )
+    assert len(gateway.faults) == 1
+    tokened = httpx.ASGITransport(app=serving_app(gateway, AdminAccess(token=TOKEN)))
+    async with httpx.AsyncClient(transport=tokened, base_url="http://192.0.2.10:8688") as http:
+        headers = {**JSON_TYPE, "Authorization": f"Bearer {TOKEN}"}
+        assert (await http.post("/__fake__/reset", headers=headers)).status_code == 200
+    assert len(gateway.faults) == 0
+
+
+@pytest.mark.asyncio
+async def test_admin_host_names_are_served_off_loopback(catalog: Any) -> None:
+    access = AdminAccess(token=TOKEN, hosts=("fake.lan", "proxy.lan:443"))
+    transport = httpx.ASGITransport(app=serving_app(FakeGateway(catalog=catalog), access))
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://192.0.2.10:8688") as http:
+        for host, status in (
+            ("192.0.2.10:8688", 200),  # the address the connection arrived at
+            ("fake.lan:8688", 200),  # a name without a port: any port
+            ("fake.lan", 200),
+            ("proxy.lan:443", 200),
+            ("proxy.lan:8688", 403),
+            ("localhost:8688", 403),  # not a loopback connection
+        ):
+            answer = await http.get("/__fake__/health", headers={**bearer, "Host": host})
+            assert answer.status_code == status, host
+        origin = {**bearer, **JSON_TYPE, "Origin": "https://proxy.lan"}
+        assert (await http.post("/__fake__/reset", headers=origin)).status_code == 200
+
+
+@pytest.mark.asyncio
+async def test_in_process_use_needs_no_token_nor_headers(catalog: Any) -> None:
+    """The direct transports and ``gw.asgi_app`` take no request from outside the process."""
+    gateway = FakeGateway(catalog=catalog)
+    for transport in (gateway.async_transport(), httpx.ASGITransport(app=gateway.asgi_app)):
+        async with httpx.AsyncClient(transport=transport, base_url="http://fake1688.test") as http:
+            assert (await http.post("/__fake__/reset")).json() == {"status": "reset"}
+    served = httpx.ASGITransport(app=serving_app(gateway, AdminAccess()))
+    async with httpx.AsyncClient(transport=served, base_url="http://fake1688.test") as http:
+        assert (await http.post("/__fake__/reset", headers=JSON_TYPE)).status_code == 200
+        assert (await http.post("/__fake__/reset")).status_code == 403
+
+
+@pytest.mark.asyncio
+async def test_without_admin_the_endpoints_are_the_platforms_404(catalog: Any) -> None:
+    gateway = FakeGateway(catalog=catalog)
+    transport = httpx.ASGITransport(app=serving_app(gateway, None))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8688") as http:
+        for verb, path in (("GET", "/__fake__/health"), ("POST", "/__fake__/reset")):
+            answer = await http.request(verb, path, headers=JSON_TYPE)
+            assert answer.status_code == 404
+            error = answer.json()["error_response"]
+            assert (error["code"], error["sub_code"]) == (22, "isv.path-not-found")
+            assert error["sub_msg"] == (
+                f"nothing is served at {path!r}; the TOP router is at /router/rest and "
+                "/openapi/router/rest"
+            )
+        assert (await http.get("/openapi.json")).status_code == 200
+    assert not gateway.engine.serves_admin
+
+
+def test_off_loopback_a_threaded_server_needs_a_token(catalog: Any) -> None:
+    with pytest.raises(ValueError, match="reachable from other machines") as refused:
+        ThreadedServer(FakeGateway(catalog=catalog), host="0.0.0.0")  # noqa: S104 - refused
+    assert str(refused.value) == (
+        "host 0.0.0.0 is reachable from other machines, and so would be the admin endpoints "
+        "(/__fake__/*): pass admin=AdminAccess(token=...), or admin=None to serve none"
+    )

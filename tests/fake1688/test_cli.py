@@ -17,6 +17,7 @@ import pytest
 import requests
 from fake1688 import App, AppRegistry, FakeGateway, Fault, RateLimits, cli
 from fake1688.catalog import Catalog
+from fake1688.server import AdminAccess
 from PIL import Image
 
 from pailitao.wire import signing
@@ -63,7 +64,8 @@ def test_a_port_out_of_range_is_a_usage_error(
 def test_an_address_not_of_this_machine_says_check_the_host(
     quick_catalog: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["serve", "--host", "192.0.2.1", "--port", "0"]) == 1  # TEST-NET-1
+    # TEST-NET-1, with no admin endpoints: otherwise it needs an admin token first
+    assert cli.main(["serve", "--host", "192.0.2.1", "--port", "0", "--no-admin"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("fake1688: cannot listen on 192.0.2.1:0: ")
     assert err.endswith("(check --host)\n")
@@ -230,8 +232,10 @@ def test_the_banner_names_the_admin_endpoints(catalog: Any) -> None:
     cli._banner(out, "127.0.0.1", 8688, gateway)
     text = out.getvalue()
     assert (
-        "Admin (unsigned): http://127.0.0.1:8688/__fake__/requests  /reset  /health  /faults  "
-        "/limits\n  OpenAPI: http://127.0.0.1:8688/openapi.json   faults: 1   limits: qps=5\n"
+        "Admin (no token: this machine only): http://127.0.0.1:8688/__fake__/requests  /reset  "
+        "/health  /faults  /limits\n"
+        "  POST, PUT and DELETE need Content-Type: application/json\n"
+        "  OpenAPI: http://127.0.0.1:8688/openapi.json   faults: 1   limits: qps=5\n"
     ) in text
 
 
@@ -302,3 +306,157 @@ def _wait_for(url: str) -> None:
         except requests.ConnectionError:
             assert time.monotonic() < deadline, "the server did not answer"
             time.sleep(0.05)
+
+
+# -- the admin surface off loopback ------------------------------------------------
+
+REFUSAL = (
+    "fake1688: host {host} is reachable from other machines, and so would be the admin "
+    "endpoints (/__fake__/*): set --admin-token TOKEN (or $FAKE1688_ADMIN_TOKEN), or serve "
+    "none with --no-admin\n"
+)
+
+
+@pytest.fixture
+def no_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refusal comes before the catalog is loaded (seconds, for the default one)."""
+
+    def loading(path: Any, seed: int) -> Any:
+        raise AssertionError("the catalog was loaded")
+
+    monkeypatch.setattr(cli, "_load_catalog", loading)
+    monkeypatch.delenv("FAKE1688_ADMIN_TOKEN", raising=False)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.1"])  # noqa: S104 - refused
+def test_serve_off_loopback_without_a_token_is_refused(
+    no_catalog: None, capsys: pytest.CaptureFixture[str], host: str
+) -> None:
+    assert cli.main(["serve", "--host", host, "--port", "0"]) == 2
+    assert capsys.readouterr() == ("", REFUSAL.format(host=host))
+
+
+def test_an_empty_token_in_the_environment_is_no_token(
+    no_catalog: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE1688_ADMIN_TOKEN", "")
+    assert cli.main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 2  # noqa: S104
+    assert capsys.readouterr().err == REFUSAL.format(host="0.0.0.0")  # noqa: S104
+
+
+def test_a_host_name_is_judged_by_the_address_it_binds(
+    quick_catalog: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FAKE1688_ADMIN_TOKEN", raising=False)
+    # The bound socket's address decides: a name for an address off loopback is refused.
+    monkeypatch.setattr(cli, "_bind", lambda host, port: _bound("0.0.0.0"))  # noqa: S104
+    assert cli.main(["serve", "--host", "fake.lan", "--port", "0"]) == 2
+    assert capsys.readouterr().err == REFUSAL.format(host="0.0.0.0")  # noqa: S104
+
+
+def _bound(host: str) -> socket.socket:
+    sock = socket.socket()
+    sock.bind((host, 0))
+    return sock
+
+
+def test_serve_off_loopback_is_refused_by_the_real_command() -> None:
+    env = {key: value for key, value in os.environ.items() if key != "FAKE1688_ADMIN_TOKEN"}
+    done = subprocess.run(
+        [sys.executable, "-m", "fake1688", "serve", "--host", "0.0.0.0", "--port", "0"],  # noqa: S104
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    refusal = REFUSAL.format(host="0.0.0.0")  # noqa: S104 - a refusal, not a binding
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", refusal)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["--no-admin", "--admin-host", "fake.lan"],
+            "fake1688: --admin-host names hosts for the admin endpoints; drop --no-admin\n",
+        ),
+        (
+            ["--admin-token", " "],
+            "fake1688: --admin-token/--admin-host: the admin token is empty; pick a long "
+            "random one, or none\n",
+        ),
+        (
+            ["--admin-token", ""],
+            "fake1688: --admin-token/--admin-host: the admin token is empty; pick a long "
+            "random one, or none\n",
+        ),
+        (
+            ["--admin-token", "two words"],
+            "fake1688: --admin-token/--admin-host: the admin token travels in a header: use "
+            "no spaces\n",
+        ),
+        (
+            ["--admin-token", "tökén"],
+            "fake1688: --admin-token/--admin-host: the admin token travels in a header: use "
+            "printable ASCII\n",
+        ),
+        (
+            ["--admin-host", "fake.lan:http"],
+            "fake1688: --admin-token/--admin-host: 'fake.lan:http' is not a host name, or "
+            "name:port\n",
+        ),
+    ],
+)
+def test_admin_options_that_cannot_work_are_one_line(
+    no_catalog: None, capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
+) -> None:
+    assert cli.main(["serve", "--port", "0", *arguments]) == 2
+    assert capsys.readouterr().err == message
+
+
+def test_a_token_and_no_admin_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["serve", "--admin-token", "t0ken-1234", "--no-admin"])
+    assert done.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        "argument --no-admin: not allowed with argument --admin-token\n"
+    )
+
+
+def test_off_loopback_the_banner_prints_no_secret(catalog: Any) -> None:
+    out = io.StringIO()
+    token = "admin-t0ken-5e2a"
+    cli._banner(out, "0.0.0.0", 8688, FakeGateway(catalog=catalog), AdminAccess(token=token))  # noqa: S104
+    text = out.getvalue()
+    for secret in ("test_app_secret", "test_access_token", token):
+        assert secret not in text
+    assert (
+        "  demo app: app_key=test_app_key (its secret and access token are in the docs, not "
+        "printed off loopback)\n"
+    ) in text
+    assert (
+        "product.search.imageQuery/test_app_key\n  access token: not printed off loopback\n" in text
+    )
+    assert (
+        "Admin (Authorization: Bearer <admin token>): http://0.0.0.0:8688/__fake__/requests  "
+        "/reset  /health  /faults  /limits\n"
+    ) in text
+    assert 'PailitaoClient(app_key="test_app_key", app_secret="<the demo secret>",' in text
+
+
+def test_on_loopback_the_banner_prints_no_admin_token(catalog: Any) -> None:
+    out = io.StringIO()
+    token = "admin-t0ken-5e2a"
+    cli._banner(out, "127.0.0.1", 8688, FakeGateway(catalog=catalog), AdminAccess(token=token))
+    assert token not in out.getvalue()
+    assert "Admin (Authorization: Bearer <admin token>): " in out.getvalue()
+
+
+def test_without_admin_the_banner_says_so(catalog: Any) -> None:
+    out = io.StringIO()
+    cli._banner(out, "127.0.0.1", 8688, FakeGateway(catalog=catalog), None)
+    assert (
+        "\nAdmin: off (--no-admin)\n  OpenAPI: http://127.0.0.1:8688/openapi.json   faults: 0"
+    ) in out.getvalue()
+    assert "/__fake__" not in out.getvalue()

@@ -180,3 +180,99 @@ def test_engine_defaults(catalog: Any) -> None:
 def test_the_default_gateway_uses_the_seeded_catalog() -> None:
     gateway = FakeGateway(seed=0)
     assert len(gateway.catalog.offers) >= 2000  # type: ignore[attr-defined]
+
+
+# -- secrets in the journal and in error texts ------------------------------------------
+
+#: Params a caller may send by mistake, each with its own value, and a known secret
+#: (the demo app's) under a harmless name.
+STRAY = {
+    "session": "session-value-1b7e",
+    "app_secret": "app-secret-param-0d4c",
+    "secret": "secret-param-2c44",
+    "password": "password-value-6f13",
+    "token": "token-value-8e2d",
+    "PASSWORD": "password-upper-3d1c",
+    "note": "test_app_secret",
+}
+
+
+def _aop_request(params: dict[str, str]) -> FakeRequest:
+    path = (
+        "/openapi/param2/1/com.alibaba.fenxiao.crossborder/product.search.imageQuery/test_app_key"
+    )
+    return FakeRequest("GET", path, list(params.items()))
+
+
+@pytest.mark.parametrize(
+    ("request_of", "text_of"),
+    [
+        (  # the router's code 25 explains the string it signed, every param in it
+            lambda params: _form({**params, "method": "1688.items.search.img", "sign": "00"}),
+            lambda body: body["error_response"]["sub_msg"],
+        ),
+        (  # gw.SignatureInvalid explains it too
+            lambda params: _aop_request({**params, "_aop_signature": "00"}),
+            lambda body: body["exception"],
+        ),
+        (  # a reseller's 4005 and its call_args
+            lambda params: FakeRequest(
+                "GET", "/1688/item_search_img/", [("key", "test_app_key"), *params.items()]
+            ),
+            lambda body: body["reason"] + json.dumps(body["call_args"]),
+        ),
+    ],
+    ids=["top", "aop", "reseller"],
+)
+def test_error_texts_and_the_journal_show_no_secret(
+    gateway: FakeGateway, helpers: Any, request_of: Any, text_of: Any
+) -> None:
+    params = {**helpers.system_params(imgid="x"), **STRAY}
+    answer = gateway.engine.handle(request_of(params))
+    text = text_of(json.loads(answer.body))
+    entry = gateway.journal.last()
+    assert entry is not None
+    kept = json.dumps(entry.to_dict())
+    for value in STRAY.values():
+        assert value not in text
+        assert value not in kept
+    assert "<redacted>" in text
+    assert {name: entry.params[name] for name in STRAY} == dict.fromkeys(STRAY, "<redacted>")
+
+
+def test_the_explanation_hides_the_value_and_keeps_the_name(
+    gateway: FakeGateway, helpers: Any
+) -> None:
+    params = {**helpers.system_params(imgid="x"), "password": "pw-0a1b2c", "sign": "00"}
+    answer = json.loads(gateway.engine.handle(_form(params)).body)["error_response"]
+    assert "imgidxmethod1688.items.search.imgpassword<redacted>timestamp" in answer["sub_msg"]
+
+
+def test_a_traceback_in_the_journal_shows_no_secret(
+    catalog: Any, helpers: Any, photo: bytes
+) -> None:
+    class Leaky(_BrokenCatalog):
+        def search(self, fp: Any, *, cat: str | None = None, limit: int = 200) -> list[Any]:
+            raise LookupError("looked for test_app_secret and pw-0a1b2c")
+
+    gateway = FakeGateway(catalog=Leaky(catalog), clock=lambda: helpers.now)
+    params = helpers.signed(helpers.system_params(image=helpers.b64(photo), password="pw-0a1b2c"))
+    gateway.engine.handle(_form(params))
+    entry = gateway.journal.last()
+    assert entry is not None
+    assert entry.code == 15, entry.sub_msg
+    assert entry.error is not None
+    assert "LookupError: looked for <redacted> and <redacted>" in entry.error
+
+
+def test_the_apps_secrets_and_tokens_are_known_secrets(gateway: FakeGateway) -> None:
+    assert gateway.engine.redaction.secrets == {"test_app_secret", "test_access_token"}
+
+
+def test_an_engine_without_admin_answers_its_paths_as_unknown(gateway: FakeGateway) -> None:
+    gateway.engine.serves_admin = False
+    answer = gateway.engine.handle_http("POST", b"/__fake__/reset", b"", None, b"")
+    assert answer.status == 404
+    assert json.loads(answer.body)["error_response"]["sub_code"] == "isv.path-not-found"
+    assert gateway.journal.last() is not None  # an unknown path, journalled as any other
+    assert gateway.engine.handle_http("GET", b"/openapi.json", b"", None, b"").status == 200

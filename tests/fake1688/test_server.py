@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import gc
 import hashlib
+import logging
 import socket
 import threading
 import time
@@ -19,6 +20,7 @@ import pytest
 import requests
 import uvicorn
 from fake1688 import FakeGateway
+from fake1688.server import ACCESS_LOGGER, ThreadedServer
 
 from pailitao import PailitaoClient
 from pailitao.wire import signing
@@ -136,17 +138,27 @@ def test_multipart_upload_and_photo_serving_over_http(
     assert served.headers["content-type"].startswith("image/")
 
 
+@pytest.fixture(scope="module")
+def served(catalog: Any) -> Iterator[tuple[str, FakeGateway]]:
+    """``(base URL, gateway)`` of the app ``fake1688 serve`` serves: access log, admin guard."""
+    with ThreadedServer(FakeGateway(catalog=catalog, clock=lambda: NOW)) as server:
+        yield server.url, server.gateway
+
+
+@pytest.mark.parametrize("server", ["live", "served"])
 def test_served_requests_leave_no_garbage_cycles(
-    live: tuple[str, FakeGateway], photo: bytes
+    request: pytest.FixtureRequest, server: str, photo: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Each request's objects go with its last reference, not at a later GC pass.
 
     A reference cycle per request that reaches uvicorn's request cycle (a
     ``send`` kept in the scope, an error whose traceback holds the frames)
     keeps the whole request in memory until the garbage collector runs, and
-    its passes, over the whole catalog, grow with the load.
+    its passes, over the whole catalog, grow with the load. The served app
+    runs with its access log on.
     """
-    url, gateway = live
+    caplog.set_level(logging.INFO, logger=ACCESS_LOGGER)
+    url, gateway = request.getfixturevalue(server)
     gateway.reset()
     search = _seed_params(photo)
     search["sign"] = signing.sign(search, SECRET)
@@ -180,3 +192,33 @@ def test_served_requests_leave_no_garbage_cycles(
         gc.enable()
         gateway.reset()
     assert left == []
+
+
+def test_the_access_log_redacts_queries_and_shows_drops_and_refusals(
+    served: tuple[str, FakeGateway], caplog: pytest.LogCaptureFixture
+) -> None:
+    url, gateway = served
+    caplog.set_level(logging.INFO, logger=ACCESS_LOGGER)
+    query = "key=test_app_key&secret=test_app_secret&imgid=x&token=t0k3n&note=test_app_secret"
+    gateway.faults.next(1, "connection_reset")
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{url}/1688/item_search_img/?{query}")
+    httpx.get(f"{url}/1688/item_search_img/?{query}&imgcode={'A' * 300}")
+    httpx.post(url + "/__fake__/reset", headers={"Origin": "https://evil.example"})
+    lines = _logged(caplog)
+    deadline = time.monotonic() + 5
+    while len(lines) < 3 and time.monotonic() < deadline:  # logged after the answer is sent
+        time.sleep(0.01)
+        lines = _logged(caplog)
+    lines = lines[-3:]
+    shown = "key=test***key&secret=<redacted>&imgid=x&token=<redacted>&note=<redacted>"
+    assert [line.split(" - ", 1)[1] for line in lines] == [
+        f'"GET /1688/item_search_img/?{shown} HTTP/1.1" -',
+        f'"GET /1688/item_search_img/?{shown}&imgcode=<300 chars> HTTP/1.1" 200',
+        '"POST /__fake__/reset HTTP/1.1" 403',
+    ]
+    assert all(line.startswith("127.0.0.1:") for line in lines)
+
+
+def _logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.name == ACCESS_LOGGER]

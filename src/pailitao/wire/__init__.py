@@ -8,6 +8,8 @@ and pure functions, no I/O::
       top.py       the TOP router: paths, methods, system params, error codes, envelopes
       aop.py       the 1688 Open Platform: URL shape, _aop_signature, gw.* errors, envelopes
       reseller.py  the resellers' REST dialect: paths, key/secret in the query, sorts, codes
+      redaction.py what no log, journal or error text shows: secret params, known secrets
+      images.py    the images the platform takes: formats, bytes, pixels, frames; headers
 
 and, here, what both sides agree on: the dialect names, the demo credentials
 of the default fake and the host name of the in-process fake.

@@ -1,0 +1,115 @@
+"""The one redaction rule: what no log line, journal entry or error text shows."""
+
+from __future__ import annotations
+
+import pytest
+
+from pailitao.wire import redaction
+from pailitao.wire.redaction import REDACTED, Redaction, mask_app_key
+
+RULE = Redaction(frozenset({"the-app-secret", "the-access-token"}))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sign",
+        "_aop_signature",
+        "session",
+        "access_token",
+        "app_secret",
+        "secret",
+        "password",
+        "token",
+        "Password",  # names compare without case: a typo still holds the secret
+        "ACCESS_TOKEN",
+    ],
+)
+def test_secret_params_are_redacted(name: str) -> None:
+    assert RULE.param(name, "s3cr3t-value") == REDACTED
+    assert RULE.hides(name, "s3cr3t-value")
+
+
+def test_a_value_equal_to_a_known_secret_is_redacted_whatever_its_name() -> None:
+    assert RULE.param("note", "the-app-secret") == REDACTED
+    assert RULE.param("q", "the-access-token") == REDACTED
+    assert RULE.param("q", "the-app-secret-and-more") == "the-app-secret-and-more"
+    assert not Redaction().hides("note", "")
+
+
+@pytest.mark.parametrize(
+    ("app_key", "masked"),
+    [
+        ("test_app_key", "test***key"),
+        ("abcdefghij", "abcd***hij"),
+        ("abcde", "ab***"),
+        ("k", "***"),
+    ],
+)
+def test_app_keys_are_masked(app_key: str, masked: str) -> None:
+    assert mask_app_key(app_key) == masked
+    assert RULE.param("app_key", app_key) == masked
+    assert RULE.param("key", app_key) == masked  # the resellers' app key
+
+
+def test_other_params_are_kept() -> None:
+    assert RULE.param("imgid", "https://cbu01.alicdn.com/x.jpg") == "https://cbu01.alicdn.com/x.jpg"
+    assert RULE.params([("page", "2"), ("token", "t"), ("key", "test_app_key")]) == [
+        ("page", "2"),
+        ("token", REDACTED),
+        ("key", "test***key"),
+    ]
+
+
+def test_a_query_string_keeps_what_it_may_show_as_sent() -> None:
+    query = (
+        "key=test_app_key&secret=x%2By&page=2&imgid=https%3A%2F%2Fa.example%2Fb.jpg"
+        "&%73ession=abc&flag&note=the-app-secret&note2=the%2Dapp%2Dsecret&empty="
+    )
+    assert RULE.query(query) == (
+        "key=test***key&secret=<redacted>&page=2&imgid=https%3A%2F%2Fa.example%2Fb.jpg"
+        "&%73ession=<redacted>&flag&note=<redacted>&note2=<redacted>&empty="
+    )
+    assert RULE.query("") == ""
+
+
+def test_text_loses_every_secret_it_quotes() -> None:
+    pairs = [
+        ("app_secret", "sent-secret-1"),
+        ("token", "ab"),
+        ("page", "2"),
+        ("x", "the-app-secret"),
+    ]
+    text = (
+        "the gateway computed HMAC_SHA1 over 'app_secretsent-secret-1page2tokenabxthe-app-secret'; "
+        "'sent-secret-1' again, and the known the-access-token"
+    )
+    assert RULE.text(text, pairs) == (
+        "the gateway computed HMAC_SHA1 over 'app_secret<redacted>page2token<redacted>x<redacted>'; "
+        "'<redacted>' again, and the known <redacted>"
+    )
+
+
+def test_text_leaves_short_values_alone_outside_their_param() -> None:
+    # "ab" inside ordinary words: replacing it would garble the message and hide nothing.
+    assert RULE.text("a table", [("token", "ab")]) == "a table"
+    assert RULE.text("nothing secret here", []) == "nothing secret here"
+
+
+def test_text_finds_a_secret_quoted_with_escapes() -> None:
+    pairs = [("password", "line\nbreak-pw")]
+    assert RULE.text("password 'line\\nbreak-pw' is odd", pairs) == "password '<redacted>' is odd"
+
+
+def test_the_rule_never_shows_its_secrets() -> None:
+    assert "the-app-secret" not in repr(RULE)
+    assert RULE.with_secrets("admin-token-1").secrets == RULE.secrets | {"admin-token-1"}
+    assert RULE.with_secrets(None) == RULE
+
+
+def test_the_documented_names() -> None:
+    assert frozenset({
+        "sign", "_aop_signature", "session", "access_token", "app_secret", "secret",
+        "password", "token",
+    }) == redaction.SECRET_PARAMS  # fmt: skip
+    assert frozenset({"app_key", "key"}) == redaction.APP_KEY_PARAMS
