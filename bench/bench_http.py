@@ -15,7 +15,8 @@ Two requests are measured:
 * by ``imgid`` (a catalog photo's URL): the paging call of a client that
   uploaded once, a ~400-byte body;
 * by a base64 ``image``, as the seed sends it: a ~10 KB body that the fake must
-  percent-decode, hash for the sign, base64-decode and fingerprint.
+  percent-decode and hash for the sign and the request id (its base64 text is
+  recognised, so it is not decoded or fingerprinted again after the first).
 
 Not a test: ``.venv/bin/python bench/bench_http.py [SECONDS [ROUNDS]]`` (default 5 5).
 """

@@ -6,17 +6,31 @@ returns the success body; argument problems raise 40/41.
 
 The fake never goes online: an ``imgid`` or ``imageUrl`` resolves only to an
 image it issued (upload store) or one of its catalog's pictures.
+
+An image the platform refuses (its format, its declared size) is 41 with the
+rule's own words; one that cannot be decoded is 41 "the image cannot be
+decoded"; a decode refused on an event loop (:func:`~fake1688.search.decoding_refused`)
+is 10, the platform's busy answer. :meth:`ImageSearchApi.may_decode` tells an
+adapter, before the engine runs, whether a request may decode an image at all.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, NamedTuple
 
+from pailitao.wire import aop
+from pailitao.wire import images as rules
+
 from . import args, render
 from .apps import App
-from .errors import InvalidArguments
-from .search import CatalogLike, SearchQuery, SearchService
+from .errors import InvalidArguments, ServiceUnavailable
+from .protocol import FakeRequest
+from .search import CatalogLike, DecodingRefused, SearchQuery, SearchService
 from .store import Image, Upload, UploadStore, imgid_token
 
 __all__ = ["SEARCH", "UPLOAD", "Call", "Handler", "ImageSearchApi", "sniff_image_type"]
@@ -27,6 +41,15 @@ UPLOAD: Final = "1688.upload.img"
 #: Catalog photos kept by the URL a search named them with (dropped all at once
 #: when full; as many as the drawn-photo cache holds).
 _CATALOG_IMAGES: Final = 512
+#: Base64 texts kept with their decoded image, in characters all told, and the
+#: longest kept: decoding a 10 KB text and hashing its bytes (46 µs measured)
+#: cost more than the rest of a cached search's handler.
+_DECODED_CHARS: Final = 8 * 1024 * 1024
+_DECODED_LONGEST: Final = 1024 * 1024
+#: Params that carry an image as base64 (the router's, the resellers'), and
+#: params that name one (``offerQueryParam`` names one in its JSON).
+_BASE64_PARAMS: Final = frozenset({"image", "imgcode"})
+_REFERENCE_PARAMS: Final = frozenset({"imgid", "imageUrl"})
 _MAGIC: Final = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -57,6 +80,37 @@ def sniff_image_type(image: bytes) -> str:
     )
 
 
+class _Decoded:
+    """Base64 texts already decoded, LRU, by the text itself.
+
+    A text's hash is computed once per string object, and a hit compares the
+    text with one ``memcmp``; the same photo sent again skips base64 and sha256.
+    """
+
+    def __init__(self) -> None:
+        self._images: OrderedDict[str, Image] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> Image | None:
+        with self._lock:
+            image = self._images.get(text)
+            if image is not None:
+                self._images.move_to_end(text)
+            return image
+
+    def put(self, text: str, image: Image) -> None:
+        if len(text) > _DECODED_LONGEST:
+            return
+        with self._lock:
+            if text not in self._images:
+                self._chars += len(text)
+            self._images[text] = image
+            while self._chars > _DECODED_CHARS:
+                dropped, _ = self._images.popitem(last=False)
+                self._chars -= len(dropped)
+
+
 class ImageSearchApi:
     """The backend of both APIs: the catalog, the upload store and the search caches."""
 
@@ -67,6 +121,7 @@ class ImageSearchApi:
         self.store = store
         self.max_image_bytes = max_image_bytes
         self.searcher = SearchService(catalog)
+        self._decoded = _Decoded()
         self._catalog_images: dict[str, Image] = {}  # pic_url -> its photo
         #: The URL table of the TOP router: ``method`` → handler.
         self.handlers: Mapping[str, Handler] = {SEARCH: self.search, UPLOAD: self.upload}
@@ -76,10 +131,13 @@ class ImageSearchApi:
         source = args.image_source(call.params, call.files, refs=True)
         query = args.search_query(call.params)
         image = self.load(*source)
-        results = self.matches(image, query)
-        start = (query.page - 1) * query.page_size
-        page = [self.searcher.chunk(offer) for offer in results[start : start + query.page_size]]
-        return render.search_body(query.page, query.page_size, len(results), page, request_id)
+        try:
+            page = self.searcher.page(image, query)
+        except DecodingRefused:
+            raise _busy() from None
+        except ValueError as error:
+            raise _not_an_image(error) from None
+        return render.search_body(query.page, query.page_size, page.total, page.items, request_id)
 
     def upload(self, call: Call, request_id: str) -> bytes:
         """``1688.upload.img``: keep the image, answer its imgid."""
@@ -90,6 +148,8 @@ class ImageSearchApi:
         """Check that an image decodes, and keep it in the upload store."""
         try:
             self.searcher.check_image(image)
+        except DecodingRefused:
+            raise _busy() from None
         except ValueError as error:
             raise _not_an_image(error) from None
         return self.store.put(image)
@@ -98,8 +158,42 @@ class ImageSearchApi:
         """Every catalog offer that matches the image and the query, in order."""
         try:
             return self.searcher.results(image, query)
+        except DecodingRefused:
+            raise _busy() from None
         except ValueError as error:
             raise _not_an_image(error) from None
+
+    def may_decode(self, request: FakeRequest) -> bool:
+        """Whether answering ``request`` may decode an image, in any dialect.
+
+        False when every image it carries or names has a known fingerprint:
+        the same photo again, an upload searched by its imgid, a catalog photo
+        searched before. Cheap (dict lookups; no base64, no digest), for an
+        adapter that decodes off its event loop and answers the rest on it.
+        """
+        if request.files:
+            return True
+        for key, value in itertools.chain(request.query, request.form):
+            if key in _BASE64_PARAMS:
+                image = self._decoded.get(value)
+            elif key in _REFERENCE_PARAMS:
+                image = self._resolved(value)
+            elif key == aop.SEARCH_PARAM:
+                reference = _image_reference(value)
+                if reference is None:
+                    continue  # nothing to decode: the handler answers the mistake
+                image = self._resolved(reference)
+            elif key == aop.UPLOAD_PARAM:
+                return True
+            else:
+                continue
+            if image is None or not self.searcher.knows(image):
+                return True
+        return False
+
+    def _resolved(self, reference: str) -> Image | None:
+        """The image a reference names, if found without drawing or reading a photo."""
+        return self._catalog_images.get(reference) or self.store.peek(reference)
 
     def load(
         self, kind: str, value: str | bytes, upload_api: str = UPLOAD, name: str = "image"
@@ -113,8 +207,12 @@ class ImageSearchApi:
         if isinstance(value, bytes):
             return Image.of(args.check_size(value, self.max_image_bytes))
         if kind == "image":
-            data = args.decode_base64(value, self.max_image_bytes, name)
-            return Image.of(args.check_size(data, self.max_image_bytes))
+            image = self._decoded.get(value)
+            if image is None:
+                data = args.decode_base64(value, self.max_image_bytes, name)
+                image = Image.of(args.check_size(data, self.max_image_bytes))
+                self._decoded.put(value, image)
+            return image
         return self._resolve(kind, value, upload_api)
 
     def _resolve(self, kind: str, reference: str, upload_api: str) -> Image:
@@ -161,8 +259,28 @@ class ImageSearchApi:
         return self.catalog.image_for_path(path)
 
 
+def _image_reference(param: str) -> str | None:
+    """The ``imageId`` or ``imageAddress`` an ``offerQueryParam`` names, if it reads as one."""
+    try:
+        value = json.loads(param)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    reference = value.get("imageId") or value.get("imageAddress")
+    return str(reference) if isinstance(reference, str | int) else None
+
+
 def _not_an_image(error: ValueError) -> InvalidArguments:
+    if isinstance(error, rules.ImageRuleError):  # its words say what to send instead
+        return InvalidArguments(str(error))
     detail = str(error)[:160] or type(error).__name__
     return InvalidArguments(
         f"the image cannot be decoded ({detail}); send a JPEG, PNG, GIF or WebP file"
+    )
+
+
+def _busy() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "the fake gateway is decoding as many images as it can; retry in a moment"
     )

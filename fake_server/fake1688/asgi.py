@@ -3,12 +3,25 @@
 The engine endpoint is the router's default, so every request reaches it; a
 catch-all route would not (Starlette's ``{path:path}`` does not match a
 percent-encoded newline, and answers a plain-text 404). The endpoint hands the
-raw request to :meth:`Engine.handle_http`, the entry the direct transports use
-too. Starlette's form parsing is bypassed (measured slow, and lenient: it reads
-a truncated multipart body as empty fields), and so are its plain-text
-400/404/405 answers: every path and every HTTP method gets the platform's
-envelope (every method uvicorn's HTTP parser accepts: httptools answers a
-request line it cannot read, such as an unknown method, with its own 400).
+raw request to the engine's own entry points: :meth:`Engine.handle_http`, as
+the direct transports do, or the two steps it takes, ``parse_http`` then
+:meth:`Engine.handle`. Starlette's form parsing is bypassed (measured slow,
+and lenient: it reads a truncated multipart body as empty fields), and so are
+its plain-text 400/404/405 answers: every path and every HTTP method gets the
+platform's envelope (every method uvicorn's HTTP parser accepts: httptools
+answers a request line it cannot read, such as an unknown method, with its
+own 400).
+
+Images are never decoded on the event loop. The endpoint parses the request
+and asks :meth:`ImageSearchApi.may_decode` whether answering it may decode an
+image: such a request, and any body over 256 KiB (parsed there too), is
+answered on one of ``WORKERS`` threads, with up to ``QUEUE`` more waiting for
+one. Every other request (a cached photo again, an imgid, the admin paths) is
+answered on the loop, as before: a worker costs a thread switch, which is more
+than a cached search. Should one of those need a decode after all, or the
+queue be full, the engine answers the platform's busy error (TOP 10,
+``gw.InternalServerError``, reseller ``4000``) instead of decoding on the loop
+(:func:`~fake1688.search.decoding_refused`).
 
 Injected faults: a delay is an ``asyncio.sleep`` (other connections go on); a
 dropped connection aborts the socket before any byte of an answer. ASGI has no
@@ -23,6 +36,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Final
 
 import httpx
@@ -32,12 +47,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .admin import is_admin_path
 from .engine import Engine, internal_error_response
+from .protocol import FakeResponse, parse_http
+from .search import decoding_refused
 from .transport import DISCONNECTED
 
-__all__ = ["FakeApp", "create_app"]
+__all__ = ["QUEUE", "WORKERS", "FakeApp", "create_app"]
 
 _SEND: Final = "fake1688.server_send"
+#: Threads that answer requests which may decode an image: Pillow lets go of
+#: the GIL while it decodes, so two use both cores of a small machine.
+WORKERS: Final = 2
+#: Such requests waiting for a thread; past them, the platform's busy error.
+QUEUE: Final = 6
+#: A body this large is parsed on a worker too (256 KiB: a few ms of parsing).
+_LARGE_BODY: Final = 256 * 1024
 
 
 class FakeApp(Starlette):
@@ -78,6 +103,8 @@ class _EngineEndpoint:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._workers = ThreadPoolExecutor(WORKERS, thread_name_prefix="fake1688-decode")
+        self._off_loop = 0  # requests on or waiting for a worker (counted on the loop only)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # the platform has no websockets
@@ -90,13 +117,9 @@ class _EngineEndpoint:
             body = await _read_body(message, receive, self.engine.max_body)
             if body is None:
                 return  # the client left: nobody is left to answer
-        answer = self.engine.handle_http(
-            scope["method"],
-            scope.get("raw_path") or scope["path"].encode("utf-8"),
-            scope.get("query_string", b""),
-            _content_type(scope["headers"]),
-            body,
-        )
+        answer = self._answer(scope, body)
+        if not isinstance(answer, FakeResponse):
+            answer = await self._on_worker(answer)
         if answer.delay:
             await asyncio.sleep(answer.delay)
         if answer.abort:
@@ -107,6 +130,33 @@ class _EngineEndpoint:
         ]
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body})
+
+    def _answer(self, scope: Scope, body: bytes) -> FakeResponse | Callable[[], FakeResponse]:
+        """The engine's answer, or the call that makes it if that may decode an image.
+
+        A plain function, not a coroutine: most requests are answered here,
+        and an await would be a measurable share of a cached search.
+        """
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        http = (scope["method"], raw_path, scope.get("query_string", b""))
+        content_type = _content_type(scope["headers"])
+        if is_admin_path(raw_path):  # matched on the literal path by the engine's own entry
+            return self.engine.handle_http(*http, content_type, body)
+        room = self._off_loop < WORKERS + QUEUE
+        if room and len(body) > _LARGE_BODY:  # parsing megabytes would stall the loop too
+            return partial(self.engine.handle_http, *http, content_type, body)
+        request = parse_http(*http, content_type, body, max_body=self.engine.max_body)
+        if room and self.engine.api.may_decode(request):
+            return partial(self.engine.handle, request)
+        with decoding_refused():
+            return self.engine.handle(request)
+
+    async def _on_worker(self, answer: Callable[[], FakeResponse]) -> FakeResponse:
+        self._off_loop += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._workers, answer)
+        finally:
+            self._off_loop -= 1
 
 
 def _content_type(headers: list[tuple[bytes, bytes]]) -> str | None:

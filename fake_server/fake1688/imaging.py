@@ -1,5 +1,13 @@
 """Product photos for the fake catalog: deterministic drawing, decoding, fingerprints.
 
+Decoding applies the platform's image rules (:mod:`pailitao.wire.images`) to
+the header before a pixel is decoded: only JPEG, PNG, GIF, WebP and BMP, and
+no more than 4,096 pixels a side, 1,000 frames, 16.7 million pixels in all or
+64 scans. Pillow then opens the bytes with those five decoders only and its
+view of the header is checked again; a JPEG decodes as a reduced draft, and
+any other large image is reduced before it is converted, so one decode holds
+at most the decoded frame (64 MiB) and a copy a fraction of its size.
+
 A `Fingerprint` is two 64-bit pHashes: of the whole photo, and of the photo with its
 uniform margins peeled off. The distance between two fingerprints is the smaller of
 the two Hamming distances. Plain pHash of the whole photo survives re-encoding and
@@ -21,12 +29,14 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 from fake1688.dice import Dice
+from pailitao.wire import images as rules
 
 __all__ = [
     "DRAW_VERSION",
     "FINGERPRINT_VERSION",
     "Fingerprint",
     "ImageDecodeError",
+    "ImageRefused",
     "Look",
     "decode",
     "draw",
@@ -40,8 +50,11 @@ DRAW_VERSION = 1
 FINGERPRINT_VERSION = 1
 
 SIZE = 256
-_MAX_PIXELS = 40_000_000  # refuse decompression bombs before Pillow warns about them
-_HASH_INPUT = 512  # JPEG decoding may skip detail beyond this: hashes see 32x32
+#: Pillow's names of the formats the platform takes: no other decoder is ever tried.
+PILLOW_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP")
+_HASH_INPUT = 512  # decoding may skip detail beyond this: hashes see 32x32
+#: Modes ``Image.reduce`` takes; others (P, 1, I;16) are converted first.
+_REDUCIBLE = frozenset({"L", "LA", "RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "I", "F"})
 _WORK_SIZE = 128  # fingerprints are computed on a copy about this small
 _TRIM_TOLERANCE = 24  # grey-level difference that still counts as "margin colour"
 _TRIM_LAYERS = 3  # a border, the photo's background, and one spare
@@ -53,6 +66,10 @@ RGB = tuple[int, int, int]
 
 class ImageDecodeError(ValueError):
     """The bytes are not an image Pillow can decode; the message says why."""
+
+
+class ImageRefused(ImageDecodeError, rules.ImageRuleError):
+    """An image the platform refuses before decoding it (its format or its declared size)."""
 
 
 class Fingerprint(NamedTuple):
@@ -202,28 +219,64 @@ def encode_jpeg(img: Image.Image, quality: int = 90) -> bytes:
 
 
 def decode(data: bytes) -> Image.Image:
-    """Decode image bytes to an upright RGB image; raises ImageDecodeError."""
+    """Decode image bytes to an upright RGB image; raises ImageDecodeError.
+
+    The header is checked first (:class:`ImageRefused`); what is decoded is
+    at most ``_HASH_INPUT`` pixels on its short side (a JPEG's draft) or
+    reduced to about that right after decoding.
+    """
     if not data:
         raise ImageDecodeError("the image is empty (0 bytes)")
+    header = rules.read_header(data)
+    if header is None:
+        raise _unreadable(data)
     try:
-        img = Image.open(io.BytesIO(data))
+        rules.check(header)
+        img = Image.open(io.BytesIO(data), formats=PILLOW_FORMATS)
+        # Pillow's own reading of the header must pass the same rules.
+        rules.check(header._replace(width=img.width, height=img.height))
+    except rules.ImageRuleError as exc:
+        raise ImageRefused(str(exc)) from None
     except UnidentifiedImageError:
         raise ImageDecodeError(
-            f"not a recognised image format (starts with {data[:8].hex(' ')}); "
-            "send JPEG, PNG, WEBP, GIF or BMP bytes"
+            f"the {rules.FORMAT_NAMES[header.format]} header is corrupt"
         ) from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning, OSError) as exc:
+    except (Image.DecompressionBombError, OSError) as exc:
         raise ImageDecodeError(f"the image cannot be opened: {exc}") from None
-    if img.width * img.height > _MAX_PIXELS:
-        raise ImageDecodeError(
-            f"the image is {img.width}x{img.height} pixels; at most {_MAX_PIXELS:,} are accepted"
-        )
     try:
         img.draft("RGB", (_HASH_INPUT, _HASH_INPUT))  # JPEG: decode at reduced scale
         img.load()
-        return _to_rgb(ImageOps.exif_transpose(img))
+        return _to_rgb(ImageOps.exif_transpose(_reduced(img)))
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageDecodeError(f"the {img.format} data is corrupt: {exc}") from None
+
+
+def _unreadable(data: bytes) -> ImageDecodeError:
+    """Why there is no header to check: a refused format (named), a broken one, or no image."""
+    refusal = rules.refusal(data)
+    if refusal is not None:
+        return ImageRefused(refusal)
+    kind = rules.sniff(data)
+    if kind is not None:
+        return ImageDecodeError(f"the {rules.FORMAT_NAMES[kind]} header is cut short or corrupt")
+    return ImageDecodeError(
+        f"not a recognised image format (starts with {data[:8].hex(' ')}); "
+        "send JPEG, PNG, WEBP, GIF or BMP bytes"
+    )
+
+
+def _reduced(img: Image.Image) -> Image.Image:
+    """``img`` shrunk by a whole factor to about ``_HASH_INPUT`` on its short side.
+
+    Converting and compositing copy the image two to four times; on the
+    reduced copy those copies are small.
+    """
+    factor = min(img.size) // _HASH_INPUT
+    if factor < 2:
+        return img
+    if img.mode not in _REDUCIBLE:
+        img = img.convert("RGBA" if img.has_transparency_data else "RGB")
+    return img.reduce(factor)
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:

@@ -15,6 +15,11 @@ seller "本地测试供应商" in 义乌, cat "0" named "未分类" (or the defa
 for a known cat), and a 1688-shaped pic_url under cbu01.alicdn.com. Photos without a
 row get defaults for everything.
 
+Each photo must be one the platform would take as a search image (the rules of
+:mod:`pailitao.wire.images`): at most 5 MiB, JPEG, PNG, GIF, WebP or BMP whatever
+its name says, at most 4,096 pixels a side, no decompression bomb. Its header
+is checked before it is decoded, as the gateway checks an upload.
+
 The catalog refers to the photo files until it is saved; the saved file carries copies.
 """
 
@@ -32,6 +37,7 @@ from fake1688 import imaging, vocab
 from fake1688.catalog import Catalog
 from fake1688.imaging import Fingerprint, ImageDecodeError
 from fake1688.offer import PIC_HOST, Offer, content_type, pic_path
+from pailitao.wire import images as rules
 
 __all__ = ["CSV_COLUMNS", "IMAGE_SUFFIXES", "FileImages", "IndexBuildError", "build_catalog"]
 
@@ -93,6 +99,11 @@ def build_catalog(
     paths: dict[str, Path] = {}
     for done, (name, path) in enumerate(files.items(), 1):
         data = path.read_bytes()
+        if len(data) > rules.MAX_BYTES:
+            raise IndexBuildError(
+                f"{path}: {len(data):,} bytes, over the platform's {rules.MAX_BYTES:,}-byte "
+                "limit for an image; shrink it"
+            )
         try:
             fps.append(imaging.fingerprint_image(imaging.decode(data)))
         except ImageDecodeError as exc:

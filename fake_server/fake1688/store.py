@@ -141,6 +141,11 @@ class UploadStore:
                 self._images.move_to_end(token)
             return image
 
+    def peek(self, reference: str) -> Image | None:
+        """The image behind an imgid or imageId, leaving it where it is in the LRU order."""
+        token = imgid_token(reference) if not reference.isdigit() else self._tokens.get(reference)
+        return None if token is None else self._images.get(token)
+
     def clear(self) -> None:
         """Forget every upload."""
         with self._lock:

@@ -1,7 +1,11 @@
-"""Image checks done before anything is sent.
+"""Image checks done before anything is sent: the platform's rules, from ``pailitao.wire.images``.
 
 The format is read from magic bytes (JPEG, PNG, WebP, GIF, BMP), never from a
-file name. Oversized images are refused, or — when asked — downscaled and
+file name; a format the platform refuses is named (``the image is TIFF``).
+The header gives the size in pixels, the frames of an animation and the scans
+of a progressive JPEG, without decoding; a header the checks cannot read is
+left for the platform to judge. An image over the byte limit or wider or
+higher than 4,096 pixels is refused, or — when asked — downscaled and
 re-encoded as JPEG with Pillow, which is imported only then.
 """
 
@@ -14,11 +18,14 @@ from pathlib import Path
 from typing import IO, Final
 
 from .errors import ImageError
+from .wire import images as rules
 
 __all__ = ["DEFAULT_MAX_BYTES", "ImageSource", "PreparedImage", "prepare_image", "sniff_format"]
 
 #: The default size limit, in bytes, for an image sent to the platform.
-DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024
+DEFAULT_MAX_BYTES: Final = rules.MAX_BYTES
+#: Pillow's names of the formats the platform takes: no other decoder is tried.
+_PILLOW_FORMATS: Final = ("JPEG", "PNG", "GIF", "WEBP", "BMP")
 
 #: What ``file=`` accepts: a path, the bytes, or a binary file object.
 ImageSource = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
@@ -53,17 +60,7 @@ class PreparedImage:
 
 def sniff_format(data: bytes) -> str | None:
     """The image format named by the leading magic bytes, or ``None``."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if data[:2] == b"BM" and len(data) >= 26:
-        return "bmp"
-    return None
+    return rules.sniff(data)
 
 
 def _read(source: ImageSource) -> bytes:
@@ -97,8 +94,9 @@ def prepare_image(
 ) -> PreparedImage:
     """Read and check an image; raise :class:`ImageError` if it cannot be sent.
 
-    With ``downscale=True`` an image over ``max_bytes`` is shrunk and
-    re-encoded as JPEG until it fits (needs Pillow: ``pailitao[images]``).
+    With ``downscale=True`` an image over ``max_bytes``, or wider or higher
+    than the platform's 4,096 pixels, is shrunk and re-encoded as JPEG until
+    it fits (needs Pillow: ``pailitao[images]``).
     """
     if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 1:
         wrong = ValueError if isinstance(max_bytes, int) else TypeError
@@ -109,16 +107,44 @@ def prepare_image(
     kind = sniff_format(data)
     if kind is None:
         raise ImageError(
-            f"not a supported image (JPEG, PNG, WebP, GIF or BMP); first bytes: {data[:8]!r}"
+            rules.refusal(data)
+            or f"not a supported image (JPEG, PNG, WebP, GIF or BMP); first bytes: {data[:8]!r}"
         )
-    if len(data) <= max_bytes:
+    too_wide = _check_header(data)
+    too_heavy = len(data) > max_bytes
+    if not (too_wide or too_heavy):
         return PreparedImage(data, kind)
     if not downscale:
         raise ImageError(
-            f"the image is {len(data):,} bytes, over the {max_bytes:,}-byte limit; "
+            f"{too_wide}; pass downscale=True to shrink it"
+            if too_wide
+            else f"the image is {len(data):,} bytes, over the {max_bytes:,}-byte limit; "
             "pass downscale=True to shrink it, or raise max_image_bytes"
         )
     return PreparedImage(_shrink(data, max_bytes), "jpeg")
+
+
+def _check_header(data: bytes) -> str | None:
+    """What makes the image too wide or high to send as it is; raises for the other rules.
+
+    An image within 4,096 pixels a side that breaks another rule (frames,
+    scans) is refused outright: it is an animation or a decoding bomb, and
+    shrinking would not change it. One too wide or high is reported first; a
+    downscaled copy is a single baseline JPEG, which meets them all.
+    """
+    header = rules.read_header(data)
+    if header is None:
+        return None  # unreadable here: the platform judges it
+    if max(header.width, header.height) > rules.MAX_SIDE:
+        return (
+            f"the image is {header.width}x{header.height} pixels, over the platform's "
+            f"{rules.MAX_SIDE:,} pixels a side"
+        )
+    try:
+        rules.check(header)
+    except rules.ImageRuleError as error:
+        raise ImageError(str(error)) from None
+    return None
 
 
 def _shrink(data: bytes, max_bytes: int) -> bytes:
@@ -126,10 +152,12 @@ def _shrink(data: bytes, max_bytes: int) -> bytes:
         from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 - optional and heavy
     except ImportError:
         raise ImageError("downscaling needs Pillow: pip install 'pailitao[images]'") from None
+    side = rules.MAX_SIDE
     try:
-        with Image.open(io.BytesIO(data)) as opened:
+        with Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS) as opened:
+            opened.thumbnail((side, side))  # a JPEG is decoded at a reduced scale
             image = opened.convert("RGB")
-    except (UnidentifiedImageError, OSError, ValueError) as error:
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
         raise ImageError(f"cannot decode the image to downscale it: {error}") from None
     for quality in (85, 75, 60):
         while True:

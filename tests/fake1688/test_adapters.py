@@ -225,7 +225,7 @@ async def test_asgi_answers_the_envelope_when_the_adapter_itself_fails(
     def broken(*args: object) -> None:
         raise RuntimeError("adapter bug")
 
-    monkeypatch.setattr(gateway.engine, "handle_http", broken)
+    monkeypatch.setattr(gateway.engine, "handle", broken)
     transport = httpx.ASGITransport(app=gateway.asgi_app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport) as client:
         response = await client.post(helpers.url, data={"method": "1688.items.search.img"})

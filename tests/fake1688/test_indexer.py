@@ -171,6 +171,42 @@ def test_undecodable_photo_is_named(folder: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "scan.jpg",
+            encode(Image.new("RGB", (8, 8)), "TIFF"),
+            "the image is TIFF; the platform takes JPEG, PNG, GIF, WebP or BMP: convert it "
+            "(e.g. to JPEG)",
+        ),
+        (
+            "wide.png",
+            encode(Image.new("1", (5000, 10)), "PNG"),
+            "the image is 5000x10 pixels; the platform takes at most 4,096 pixels a side: "
+            "shrink it",
+        ),
+    ],
+)
+def test_photos_follow_the_platform_s_image_rules(
+    folder: Path, name: str, content: bytes, message: str
+) -> None:
+    (folder / name).write_bytes(content)
+    with pytest.raises(IndexBuildError) as info:
+        build_catalog(folder)
+    assert str(info.value) == f"{folder / name}: {message}"
+
+
+def test_a_photo_over_5_mib_is_refused(folder: Path) -> None:
+    big = folder / "big.bmp"
+    big.write_bytes(encode(Image.new("RGB", (1300, 1400)), "BMP"))
+    with pytest.raises(IndexBuildError) as info:
+        build_catalog(folder)
+    assert str(info.value) == (
+        f"{big}: 5,460,054 bytes, over the platform's 5,242,880-byte limit for an image; shrink it"
+    )
+
+
+@pytest.mark.parametrize(
     ("text", "message"),
     [
         ("name,title\n", "the header has no 'file' column (got ['name', 'title'])"),

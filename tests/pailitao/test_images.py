@@ -123,3 +123,45 @@ def test_the_size_limit_must_be_a_whole_number_of_bytes(max_bytes: object) -> No
     with pytest.raises((TypeError, ValueError)) as caught:
         prepare_image(encoded("PNG"), max_bytes=max_bytes)  # type: ignore[arg-type]
     assert str(caught.value) == f"max_bytes must be a whole number of bytes >= 1, not {max_bytes!r}"
+
+
+# -- the platform's image rules (pailitao.wire.images) --------------------------------
+
+
+def test_a_refused_format_is_named() -> None:
+    with pytest.raises(ImageError) as caught:
+        prepare_image(encoded("TIFF"), downscale=True)
+    assert str(caught.value) == (
+        "the image is TIFF; the platform takes JPEG, PNG, GIF, WebP or BMP: convert it "
+        "(e.g. to JPEG)"
+    )
+
+
+def test_an_image_wider_than_4096_pixels() -> None:
+    wide = io.BytesIO()
+    Image.new("L", (5000, 40), 128).save(wide, "PNG")
+    with pytest.raises(ImageError) as caught:
+        prepare_image(wide.getvalue())
+    assert str(caught.value) == (
+        "the image is 5000x40 pixels, over the platform's 4,096 pixels a side; "
+        "pass downscale=True to shrink it"
+    )
+    prepared = prepare_image(wide.getvalue(), downscale=True)
+    assert prepared.format == "jpeg"
+    assert Image.open(io.BytesIO(prepared.data)).size == (4096, 33)
+
+
+def test_an_animation_past_the_frame_limit_is_refused_even_when_downscaling() -> None:
+    frame = b"\x2c" + bytes(4) + b"\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00"
+    gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + bytes(6) + frame * 1001 + b"\x3b"
+    with pytest.raises(ImageError) as caught:
+        prepare_image(gif, downscale=True)
+    assert str(caught.value) == (
+        "the GIF has more than 1,000 frames; the platform takes at most 1,000: send one frame "
+        "(a JPEG or PNG)"
+    )
+
+
+def test_a_header_the_checks_cannot_read_is_left_to_the_platform() -> None:
+    data = b"\x89PNG\r\n\x1a\n" + bytes(30)
+    assert prepare_image(data).data == data
