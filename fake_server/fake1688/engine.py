@@ -45,7 +45,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any, Final
 
-from pailitao.wire import aop
+from pailitao.wire import aop, images
 from pailitao.wire.redaction import Redaction
 from pailitao.wire.signing import DEFAULT_SKEW
 from pailitao.wire.top import ROUTER_PATHS
@@ -75,8 +75,8 @@ __all__ = [
     "internal_error_response",
 ]
 
-#: The documented image size limit, 5 MB.
-DEFAULT_MAX_IMAGE_BYTES: Final = 5 * 1024 * 1024
+#: The platform's image size limit (``pailitao.wire.images.MAX_BYTES``, 5 MiB).
+DEFAULT_MAX_IMAGE_BYTES: Final = images.MAX_BYTES
 _ACTIONS: Final = frozenset({"GET", "POST"})
 #: Where the Open Platform's APIs live: /openapi/param2/<version>/<namespace>/<name>/<appKey>.
 _AOP_PREFIX: Final = f"{aop.BASE_PATH}/{aop.PROTOCOL}/"
