@@ -227,9 +227,9 @@ class Journal:
         with self._lock:
             self._seq += 1
             self._entries.append((
-                self._seq, received_at, request.method, request.path, api_method, params, files,
-                verification, status, code, sub_code, sub_msg, request_id, round(duration_ms, 3),
-                traceback, fault,
+                self._seq, received_at, request.method, redaction.path(request.path), api_method,
+                params, files, verification, status, code, sub_code, sub_msg, request_id,
+                round(duration_ms, 3), traceback, fault,
             ))  # fmt: skip
 
     @property

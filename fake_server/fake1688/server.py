@@ -127,7 +127,7 @@ class _AccessLog:
 
     def _target(self, scope: Scope) -> str:
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
-        path = raw_path.decode("ascii", "backslashreplace")
+        path = self.redaction.path(raw_path.decode("ascii", "backslashreplace"))
         query = scope.get("query_string", b"").decode("ascii", "backslashreplace")
         return f"{path}?{_shortened(self.redaction.query(query))}" if query else path
 

@@ -203,6 +203,12 @@ def test_no_secret_reaches_the_access_log_the_journal_or_an_answer(served: Serve
         reseller,
     ), reseller
 
+    # The Open Platform's paths carry the app key: shown masked, as the journal shows app_key.
+    aop_paths = [entry["path"] for entry in entries if "/param2/" in entry["path"]]
+    assert aop_paths
+    assert all(path.endswith("/shop***1f3") for path in aop_paths), aop_paths
+    assert SHOP_KEY not in log.replace(banner, "")
+
     journalled = json.dumps(entries)
     shown = "\n".join(
         json.dumps(answer) if isinstance(answer, dict) else answer for answer in answers

@@ -9,6 +9,7 @@ client's recordings and error messages::
     app_secret, secret, password                <redacted>    secrets (``secret``: the resellers')
     any param whose value is a known secret     <redacted>    an app secret sent as ``note=…``
     app_key, key (the resellers' app key)       test***key    enough to recognise, not to reuse
+    an Open Platform path's last segment        test***key    the app key it carries
 
 A :class:`Redaction` carries the secrets its side knows (the apps' secrets and
 access tokens, an admin token); :meth:`Redaction.text` takes them, and the
@@ -21,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import unquote_plus
+
+from . import aop
 
 __all__ = [
     "APP_KEY_PARAMS",
@@ -86,6 +89,14 @@ class Redaction:
     def params(self, pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         """Each ``(name, value)`` as it may be shown, in order."""
         return [(name, self.param(name, value)) for name, value in pairs]
+
+    def path(self, path: str) -> str:
+        """A URL path as it may be shown: an Open Platform API path's app key masked."""
+        api = aop.parse_path(path)
+        if api is None:
+            return path
+        bare = path.rstrip("/")
+        return f"{bare.removesuffix(api.app_key)}{mask_app_key(api.app_key)}{path[len(bare) :]}"
 
     def query(self, query: str) -> str:
         """A raw query string with each value shown as the rule allows, the rest as sent.

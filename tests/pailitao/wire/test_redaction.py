@@ -113,3 +113,23 @@ def test_the_documented_names() -> None:
         "password", "token",
     }) == redaction.SECRET_PARAMS  # fmt: skip
     assert frozenset({"app_key", "key"}) == redaction.APP_KEY_PARAMS
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        (
+            "/openapi/param2/1/com.alibaba.fenxiao.crossborder/product.search.imageQuery/8012345",
+            "/openapi/param2/1/com.alibaba.fenxiao.crossborder/product.search.imageQuery/80***",
+        ),
+        (
+            "/openapi/param2/1/ns/name/test_app_key/",
+            "/openapi/param2/1/ns/name/test***key/",
+        ),
+        ("/router/rest", "/router/rest"),
+        ("/1688/item_search_img/", "/1688/item_search_img/"),
+        ("/openapi/param2/1/ns/name", "/openapi/param2/1/ns/name"),
+    ],
+)
+def test_an_open_platform_path_shows_its_app_key_masked(path: str, shown: str) -> None:
+    assert Redaction().path(path) == shown
