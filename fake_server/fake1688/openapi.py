@@ -228,17 +228,29 @@ def _with_xml(response: dict[str, Any]) -> dict[str, Any]:
     return {**response, "content": {**response["content"], media: {}}}
 
 
+#: Why a served fake refuses an admin call (``fake1688.admin.AdminAccess``).
+_REFUSED: Final = (
+    "refused, nothing changed: a Host that is not the served address, a foreign Origin, "
+    "a missing or wrong admin token, or a state change without Content-Type: application/json"
+)
+
+
 def _admin(
     summary: str,
     schema: dict[str, Any],
     *,
     body: dict[str, Any] | None = None,
     query: list[dict[str, Any]] | None = None,
+    guarded: bool = True,
 ) -> dict[str, Any]:
     responses = {"200": json_response(summary, schema)}
     if body is not None or query:
         responses["400"] = json_response("the request cannot be carried out", ref("AdminError"))
+    if guarded:
+        responses["403"] = json_response(_REFUSED, ref("AdminError"))
     operation: dict[str, Any] = {"summary": summary, "tags": ["admin"], "responses": responses}
+    if guarded:  # the token is needed off loopback, or wherever serve was given one
+        operation["security"] = [{}, {"adminToken": []}]
     if body is not None:
         operation["requestBody"] = {"required": True, "content": {JSON: {"schema": body}}}
     if query:
@@ -307,7 +319,7 @@ def _paths() -> dict[str, Any]:
             ),
             "delete": _admin("lift every limit", ref("LimitState")),
         },
-        "/openapi.json": {"get": _admin("this document", {"type": "object"})},
+        "/openapi.json": {"get": _admin("this document", {"type": "object"}, guarded=False)},
     }
 
 
@@ -324,5 +336,14 @@ def openapi_document() -> dict[str, Any]:
         },
         "servers": [{"url": "http://127.0.0.1:8688"}],
         "paths": _paths(),
-        "components": {"schemas": _schemas()},
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "adminToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "fake1688 serve --admin-token (or $FAKE1688_ADMIN_TOKEN)",
+                }
+            },
+        },
     }

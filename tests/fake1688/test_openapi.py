@@ -56,6 +56,36 @@ def test_the_document_is_valid_openapi_3_1(client: httpx.Client) -> None:
     }
 
 
+def test_every_admin_call_documents_its_refusal_and_the_token(client: httpx.Client) -> None:
+    document = client.get("/openapi.json").json()
+    admin = {
+        (path, verb): operation
+        for path, operations in document["paths"].items()
+        if path.startswith("/__fake__/")
+        for verb, operation in operations.items()
+    }
+    assert (
+        len(admin) == 9
+    )  # health, requests, reset, and GET/POST/DELETE faults, GET/PUT/DELETE limits
+    for operation in admin.values():
+        refused = operation["responses"]["403"]["content"]["application/json"]["schema"]
+        assert refused == {"$ref": "#/components/schemas/AdminError"}
+        assert operation["security"] == [{}, {"adminToken": []}]
+    assert document["components"]["securitySchemes"]["adminToken"]["scheme"] == "bearer"
+    assert "403" not in document["paths"]["/openapi.json"]["get"]["responses"]
+
+
+def test_a_served_refusal_is_the_documented_admin_error() -> None:
+    from fake1688.server import ThreadedServer
+
+    with ThreadedServer(FakeGateway()) as server:
+        root = f"http://{server.host}:{server.port}"
+        answer = httpx.post(root + "/__fake__/reset", headers={"Origin": "https://evil.example"})
+        spec = httpx.get(root + "/openapi.json").json()
+    assert answer.status_code == 403
+    OAS31Validator(spec["components"]["schemas"]["AdminError"]).validate(answer.json())
+
+
 def test_the_open_platform_paths_list_every_status(client: httpx.Client) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {p for p in paths if p.startswith("/openapi/param2/")} == {
