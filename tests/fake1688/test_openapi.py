@@ -64,9 +64,8 @@ def test_every_admin_call_documents_its_refusal_and_the_token(client: httpx.Clie
         if path.startswith("/__fake__/")
         for verb, operation in operations.items()
     }
-    assert (
-        len(admin) == 9
-    )  # health, requests, reset, and GET/POST/DELETE faults, GET/PUT/DELETE limits
+    # health, requests, reset; GET, POST and DELETE faults; GET, PUT and DELETE limits
+    assert len(admin) == 9
     for operation in admin.values():
         refused = operation["responses"]["403"]["content"]["application/json"]["schema"]
         assert refused == {"$ref": "#/components/schemas/AdminError"}
