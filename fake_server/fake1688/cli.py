@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib.metadata
 import ipaddress
 import logging
 import os
@@ -52,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fake1688", description="An offline, strict fake of 1688's 拍立淘 image search API."
     )
+    # fake1688 ships in the pailitao distribution, and takes its version.
+    version = importlib.metadata.version("pailitao")
+    parser.add_argument("--version", action="version", version=f"fake1688 {version}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser("serve", help="serve the fake gateway over HTTP (uvicorn)")
     serve.add_argument(

@@ -18,7 +18,7 @@ import hmac
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
 from . import __version__, _search_cli
@@ -28,7 +28,7 @@ from .contract import cli as contract_cli
 from .recording import scan
 from .wire import signing
 
-__all__ = ["CliError", "Streams", "main"]
+__all__ = ["CliError", "Streams", "fake1688_main", "main"]
 
 DEFAULT_SECRET_ENV = "PAILITAO_APP_SECRET"
 
@@ -184,3 +184,29 @@ def main(
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     return status
+
+
+#: The top-level modules of the ``fake`` extra, which fake1688 imports as it loads.
+_FAKE_EXTRA: Final = frozenset(
+    {"starlette", "multipart", "python_multipart", "uvicorn", "PIL", "imagehash", "numpy", "limits"}
+)
+
+
+def fake1688_main() -> int:
+    """The ``fake1688`` command: :func:`fake1688.cli.main`, or one line if the extra is missing.
+
+    fake1688's modules import Starlette, Pillow and numpy as they load, so without
+    the ``fake`` extra ``fake1688 --help`` would be an import traceback.
+    """
+    try:
+        from fake1688.cli import main as fake_main  # noqa: PLC0415 - the fake extra, if installed
+    except ModuleNotFoundError as error:
+        missing = (error.name or "").split(".")[0]
+        if missing not in _FAKE_EXTRA:
+            raise
+        print(
+            f"fake1688 needs pailitao[fake]: pip install 'pailitao[fake]' (no module {missing!r})",
+            file=sys.stderr,
+        )
+        return 2
+    return fake_main()

@@ -145,3 +145,35 @@ def test_version_is_the_package_s(capsys) -> None:
     assert exit_.value.code == 0
     assert capsys.readouterr().out == f"pailitao {pailitao.__version__}\n"
     assert importlib.metadata.version("pailitao") == pailitao.__version__
+
+
+def _fake1688_without(module: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``fake1688 ARGV`` in a Python where ``module`` cannot be imported."""
+    code = (
+        f"import sys; sys.modules[{module!r}] = None; sys.argv = ['fake1688', *{list(argv)!r}]\n"
+        "from pailitao.cli import fake1688_main; sys.exit(fake1688_main())"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("module", ["starlette", "numpy", "PIL", "python_multipart"])
+def test_fake1688_without_its_extra_is_one_line(module: str) -> None:
+    done = _fake1688_without(module, "--help")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        f"fake1688 needs pailitao[fake]: pip install 'pailitao[fake]' (no module {module!r})\n"
+    )
+
+
+def test_fake1688_s_own_import_errors_are_not_hidden() -> None:
+    done = _fake1688_without("fake1688.engine", "--help")
+    assert done.returncode == 1
+    assert "ModuleNotFoundError" in done.stderr
+
+
+def test_fake1688_version() -> None:
+    import pailitao
+
+    done = _fake1688_without("no_such_module", "--version")
+    assert (done.returncode, done.stdout) == (0, f"fake1688 {pailitao.__version__}\n")
