@@ -148,8 +148,12 @@ _MARKER_ARGS: Final = ("mode", "dialect", "seed", "catalog", "faults")
 _GATEWAY: Final = pytest.StashKey["FakeGateway"]()
 
 
-def marker_options(**kwargs: Any) -> dict[str, Any]:
-    """Validate ``@pytest.mark.pailitao(...)`` arguments; raises ``ValueError`` saying why."""
+def marker_options(root: Path | None = None, /, **kwargs: Any) -> dict[str, Any]:
+    """Validate ``@pytest.mark.pailitao(...)`` arguments; raises ``ValueError`` saying why.
+
+    A relative ``catalog`` path is taken from ``root`` (pytest's rootdir), so a
+    marker means the same file wherever pytest is started.
+    """
     for name in kwargs:
         if name not in _MARKER_ARGS:
             guess = difflib.get_close_matches(name, _MARKER_ARGS, n=1)
@@ -162,13 +166,15 @@ def marker_options(**kwargs: Any) -> dict[str, Any]:
         raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}, not {dialect!r}")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
         raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
-    if catalog is not None and not Path(catalog).is_file():
-        raise ValueError(f"catalog file {str(catalog)!r} does not exist")
+    if catalog is not None:
+        catalog = root / catalog if root is not None else Path(catalog)
+        if not catalog.is_file():
+            raise ValueError(f"catalog file {str(catalog)!r} does not exist")
     options = {
         "mode": mode,
         "dialect": dialect,
         "seed": seed,
-        "catalog": None if catalog is None else Path(catalog),
+        "catalog": catalog,
         "faults": None if faults is None else tuple(_parse_faults(faults)),
     }
     return {key: value for key, value in options.items() if value is not None}
@@ -187,7 +193,7 @@ def _marker(request: pytest.FixtureRequest) -> dict[str, Any]:
     try:
         if mark.args:
             raise ValueError("it takes keyword arguments only")
-        return marker_options(**mark.kwargs)
+        return marker_options(request.config.rootpath, **mark.kwargs)
     except ValueError as error:
         pytest.fail(f"@pytest.mark.pailitao: {error}", pytrace=False)
 

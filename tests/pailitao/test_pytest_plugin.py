@@ -254,7 +254,7 @@ def test_the_fake_is_reset_between_tests_and_journal_is_shown_on_failure(
         ('mode="offline"', "mode must be one of fake, replay, record, live, not 'offline'"),
         ("seed=-1", "seed must be a non-negative integer, not -1"),
         ('"fake"', "it takes keyword arguments only"),
-        ('catalog="missing.catalog"', "catalog file 'missing.catalog' does not exist"),
+        ('catalog="missing.catalog"', "catalog file '*/missing.catalog' does not exist"),
         ('faults=[{"kind": "nap"}]', "faults?0?: kind must be one of latency, platform_error,"),
         ('faults={"kind": "latency"}', "faults must be a list of Fault or dicts, not {'kind'"),
     ],
@@ -497,3 +497,23 @@ def test_pailitao_config_is_the_override_point(project: pytest.Pytester) -> None
         """
     )
     project.runpytest().assert_outcomes(passed=1)
+
+
+def test_a_marker_s_catalog_path_is_taken_from_the_rootdir(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fake1688.catalog import Catalog
+
+    (project.path / "data").mkdir()
+    Catalog.default().save(project.path / "data" / "mine.zip")
+    tests = project.mkdir("sub")
+    (tests / "test_catalog_marker.py").write_text(
+        "import pytest\n\n"
+        "@pytest.mark.pailitao(catalog='data/mine.zip')\n"
+        "def test_marked(pailitao_config, pailitao_fake, pytestconfig):\n"
+        "    assert pailitao_config.catalog == pytestconfig.rootpath / 'data' / 'mine.zip'\n"
+        "    assert len(pailitao_fake.catalog.offers) == 2000\n"
+    )
+    monkeypatch.chdir(tests)  # started from a subfolder: the path still means the rootdir's
+    result = project.runpytest()
+    result.assert_outcomes(passed=1)
