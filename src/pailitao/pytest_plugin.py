@@ -144,6 +144,21 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"${name} must be one of {', '.join(choices)}, not {value!r}")
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    """The run's mode, dialect and gateway, as the fixtures resolve them (a marker may differ)."""
+    mode = config.getoption("pailitao_mode") or os.environ.get(ENV_MODE) or "fake"
+    dialect = cast(
+        Dialect, config.getoption("pailitao_dialect") or os.environ.get(ENV_DIALECT) or "top"
+    )
+    if mode == "fake":
+        gateway = f"the in-process fake ({in_process_url(dialect)})"
+    elif mode == "replay":
+        gateway = "the cassettes' recorded base URL"
+    else:
+        gateway = os.environ.get(ENV_URL) or default_base_url(dialect)
+    return f"pailitao: mode {mode}, dialect {dialect}, gateway {gateway}"
+
+
 _MARKER_ARGS: Final = ("mode", "dialect", "seed", "catalog", "faults")
 _GATEWAY: Final = pytest.StashKey["FakeGateway"]()
 

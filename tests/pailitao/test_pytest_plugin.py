@@ -517,3 +517,40 @@ def test_a_marker_s_catalog_path_is_taken_from_the_rootdir(
     monkeypatch.chdir(tests)  # started from a subfolder: the path still means the rootdir's
     result = project.runpytest()
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "header"),
+    [
+        ((), {}, "pailitao: mode fake, dialect top, gateway the in-process fake (http://*)"),
+        (
+            ("--pailitao-mode=replay", "--pailitao-dialect=aop"),
+            {},
+            "pailitao: mode replay, dialect aop, gateway the cassettes' recorded base URL",
+        ),
+        (
+            ("--pailitao-mode=live",),
+            {"PAILITAO_DIALECT": "reseller"},
+            "pailitao: mode live, dialect reseller, gateway https://api-gw.onebound.cn*",
+        ),
+        (
+            ("--pailitao-mode=record",),
+            {"PAILITAO_BASE_URL": "http://127.0.0.1:8688/router/rest"},
+            "pailitao: mode record, dialect top, gateway http://127.0.0.1:8688/router/rest",
+        ),
+    ],
+)
+def test_the_header_says_mode_dialect_and_gateway(
+    project: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    env: dict[str, str],
+    header: str,
+) -> None:
+    for name in ("PAILITAO_MODE", "PAILITAO_DIALECT", "PAILITAO_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    project.makepyfile("def test_nothing():\n    pass\n")
+    result = project.runpytest(*args)
+    result.stdout.fnmatch_lines([header])
