@@ -25,7 +25,7 @@ from . import __version__, _search_cli
 from ._checks import is_utf8
 from ._cliutil import CliError, Streams
 from .contract import cli as contract_cli
-from .recording import scan
+from .recording import cli as recording_cli
 from .wire import signing
 
 __all__ = ["CliError", "Streams", "fake1688_main", "main"]
@@ -37,7 +37,7 @@ Registrar = Callable[["argparse._SubParsersAction[Any]"], None]
 
 
 def _registrars() -> list[Registrar]:
-    return [_search_cli.register, _register_sign, scan.register, contract_cli.register]
+    return [_search_cli.register, _register_sign, recording_cli.register, contract_cli.register]
 
 
 def _parser() -> argparse.ArgumentParser:

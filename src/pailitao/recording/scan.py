@@ -162,9 +162,10 @@ def _description() -> str:
     return f"Scan cassettes (*.yaml, *.yml, *.json) for secrets; exit 1 on a finding.\n\n{rules}"
 
 
-def register(commands: argparse._SubParsersAction[Any]) -> None:
-    """Add ``pailitao cassettes scan`` to the command line."""
+def register(commands: argparse._SubParsersAction[Any]) -> argparse._SubParsersAction[Any]:
+    """Add ``pailitao cassettes scan``; returns the ``cassettes`` actions, for more."""
     cassettes = commands.add_parser("cassettes", help="work with recorded cassettes")
+    actions: argparse._SubParsersAction[Any]
     actions = cassettes.add_subparsers(dest="action", required=True, metavar="ACTION")
     scan = actions.add_parser(
         "scan",
@@ -174,3 +175,4 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     scan.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a cassette or a folder")
     scan.set_defaults(run=_run)
+    return actions
