@@ -150,7 +150,8 @@ def check_access_token(params: Mapping[str, str], app: App) -> None:
     elif token not in app.access_tokens:
         detail = (
             "the access_token is not one this app's users authorised (or it expired); the "
-            "default fake accepts test_access_token, others come from --apps FILE"
+            "default fake accepts the demo app's token (pailitao.wire.DEMO_ACCESS_TOKEN, "
+            "printed by fake1688 serve on loopback), others come from --apps FILE"
         )
     else:
         return

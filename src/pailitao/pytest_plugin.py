@@ -11,6 +11,12 @@ from ``dialect=``, ``--pailitao-dialect`` and ``$PAILITAO_DIALECT``.
 ``faults=[...]`` on the marker injects faults into the fake (parsed and
 validated by ``fake1688.faults``); such a test is skipped in the other modes,
 where nothing can inject them.
+
+Every fixture follows the mode, for code on httpx (``pailitao_client``,
+``pailitao_respx``) and for code that is not (``pailitao_server``: the fake over
+HTTP, a playback server over the test's cassette, a recording proxy writing it,
+or the live gateway). ``--pailitao-record`` says whether a record run adds what
+a cassette lacks (``missing``) or records it anew (``all``).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -48,11 +55,15 @@ if TYPE_CHECKING:
     from fake1688 import FakeGateway
     from fake1688.server import ThreadedServer
 
-__all__ = ["Mode", "PailitaoConfig"]
+__all__ = ["Mode", "PailitaoConfig", "PailitaoServer", "RecordMode"]
 
 Mode = Literal["fake", "replay", "record", "live"]
 MODES: Final = get_args(Mode)
-#: The live gateways' hosts, which ``pailitao_respx`` routes into the fake.
+#: In record mode: record only what the cassette lacks, or everything anew.
+RecordMode = Literal["missing", "all"]
+RECORD_MODES: Final = get_args(RecordMode)
+#: The live gateways' hosts: ``pailitao_respx`` routes them into the fake in fake mode,
+#: and lets them through in record and live modes.
 LIVE_HOSTS: Final = (
     "api.1688.com",
     aop.DEFAULT_BASE_URL.split("/")[2],
@@ -69,6 +80,8 @@ ENV_MODE, ENV_DIALECT, ENV_KEY, ENV_SECRET, ENV_TOKEN, ENV_URL = (
 #: Against the in-process fake there is nothing to wait for: retry at once.
 FAKE_RETRY: Final = RetryPolicy(backoff=0.0, max_backoff=0.0, jitter=0.0)
 _REPORTED_REQUESTS: Final = 10
+#: A replay miss is fixed by replacing the cassette, not by adding to it.
+_RERECORD: Final = "--pailitao-record=all"
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,8 @@ class PailitaoConfig:
     catalog: Path | None = None
     #: Faults injected into the fake for this test (``fake1688.Fault`` objects).
     faults: tuple[Any, ...] = ()
+    #: In record mode: ``missing`` records what the cassette lacks, ``all`` re-records it.
+    record: RecordMode = "missing"
 
     @property
     def credentials_missing(self) -> bool:
@@ -114,6 +129,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"the API the clients speak: top (the TOP router), aop (the 1688 Open "
         f"Platform) or reseller (the resellers' REST gateways) (also ${ENV_DIALECT}; "
         f"default: top)",
+    )
+    group.addoption(
+        "--pailitao-record",
+        choices=RECORD_MODES,
+        default="missing",
+        help="in record mode, record only the requests the cassette lacks (missing) or "
+        "re-record the whole cassette (all) (default: missing)",
     )
     group.addoption(
         "--pailitao-seed",
@@ -241,7 +263,10 @@ def pailitao_config(request: pytest.FixtureRequest) -> PailitaoConfig:
     )
     seed = marker.get("seed", request.config.getoption("pailitao_seed") or 0)
     config = PailitaoConfig(mode=mode, dialect=dialect, seed=seed, cassette=_cassette_path(request))
-    config = replace(config, catalog=marker.get("catalog"), faults=marker.get("faults", ()))
+    record = cast(RecordMode, request.config.getoption("pailitao_record") or "missing")
+    config = replace(
+        config, catalog=marker.get("catalog"), faults=marker.get("faults", ()), record=record
+    )
     if mode == "fake":
         return config
     key, secret = os.environ.get(ENV_KEY, ""), os.environ.get(ENV_SECRET, "")
@@ -360,18 +385,23 @@ def _cassette(config: PailitaoConfig) -> Iterator[None]:
     with _needs_extra("record", f"--pailitao-mode={config.mode}"):
         from .recording import make_vcr  # noqa: PLC0415 - vcrpy is optional
 
-    recording = config.mode == "record"
+    # ``all`` re-records: only this run's interactions are kept. ``missing`` answers
+    # from the cassette what it holds and adds the rest (vcrpy's ``new_episodes``).
+    rerecord = config.mode == "record" and config.record == "all"
+    record_mode = "none"
+    if config.mode == "record":
+        record_mode = "all" if rerecord else "new_episodes"
     vcr = make_vcr(
         secret=config.app_secret,
         app_key=config.app_key,
         access_token=config.access_token if config.dialect == "aop" else None,
-        record_mode="all" if recording else "none",
+        record_mode=record_mode,
         cassette_library_dir=config.cassette.parent,
     )
     with ExitStack() as stack:
         with _broken_cassette_fails():  # vcrpy loads the cassette as it enters
             stack.enter_context(
-                vcr.use_cassette(config.cassette.name, drop_unused_requests=recording)
+                vcr.use_cassette(config.cassette.name, drop_unused_requests=rerecord)
             )
         yield
 
@@ -393,14 +423,7 @@ def _pailitao_binding(
             FAKE_RETRY,
         )
         return
-    if config.credentials_missing:
-        names = f"{ENV_KEY} and {ENV_SECRET}"
-        if config.dialect == "aop":
-            names = f"{ENV_KEY}, {ENV_SECRET} and {ENV_TOKEN}"
-        pytest.skip(
-            f"pailitao {config.mode} mode needs credentials: set {names} "
-            f"(and {ENV_URL} to use another gateway, e.g. a running `fake1688 serve`)"
-        )
+    _skip_without_credentials(config)
     base_url = config.base_url
     if config.mode == "replay" and base_url is None:
         base_url = _recorded_base_url(config.cassette, config.dialect)
@@ -409,6 +432,17 @@ def _pailitao_binding(
         if config.mode in ("replay", "record"):
             stack.enter_context(_cassette(config))
         yield binding
+
+
+def _skip_without_credentials(config: PailitaoConfig) -> None:
+    if config.credentials_missing:
+        names = f"{ENV_KEY} and {ENV_SECRET}"
+        if config.dialect == "aop":
+            names = f"{ENV_KEY}, {ENV_SECRET} and {ENV_TOKEN}"
+        pytest.skip(
+            f"pailitao {config.mode} mode needs credentials: set {names} "
+            f"(and {ENV_URL} to use another gateway, e.g. a running `fake1688 serve`)"
+        )
 
 
 @pytest.fixture
@@ -442,34 +476,50 @@ async def pailitao_async_client(_pailitao_binding: _Binding) -> AsyncIterator[As
 
 
 @dataclass(frozen=True)
-class FakeServer:
-    """A running HTTP fake: ``url``, the base URLs of its dialects and the demo credentials."""
+class PailitaoServer:
+    """Where code you own sends HTTP in this test's mode, and the credentials it signs with.
+
+    ``url`` is the root it listens on (in live mode, the live gateway's) and
+    ``base_url`` the test's dialect's base URL there. ``gateway`` is the fake's
+    state, in fake mode only (else ``None``).
+    """
 
     url: str
     base_url: str
-    gateway: FakeGateway
+    gateway: FakeGateway | None = None
     app_key: str = DEMO_APP_KEY
     app_secret: str = field(default=DEMO_APP_SECRET, repr=False)
     access_token: str = field(default=DEMO_ACCESS_TOKEN, repr=False)
+    mode: Mode = "fake"
 
     @property
     def aop_base_url(self) -> str:
-        """The Open Platform's base URL on this server (``…/openapi``)."""
+        """The Open Platform's base URL at :attr:`url` (``…/openapi``)."""
         return self.url + aop.BASE_PATH
 
     @property
     def reseller_base_url(self) -> str:
-        """The resellers' base URL on this server: the server itself (``/1688/…`` follows)."""
+        """The resellers' base URL at :attr:`url`: the root itself (``/1688/…`` follows)."""
         return self.url
 
 
-@pytest.fixture(scope="session")
-def pailitao_server(request: pytest.FixtureRequest) -> Iterator[FakeServer]:
-    """The fake gateway over HTTP on a free 127.0.0.1 port, for the whole session.
+#: The name ``pailitao_server``'s object had when it was always the fake.
+FakeServer = PailitaoServer
 
-    For code that uses ``requests``, another HTTP client or a subprocess. Under
-    pytest-xdist every worker runs its own.
-    """
+
+def _root(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _at(root: str, base_url: str) -> str:
+    """``base_url``'s path on another root."""
+    return root + urlsplit(base_url).path.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def _pailitao_fake_server(request: pytest.FixtureRequest) -> Iterator[ThreadedServer]:
+    """The fake over HTTP, one per session (per xdist worker): catalogs are costly."""
     with _needs_extra("fake", "pailitao_server"):
         from fake1688 import FakeGateway  # noqa: PLC0415
         from fake1688.server import ThreadedServer  # noqa: PLC0415
@@ -477,21 +527,143 @@ def pailitao_server(request: pytest.FixtureRequest) -> Iterator[FakeServer]:
     seed = request.config.getoption("pailitao_seed") or 0
     server: ThreadedServer = ThreadedServer(FakeGateway(seed=seed))
     with server:
-        yield FakeServer(server.url, server.base_url, server.gateway)
+        yield server
 
 
 @pytest.fixture
-def pailitao_respx(pailitao_fake: FakeGateway) -> Iterator[respx.MockRouter]:
-    """Route your own httpx client's calls to the live gateways' hosts into the in-process fake."""
+def pailitao_server(
+    request: pytest.FixtureRequest, pailitao_config: PailitaoConfig
+) -> Iterator[PailitaoServer]:
+    """An HTTP gateway on 127.0.0.1 following the test's mode, for code not on httpx.
+
+    For code that uses ``requests``, another HTTP client or a subprocess: fake
+    mode serves the fake (one per session); replay mode plays the test's
+    cassette back; record mode is a proxy recording it; live mode is the live
+    gateway itself (no server).
+    """
+    config = pailitao_config
+    if config.mode == "fake":
+        server: ThreadedServer = request.getfixturevalue("_pailitao_fake_server")
+        yield PailitaoServer(
+            server.url, _at(server.url, in_process_url(config.dialect)), server.gateway
+        )
+        return
+    if config.faults:
+        pytest.skip(f"faults= needs the fake gateway; this run is in {config.mode} mode")
+    _skip_without_credentials(config)
+    upstream = config.base_url or default_base_url(config.dialect)
+    if config.mode == "live":
+        yield _server_for(config, _root(upstream), upstream)
+        return
+    if "_pailitao_binding" in request.fixturenames:
+        pytest.fail(
+            f"pailitao_server and the pailitao clients both use the cassette in "
+            f"{config.mode} mode; use one of them in this test (or split it in two)",
+            pytrace=False,
+        )
+    if config.mode == "replay":
+        upstream = _recorded_base_url(config.cassette, config.dialect) or upstream
+    with _http_cassette(config, upstream) as url:
+        yield _server_for(config, url, upstream)
+
+
+def _server_for(config: PailitaoConfig, url: str, upstream: str) -> PailitaoServer:
+    """``upstream``'s base URL on ``url``, with the mode's credentials."""
+    base_url = _at(url, upstream)
+    token = config.access_token
+    return PailitaoServer(
+        url, base_url, None, config.app_key, config.app_secret, token, config.mode
+    )
+
+
+@contextmanager
+def _http_cassette(config: PailitaoConfig, upstream: str) -> Iterator[str]:
+    """The test's cassette over HTTP: played back, or recorded through a proxy to ``upstream``."""
+    with _needs_extra("record", f"pailitao_server in {config.mode} mode"):
+        import httpx  # noqa: PLC0415
+
+        from .recording.playback import (  # noqa: PLC0415
+            Credentials,
+            Library,
+            PlaybackServer,
+            serving,
+        )
+        from .recording.proxy import RecordingProxy  # noqa: PLC0415
+
+    token = config.access_token if config.dialect == "aop" else ""
+    credentials = Credentials(config.app_secret, config.app_key, token)
+    with ExitStack() as stack:
+        handle: Any
+        if config.mode == "replay":
+            library = Library(credentials)
+            with _broken_cassette_fails():
+                library.load(config.cassette)
+            handle = PlaybackServer(library, config.cassette)
+        else:
+            client = stack.enter_context(httpx.Client(timeout=60.0, follow_redirects=False))
+            with _broken_cassette_fails():
+                handle = RecordingProxy(
+                    config.cassette,
+                    _root(upstream),
+                    client,
+                    credentials,
+                    config.record,
+                    load=config.record == "missing",
+                )
+        server = stack.enter_context(serving(handle))
+        host, port = server.server_address[:2]
+        yield f"http://{host!s}:{port}"
+
+
+@pytest.fixture
+def pailitao_respx(
+    request: pytest.FixtureRequest, pailitao_config: PailitaoConfig
+) -> Iterator[respx.MockRouter]:
+    """A respx router for your own httpx client, following the mode.
+
+    In fake mode it routes the live gateways' hosts into the in-process fake; in
+    record and live modes pailitao's hosts (and ``$PAILITAO_BASE_URL``'s) pass
+    through to the gateway, unrecorded; replay mode fails, as nothing may reach
+    a gateway, and so does record mode beside the clients' fixtures. Every
+    other host must be mocked on the router.
+    """
+    config = pailitao_config
+    if config.mode == "replay":
+        pytest.fail(_RESPX_IN_REPLAY, pytrace=False)
+    if config.mode == "record" and "_pailitao_binding" in request.fixturenames:
+        # vcrpy sits above respx in httpx: it would record respx's mocked answers too.
+        pytest.fail(_RESPX_WITH_CASSETTE, pytrace=False)
     try:
         import respx  # noqa: PLC0415
     except ImportError:  # pragma: no cover - depends on the environment
         pytest.fail("pailitao_respx needs respx: pip install respx", pytrace=False)
-    transport = pailitao_fake.transport()
     with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
-        for host in (*LIVE_HOSTS, IN_PROCESS_HOST):
-            router.route(host=host).mock(side_effect=transport.handle_request)
+        if config.mode == "fake":
+            gateway: FakeGateway = request.getfixturevalue("pailitao_fake")
+            transport = gateway.transport()
+            for host in (*LIVE_HOSTS, IN_PROCESS_HOST):
+                router.route(host=host).mock(side_effect=transport.handle_request)
+        else:
+            hosts = [*LIVE_HOSTS, urlsplit(default_base_url(config.dialect)).netloc]
+            if config.base_url:
+                hosts.append(urlsplit(config.base_url).netloc)
+            for host in dict.fromkeys(hosts):
+                router.route(url__startswith=f"http://{host}/").pass_through()
+                router.route(url__startswith=f"https://{host}/").pass_through()
         yield router
+
+
+_RESPX_IN_REPLAY: Final = (
+    "pailitao_respx in replay mode: a cassette cannot answer your own httpx client through "
+    "respx, and nothing may reach a gateway. Run this test in fake mode "
+    '(@pytest.mark.pailitao(mode="fake")), or hand your code pailitao_server.base_url, '
+    "which plays the cassette back over HTTP."
+)
+_RESPX_WITH_CASSETTE: Final = (
+    "pailitao_respx and the pailitao clients in record mode: the cassette would record "
+    "respx's mocked answers too. Record the clients' calls in a test without "
+    "pailitao_respx, or run this one in fake or live mode."
+)
 
 
 # -- reporting -------------------------------------------------------------------
@@ -502,7 +674,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if report.failed and call.excinfo is not None and _is_replay_miss(call.excinfo.value):
         report.sections.append(
-            ("pailitao", f"re-record it: pytest --pailitao-mode=record {item.nodeid}")
+            ("pailitao", f"re-record it: pytest --pailitao-mode=record {_RERECORD} {item.nodeid}")
         )
     gateway = item.stash.get(_GATEWAY, None)
     if report.failed and report.when == "call" and gateway is not None:

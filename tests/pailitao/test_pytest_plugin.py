@@ -1,6 +1,8 @@
 """The pytest plugin, driven through pytester: every mode, fixture, option, marker
 check, skip message and the --help text."""
 
+from pathlib import Path
+
 import pytest
 
 # Inner pytester runs restore sys.modules afterwards; numpy cannot be imported
@@ -9,6 +11,7 @@ import requests  # noqa: F401
 import respx  # noqa: F401
 import vcr  # noqa: F401
 from fake1688 import FakeGateway
+from fake1688.catalog import Catalog
 from fake1688.server import ThreadedServer
 
 
@@ -17,7 +20,7 @@ def _warm_up() -> None:
     from pailitao import PailitaoClient
 
     gateway = FakeGateway()
-    image = gateway.catalog.image_bytes(gateway.catalog.offers[0])
+    image = gateway.catalog.image_bytes(Catalog.default(0).offers[0])
     with PailitaoClient(app_key="test_app_key", app_secret="test_app_secret",
                         base_url="http://fake1688.test/openapi/router/rest",
                         transport=gateway.transport()) as client:  # fmt: skip
@@ -345,7 +348,7 @@ def test_marker_and_option_choose_mode_and_seed(project: pytest.Pytester) -> Non
 
 
 def test_an_invalid_mode_in_the_environment_is_a_usage_error(
-    project: pytest.Pytester, monkeypatch
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PAILITAO_MODE", "staging")
     result = project.runpytest()
@@ -368,7 +371,7 @@ def test_live_and_record_skip_without_credentials(project: pytest.Pytester, mode
 
 
 def test_record_against_a_running_fake_then_replay_offline(
-    project: pytest.Pytester, monkeypatch
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project.makepyfile(
         test_rec="""
@@ -401,7 +404,8 @@ def test_record_against_a_running_fake_then_replay_offline(
     result.stdout.fnmatch_lines(
         [
             "*param 'sort': recorded 'price_asc', this request 'sales_desc'*",
-            "*re-record it: pytest --pailitao-mode=record test_rec.py::test_search*",
+            "*re-record it: pytest --pailitao-mode=record --pailitao-record=all "
+            "test_rec.py::test_search*",
         ]
     )
 
@@ -411,7 +415,7 @@ def test_record_against_a_running_fake_then_replay_offline(
     [("replay", "pailitao.recording", "record"), ("fake", "fake1688", "fake")],
 )
 def test_a_missing_extra_is_one_line_naming_it(
-    project: pytest.Pytester, monkeypatch, mode: str, missing: str, extra: str
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, mode: str, missing: str, extra: str
 ) -> None:
     monkeypatch.setenv("PAILITAO_APP_KEY", "test_app_key")
     monkeypatch.setenv("PAILITAO_APP_SECRET", "test_app_secret")
@@ -428,7 +432,9 @@ def test_a_missing_extra_is_one_line_naming_it(
     assert "Traceback" not in result.stdout.str()
 
 
-def test_cassette_dir_option(project: pytest.Pytester, tmp_path, monkeypatch) -> None:
+def test_cassette_dir_option(
+    project: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project.makepyfile(
         test_dir=f"""
         def test_where(pailitao_config):

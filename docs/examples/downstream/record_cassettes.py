@@ -3,7 +3,7 @@
     python record_cassettes.py
 
 Against the live API instead: export PAILITAO_APP_KEY and PAILITAO_APP_SECRET,
-then run `pytest --pailitao-mode=record`.
+then run `pytest --pailitao-mode=record --pailitao-record=all`.
 """
 
 import os
@@ -26,7 +26,10 @@ if __name__ == "__main__":
             "PAILITAO_APP_SECRET": DEMO_APP.app_secret,
             "PAILITAO_BASE_URL": server.base_url,
         }
-        command = [sys.executable, "-m", "pytest", "--pailitao-mode=record", *sys.argv[1:]]
+        command = [
+            sys.executable, "-m", "pytest", "--pailitao-mode=record", "--pailitao-record=all",
+            *sys.argv[1:],
+        ]  # fmt: skip
         code = subprocess.run(command, env=env, check=False).returncode
     for cassette in CASSETTES.rglob("*.yaml"):
         text = cassette.read_text(encoding="utf-8")

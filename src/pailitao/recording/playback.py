@@ -26,6 +26,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -47,6 +48,7 @@ __all__ = [
     "Recording",
     "make_server",
     "refusal",
+    "serving",
 ]
 
 #: What a served request is matched on: as in-process replay, but for the host.
@@ -423,3 +425,19 @@ def make_server(handle: Handler, host: str = "127.0.0.1", port: int = 0) -> Thre
     server = _Server((host, port), _RequestHandler)
     server.handle = handle
     return server
+
+
+@contextmanager
+def serving(
+    handle: Handler, host: str = "127.0.0.1", port: int = 0
+) -> Iterator[ThreadingHTTPServer]:
+    """:func:`make_server` answering from a daemon thread until the block ends."""
+    server = make_server(handle, host, port)
+    thread = threading.Thread(target=server.serve_forever, name="pailitao-serving", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -53,13 +53,16 @@ class RecordingProxy:
         client: httpx.Client,
         credentials: Credentials,
         record: ProxyRecordMode = "missing",
+        *,
+        load: bool = True,
     ) -> None:
         self.cassette = cassette
         self.upstream = upstream.rstrip("/")
         self.client = client
         self.record = record
         self.library = Library(credentials, "all" if record == "all" else "new_episodes")
-        self.library.load(cassette)
+        if load:  # else the cassette is rewritten with only what this proxy records
+            self.library.load(cassette)
 
     def __call__(self, incoming: Incoming) -> Answer:
         target = self._target(incoming.uri)

@@ -1,0 +1,267 @@
+"""``pailitao_server`` follows the mode, and ``--pailitao-record``: driven through pytester
+against a real ``fake1688 serve`` subprocess, which is stopped before replaying."""
+
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+# Inner pytester runs restore sys.modules afterwards; numpy cannot be imported
+# twice in one process, so everything heavy the inner runs use is loaded here.
+import requests
+import respx  # noqa: F401
+import vcr  # noqa: F401
+import yaml
+from fake1688 import FakeGateway
+from fake1688.catalog import Catalog
+from fake1688.server import ThreadedServer  # noqa: F401
+
+from pailitao.cli import main
+
+FakeGateway().catalog.image_bytes(Catalog.default(0).offers[0])  # the fake's lazy imports
+
+pytest_plugins = ["pytester"]
+
+INI = """
+[pytest]
+asyncio_mode = strict
+asyncio_default_fixture_loop_scope = function
+asyncio_default_test_loop_scope = function
+"""
+
+HTTP_TESTS = """
+import json
+import shutil
+import subprocess
+from urllib.parse import urlencode
+
+import pytest
+import requests
+from fake1688.catalog import Catalog
+from pailitao.wire import signing
+
+
+def _form(server, page):
+    params = {"method": "1688.items.search.img", "app_key": server.app_key, "v": "2.0",
+              "timestamp": signing.format_timestamp(), "format": "json", "page": str(page),
+              "imageUrl": Catalog.default(0).offers[11].pic_url}
+    params["sign"] = signing.sign(params, server.app_secret)
+    return params
+
+
+def test_requests(pailitao_server):
+    answer = requests.post(pailitao_server.base_url, data=_form(pailitao_server, 2), timeout=10)
+    assert answer.json()["1688_items_search_img_response"]["items"]["page"] == 2, answer.text
+    assert pailitao_server.url.startswith("http://127.0.0.1:")
+    assert pailitao_server.gateway is None
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is missing")
+def test_curl(pailitao_server):
+    body = urlencode(_form(pailitao_server, 3))
+    command = ["curl", "-sS", "--data-binary", body, "-H",
+               "Content-Type: application/x-www-form-urlencoded", pailitao_server.base_url]
+    answer = subprocess.run(command, capture_output=True, text=True, check=True, timeout=30)
+    assert json.loads(answer.stdout)["1688_items_search_img_response"]["items"]["page"] == 3
+
+
+def test_client(pailitao_client):
+    page = pailitao_client.search_image(image_url=Catalog.default(0).offers[11].pic_url, page=2)
+    assert page.page == 2 and page.items
+"""
+
+CURL = shutil.which("curl")
+NAMES = ("test_requests", "test_curl", "test_client") if CURL else ("test_requests", "test_client")
+
+
+@dataclass
+class Served:
+    """``fake1688 serve --port 0`` as a user starts it, and where it listens."""
+
+    process: "subprocess.Popen[str]"
+    base_url: str
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            self.process.communicate(timeout=20)
+
+
+def _serve() -> Served:
+    command = [sys.executable, "-m", "fake1688", "serve", "--port", "0"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
+    assert process.stdout is not None
+    served = Served(process, process.stdout.readline().split()[-1])
+    root = "/".join(served.base_url.split("/")[:3])
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{root}/__fake__/health", timeout=5)
+            return served
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, "fake1688 serve did not answer"
+            time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("MODE", "DIALECT", "APP_KEY", "APP_SECRET", "ACCESS_TOKEN", "BASE_URL"):
+        monkeypatch.delenv(f"PAILITAO_{name}", raising=False)
+
+
+@pytest.fixture
+def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
+    served = _serve()
+    monkeypatch.setenv("PAILITAO_BASE_URL", served.base_url)
+    monkeypatch.setenv("PAILITAO_APP_KEY", "test_app_key")
+    monkeypatch.setenv("PAILITAO_APP_SECRET", "test_app_secret")
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_http=HTTP_TESTS)
+    return pytester
+
+
+def _interactions(project: pytest.Pytester, name: str) -> list[dict[str, object]]:
+    path = project.path / "cassettes" / "test_http" / f"{name}.yaml"
+    found: list[dict[str, object]] = yaml.safe_load(path.read_text(encoding="utf-8"))[
+        "interactions"
+    ]
+    return found
+
+
+def _passed() -> dict[str, int]:
+    return {"passed": 3, "skipped": 0} if CURL else {"passed": 2, "skipped": 1}
+
+
+def test_server_records_through_a_proxy_then_plays_back_with_the_upstream_gone(
+    project: pytest.Pytester, upstream: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.runpytest("--pailitao-mode=record").assert_outcomes(**_passed())
+    upstream.stop()
+    cassettes = project.path / "cassettes"
+    text = (cassettes / "test_http" / "test_requests.yaml").read_text(encoding="utf-8")
+    assert "page=2" in text
+    assert "test_app_secret" not in text
+    out = io.StringIO()
+    assert main(["cassettes", "scan", str(cassettes)], out=out, err=out) == 0, out.getvalue()
+    for name in ("PAILITAO_BASE_URL", "PAILITAO_APP_KEY", "PAILITAO_APP_SECRET"):
+        monkeypatch.delenv(name)
+    project.runpytest("--pailitao-mode=replay").assert_outcomes(**_passed())
+
+
+def test_record_missing_answers_from_the_cassette_and_all_records_anew(
+    project: pytest.Pytester, upstream: Served
+) -> None:
+    project.runpytest("--pailitao-mode=record").assert_outcomes(**_passed())
+    counts = {name: len(_interactions(project, name)) for name in NAMES}
+    project.runpytest("--pailitao-mode=record", "--pailitao-record=all").assert_outcomes(
+        **_passed()
+    )
+    assert {name: len(_interactions(project, name)) for name in counts} == counts  # replaced
+    upstream.stop()
+    # missing (the default): everything is in the cassettes, so the gateway is not needed
+    project.runpytest("--pailitao-mode=record").assert_outcomes(**_passed())
+    assert {name: len(_interactions(project, name)) for name in counts} == counts
+    # all: every request goes to the (stopped) gateway again
+    result = project.runpytest("--pailitao-mode=record", "--pailitao-record=all", "-k", "not curl")
+    result.assert_outcomes(failed=2, deselected=1)
+
+
+def test_server_and_clients_do_not_share_a_cassette(project: pytest.Pytester) -> None:
+    project.makepyfile(test_both="def test_both(pailitao_server, pailitao_client):\n    pass\n")
+    result = project.runpytest("--pailitao-mode=replay", "test_both.py")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*pailitao_server and the pailitao clients both use the cassette in replay mode*"]
+    )
+
+
+def test_server_in_live_mode_is_the_gateway_itself(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAILITAO_BASE_URL", "https://gateway.example/openapi/router/rest")
+    monkeypatch.setenv("PAILITAO_APP_KEY", "key")
+    monkeypatch.setenv("PAILITAO_APP_SECRET", "secret")
+    project.makepyfile(
+        test_live="""
+        def test_live(pailitao_server):
+            assert pailitao_server.url == "https://gateway.example"
+            assert pailitao_server.base_url == "https://gateway.example/openapi/router/rest"
+            assert (pailitao_server.mode, pailitao_server.gateway) == ("live", None)
+            assert (pailitao_server.app_key, pailitao_server.app_secret) == ("key", "secret")
+        """
+    )
+    project.runpytest("--pailitao-mode=live", "test_live.py").assert_outcomes(passed=1)
+
+
+def test_record_option_is_in_the_help(project: pytest.Pytester) -> None:
+    project.runpytest("--help").stdout.fnmatch_lines(["*--pailitao-record={missing,all}*"])
+
+
+RESPX_TESTS = """
+import httpx
+from fake1688.catalog import Catalog
+from pailitao.wire import signing
+
+
+def test_own_client_beside_the_gateway(pailitao_respx, pailitao_config):
+    pailitao_respx.get("https://elsewhere.example/price").respond(json={"cny": 3})
+    assert httpx.get("https://elsewhere.example/price").json() == {"cny": 3}
+    params = {"method": "1688.items.search.img", "app_key": "test_app_key", "v": "2.0",
+              "timestamp": signing.format_timestamp(), "format": "json",
+              "imageUrl": Catalog.default(0).offers[11].pic_url}
+    params["sign"] = signing.sign(params, "test_app_secret")
+    answer = httpx.post(pailitao_config.base_url, data=params).json()
+    assert answer["1688_items_search_img_response"]["items"]["item"]
+
+
+def test_the_clients_pass_through(pailitao_respx, pailitao_client):
+    page = pailitao_client.search_image(image_url=Catalog.default(0).offers[11].pic_url, page=2)
+    assert page.page == 2 and page.items
+"""
+
+
+def test_respx_passes_pailitao_s_hosts_through_in_live_mode(
+    project: pytest.Pytester, upstream: Served
+) -> None:
+    project.makepyfile(test_respx=RESPX_TESTS)
+    project.runpytest("--pailitao-mode=live", "test_respx.py").assert_outcomes(passed=2)
+    assert not (project.path / "cassettes").exists()
+
+
+def test_respx_in_record_mode_passes_through_unrecorded_and_refuses_the_clients(
+    project: pytest.Pytester, upstream: Served
+) -> None:
+    project.makepyfile(test_respx=RESPX_TESTS)
+    result = project.runpytest("--pailitao-mode=record", "test_respx.py")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*pailitao_respx and the pailitao clients in record mode: the cassette would record*"]
+    )
+    assert not (project.path / "cassettes").exists()
+
+
+def test_respx_in_replay_mode_fails_saying_what_to_do(project: pytest.Pytester) -> None:
+    project.makepyfile(test_respx=RESPX_TESTS)
+    result = project.runpytest("--pailitao-mode=replay", "test_respx.py")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        ["*pailitao_respx in replay mode: a cassette cannot answer your own httpx client*"]
+    )
