@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar, Final
 
-from pailitao.wire.top import LIVE_SPELLINGS, PLATFORM_CODES
+from pailitao.wire.top import LIVE_SPELLINGS, PLATFORM_CODES, SUB_INVALID, SUB_MISSING
 
 __all__ = [
     "PLATFORM_MESSAGES",
@@ -72,10 +72,6 @@ __all__ = [
     "ban_message",
 ]
 
-#: The caller left out something required.
-SUB_MISSING: Final = "isv.missing-parameter"
-#: The caller sent something malformed or unusable.
-SUB_INVALID: Final = "isv.invalid-parameter"
 #: Seen on live answers for an unknown app key.
 SUB_APPKEY_NOT_EXISTS: Final = "isv.appkey-not-exists"
 #: The server failed; the platform's retryable family.

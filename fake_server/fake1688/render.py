@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from collections.abc import Sequence
 from typing import Final
 
+from pailitao.wire import top
 from pailitao.wire.top import SEARCH_RESPONSE_KEY, UPLOAD_RESPONSE_KEY
 
 from .errors import GatewayError
@@ -117,7 +117,7 @@ def request_id(request: FakeRequest, *, deterministic: bool) -> str:
     run, and the same id in JSON and in XML; otherwise the id is random.
     """
     if not deterministic:
-        return _short_id(secrets.token_bytes(13))
+        return top.request_id()
     pairs = [*request.query, *request.form]
     pairs.sort()
     texts = [request.method, request.path, request.read_error or ""]
@@ -129,19 +129,4 @@ def request_id(request: FakeRequest, *, deterministic: bool) -> str:
     if request.files:
         files = request.files
         data += b"\0".join(b for name in sorted(files) for b in (name.encode(), files[name]))
-    return _short_id(hashlib.blake2b(data, digest_size=13).digest())
-
-
-_BASE32: Final = "abcdefghijklmnopqrstuvwxyz234567"
-#: Byte -> one of the 32 characters, by its low five bits (256 = 8 x 32: all equally likely).
-_BASE32_OF_BYTE: Final = bytes(_BASE32.encode()[byte & 31] for byte in range(256))
-
-
-def _short_id(thirteen_bytes: bytes) -> str:
-    """13 lower-case letters and digits 2-7, like the platform's ids: one per byte, in C.
-
-    Every character is equally likely (256 = 8 x 32); base32 over the digest
-    would read its bits five at a time with Python big-integer shifts, which
-    costs a noticeable share of a request.
-    """
-    return thirteen_bytes.translate(_BASE32_OF_BYTE).decode("ascii")
+    return top.request_id(hashlib.blake2b(data, digest_size=top.REQUEST_ID_LENGTH).digest())

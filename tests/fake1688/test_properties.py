@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fake1688 import FakeGateway
 from fake1688.protocol import FakeRequest, parse_pairs
-from fake1688.render import _short_id, request_id
+from fake1688.render import request_id
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -330,11 +330,7 @@ def test_the_fast_form_parser_agrees_with_parse_qsl(text: str) -> None:
 BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
 
 
-@given(st.binary(min_size=13, max_size=13))
-def test_a_request_id_is_one_base32_character_per_byte(thirteen: bytes) -> None:
-    assert _short_id(thirteen) == "".join(BASE32[byte % 32] for byte in thirteen)
-
-
+# One character per byte of the digest: pailitao.wire.top.request_id (tests/pailitao/wire).
 def _request_id_reference(request: FakeRequest) -> str:
     """The definition: 13 bytes of blake2b over the request minus timestamp and sign (and
     format and simplify, which say how the answer is written)."""

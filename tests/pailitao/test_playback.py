@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 import requests
 import yaml
+from fake1688 import FakeGateway
 
-from pailitao.recording.playback import Credentials, Incoming, Library, PlaybackServer, make_server
-from pailitao.wire import aop, signing
+from pailitao.recording.playback import (
+    Credentials,
+    Incoming,
+    Library,
+    PlaybackServer,
+    make_server,
+    refusal,
+)
+from pailitao.wire import IN_PROCESS_HOST, aop, reseller, signing, top
 
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ROOT / "cassettes"
@@ -30,6 +40,8 @@ AOP_QUERY = {
     "imageAddress": "https://cbu01.alicdn.com/img/ibank/O1CN01xLh6kLepjV83nN4OdBuOdO_!!2093476219-0-cib.jpg",
     "pageSize": 10,
 }
+#: The fake's request ids, shaped like the platform's ``13yki55kbv7ug``.
+REQUEST_ID = re.compile(r"[a-z2-7]{13}")
 
 
 def top_form(secret: str = SECRET, **params: str) -> dict[str, str]:
@@ -82,6 +94,25 @@ def server(library: Library) -> PlaybackServer:
     return PlaybackServer(library, CASSETTES)
 
 
+@pytest.fixture(scope="module")
+def fake() -> Iterator[httpx.Client]:
+    """The in-process fake gateway: what playback's refusals are held to."""
+    transport = FakeGateway().transport()
+    with httpx.Client(transport=transport, base_url=f"http://{IN_PROCESS_HOST}") as client:
+        yield client
+
+
+def top_error(body: bytes) -> dict[str, Any]:
+    error: dict[str, Any] = json.loads(body)[top.ERROR_KEY]
+    return error
+
+
+def without(form: dict[str, str], key: str, *, empty: bool) -> dict[str, str]:
+    """``form`` with ``key`` left out, or sent empty."""
+    kept = {k: v for k, v in form.items() if k != key}
+    return {**kept, key: ""} if empty else kept
+
+
 def test_a_recorded_top_search_answers_as_recorded(server: PlaybackServer) -> None:
     answer = server(post("/openapi/router/rest", top_form(page="2")))
     assert answer.status == 200
@@ -119,10 +150,42 @@ def test_a_wrong_top_signature_is_refused_as_replay_refuses_it(server: PlaybackS
     answer = server(post("/openapi/router/rest", top_form(secret="nope", page="2")))
     error = json.loads(answer.body)["error_response"]
     assert (error["code"], error["msg"]) == (25, "Invalid signature")
+    assert error["sub_code"] == "isv.invalid-parameter"
+    assert REQUEST_ID.fullmatch(error["request_id"])
     assert error["sub_msg"].startswith(
         "the request to 1688.items.search.img does not verify with the configured secret"
     )
     assert SECRET not in answer.body.decode()
+
+
+@pytest.mark.parametrize("empty", [False, True], ids=["left out", "empty"])
+def test_a_top_request_without_sign_is_refused_with_24_as_the_fake_refuses_it(
+    server: PlaybackServer, fake: httpx.Client, empty: bool
+) -> None:
+    form = without(top_form(page="2"), "sign", empty=empty)
+    answer = server(post("/openapi/router/rest", form))
+    played = top_error(answer.body)
+    faked = top_error(fake.post("/openapi/router/rest", data=form).content)
+    expected = (24, "Missing Signature", "isv.missing-parameter")
+    assert (played["code"], played["msg"], played["sub_code"]) == expected
+    assert (faked["code"], faked["msg"], faked["sub_code"]) == expected
+    assert answer.status == 200
+    assert played["sub_msg"].startswith("the request to 1688.items.search.img ")
+    assert REQUEST_ID.fullmatch(played["request_id"])
+    assert REQUEST_ID.fullmatch(faked["request_id"])
+
+
+def test_a_wrong_top_signature_gets_the_fakes_code_and_sub_code(
+    server: PlaybackServer, fake: httpx.Client
+) -> None:
+    form = top_form(secret="nope", page="2")
+    played = top_error(server(post("/openapi/router/rest", form)).body)
+    faked = top_error(fake.post("/openapi/router/rest", data=form).content)
+    assert (played["code"], played["msg"], played["sub_code"]) == (
+        faked["code"],
+        faked["msg"],
+        faked["sub_code"],
+    )
 
 
 def test_a_recorded_aop_search_answers_as_recorded(server: PlaybackServer) -> None:
@@ -150,6 +213,44 @@ def test_a_wrong_aop_signature_is_refused_without_the_token(server: PlaybackServ
     assert "does not verify with the configured secret (HMAC-SHA1)" in error["exception"]
     assert TOKEN not in answer.body.decode()
     assert SECRET not in answer.body.decode()
+
+
+@pytest.mark.parametrize("empty", [False, True], ids=["left out", "empty"])
+def test_an_aop_request_without_signature_is_refused_as_the_fake_refuses_it(
+    server: PlaybackServer, fake: httpx.Client, empty: bool
+) -> None:
+    form = without(aop_form(), aop.SIGNATURE, empty=empty)
+    answer = server(post(SEARCH_PATH, form))
+    faked = fake.post(SEARCH_PATH, data=form)
+    played, expected = json.loads(answer.body), json.loads(faked.content)
+    assert (answer.status, played["error_code"], played["error_message"]) == (
+        400,
+        "gw.SignatureMissing",
+        "Signature is missing",
+    )
+    assert (faked.status_code, expected["error_code"], expected["error_message"]) == (
+        answer.status,
+        played["error_code"],
+        played["error_message"],
+    )
+    assert f"has no {aop.SIGNATURE} with the configured secret" in played["exception"]
+    assert TOKEN not in answer.body.decode()
+    assert REQUEST_ID.fullmatch(played["request_id"])
+    assert REQUEST_ID.fullmatch(expected["request_id"])
+
+
+def test_a_wrong_aop_signature_gets_the_fakes_code(
+    server: PlaybackServer, fake: httpx.Client
+) -> None:
+    form = aop_form(secret="not_the_secret")
+    answer, faked = server(post(SEARCH_PATH, form)), fake.post(SEARCH_PATH, data=form)
+    played, expected = json.loads(answer.body), json.loads(faked.content)
+    assert (answer.status, played["error_code"], played["error_message"]) == (
+        faked.status_code,
+        expected["error_code"],
+        expected["error_message"],
+    )
+    assert REQUEST_ID.fullmatch(played["request_id"])
 
 
 RESELLER_CASSETTE = """\
@@ -188,6 +289,64 @@ def test_an_unrecorded_reseller_request_gets_error_code_4003(tmp_path: Path) -> 
     assert (miss.status, error["error_code"], error["error"]) == (200, "4003", "parameter error")
     assert "param 'page': recorded '1', this request '2'" in error["reason"]
     assert "s7654321" not in miss.body.decode()
+
+
+RESELLER_QUERY = {"api_name": "item_search_img", "imgid": "https://example.test/a.jpg", "page": "1"}
+
+
+@pytest.mark.parametrize("credential", reseller.CREDENTIAL_PARAMS)
+def test_a_reseller_request_without_a_credential_gets_4014_as_the_fake_answers(
+    tmp_path: Path, fake: httpx.Client, credential: str
+) -> None:
+    (tmp_path / "reseller.yaml").write_text(RESELLER_CASSETTE, encoding="utf-8")
+    server = PlaybackServer(Library.from_folder(tmp_path, Credentials()), tmp_path)
+    credentials = {"key": KEY, "secret": SECRET}
+    del credentials[credential]
+    query = urlencode({**RESELLER_QUERY, **credentials})
+    answer = server(Incoming("GET", f"http://h/1688/item_search_img/?{query}", {}, b""))
+    faked = fake.get(f"/1688/item_search_img/?{query}")
+    played, expected = json.loads(answer.body), json.loads(faked.content)
+    assert (answer.status, played["error_code"], played["error"]) == (
+        200,
+        "4014",
+        "a required param is missing from the url",
+    )
+    assert (faked.status_code, expected["error_code"], expected["error"]) == (
+        answer.status,
+        played["error_code"],
+        played["error"],
+    )
+    assert played["reason"].startswith(f"the {credential} param is missing from the url; ")
+    assert SECRET not in answer.body.decode()
+    assert REQUEST_ID.fullmatch(played["request_id"])
+    assert REQUEST_ID.fullmatch(expected["request_id"])
+
+
+def test_without_verification_a_reseller_request_needs_no_secret(tmp_path: Path) -> None:
+    (tmp_path / "reseller.yaml").write_text(RESELLER_CASSETTE, encoding="utf-8")
+    library = Library.from_folder(tmp_path, Credentials(verify=False))
+    query = urlencode({**RESELLER_QUERY, "key": KEY})
+    answer = PlaybackServer(library, tmp_path)(
+        Incoming("GET", f"http://h/1688/item_search_img/?{query}", {}, b"")
+    )
+    assert json.loads(answer.body)["error_code"] == "0000"
+
+
+@pytest.mark.parametrize(
+    ("path", "read"),
+    [
+        ("/openapi/router/rest", top_error),
+        (SEARCH_PATH, json.loads),
+        ("/1688/item_search_img/", json.loads),
+    ],
+    ids=["top", "aop", "reseller"],
+)
+def test_refusals_carry_request_ids_shaped_as_the_platforms(
+    path: str, read: Callable[[bytes], Any]
+) -> None:
+    ids = {read(refusal(f"http://h{path}", "why").body)["request_id"] for _ in range(20)}
+    assert len(ids) == 20
+    assert all(REQUEST_ID.fullmatch(request_id) for request_id in ids)
 
 
 def test_an_empty_folder_says_to_record(tmp_path: Path) -> None:

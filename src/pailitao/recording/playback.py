@@ -10,10 +10,11 @@ this server. Each request runs one pipeline, as in-process replay does::
 The host is not matched: the client talks to this server, whatever gateway
 the cassette was recorded from. Interactions that match the same request play
 in recorded order, and the last one repeats once all have played. A request
-that matches nothing, or whose signature does not verify, gets the error
-envelope of its dialect (TOP ``error_response``, the Open Platform gateway's
-``error_code``, the resellers' ``error_code``), whose text names the closest
-recorded request and what differs; never a secret.
+that matches nothing, or whose signature is missing or does not verify, gets
+the error envelope of its dialect (TOP ``error_response``, the Open Platform
+gateway's ``error_code``, the resellers' ``error_code``) with the code the fake
+gateway answers for the same fault, and a request id shaped as the platform's;
+its text names the closest recorded request and what differs, never a secret.
 
 The server is the standard library's threaded ``http.server``: it needs only
 the ``record`` extra, like replay itself.
@@ -21,11 +22,11 @@ the ``record`` extra, like replay itself.
 
 from __future__ import annotations
 
+import enum
 import json
 import os
 import threading
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,6 +47,7 @@ __all__ = [
     "Library",
     "PlaybackServer",
     "Recording",
+    "Refused",
     "make_server",
     "refusal",
     "serving",
@@ -273,17 +275,49 @@ def _reason(name: str, message: str, request: Any, stored: Any) -> str:
 # -- the dialects' refusals ----------------------------------------------------
 
 
-def refusal(uri: str, message: str, *, signature: bool = False) -> Answer:
+class Refused(enum.Enum):
+    """Why a request is refused; each dialect answers each as the fake gateway does."""
+
+    #: No recorded interaction matches the request.
+    NOT_RECORDED = enum.auto()
+    #: No signature, or an empty one (a reseller's: its ``key`` or ``secret`` left out).
+    SIGNATURE_MISSING = enum.auto()
+    #: A signature that does not verify with the configured secret.
+    SIGNATURE_INVALID = enum.auto()
+
+
+#: TOP's code and sub_code per refusal: 41 with pailitao's sub_code, 24, 25.
+_TOP_CODES: Final[Mapping[Refused, tuple[int, str]]] = {
+    Refused.NOT_RECORDED: (41, NOT_RECORDED),
+    Refused.SIGNATURE_MISSING: (24, top.SUB_MISSING),
+    Refused.SIGNATURE_INVALID: (25, top.SUB_INVALID),
+}
+_AOP_CODES: Final[Mapping[Refused, aop.GatewayCode]] = {
+    Refused.NOT_RECORDED: aop.PARAM_INVALID,
+    Refused.SIGNATURE_MISSING: aop.SIGNATURE_MISSING,
+    Refused.SIGNATURE_INVALID: aop.SIGNATURE_INVALID,
+}
+#: The resellers': parameter error, a required url param missing, bad credentials.
+_RESELLER_CODES: Final[Mapping[Refused, str]] = {
+    Refused.NOT_RECORDED: "4003",
+    Refused.SIGNATURE_MISSING: "4014",
+    Refused.SIGNATURE_INVALID: "4005",
+}
+
+
+def refusal(uri: str, message: str, *, why: Refused = Refused.NOT_RECORDED) -> Answer:
     """The error envelope of the request's dialect, ``message`` as its explanation.
 
-    A bad signature is TOP's 25 or the Open Platform's ``gw.SignatureInvalid``;
-    an unrecorded request is TOP's 41 (sub_code ``pailitao.not-recorded``), the
-    Open Platform's ``gw.ParamInvalid`` or the resellers' ``4003``: none is
-    retried by a client, and each says what to fix.
+    The codes are the fake gateway's for the same fault: a missing signature is
+    TOP's 24 ``isv.missing-parameter``, the Open Platform's ``gw.SignatureMissing``
+    or the resellers' ``4014``; a bad one is 25 ``isv.invalid-parameter`` or
+    ``gw.SignatureInvalid``; an unrecorded request is 41 (sub_code
+    ``pailitao.not-recorded``), ``gw.ParamInvalid`` or ``4003``. None is retried
+    by a client, and each says what to fix.
     """
-    request_id = uuid.uuid4().hex
+    request_id = top.request_id()
     if aop_api(uri) is not None:
-        code = aop.SIGNATURE_INVALID if signature else aop.PARAM_INVALID
+        code = _AOP_CODES[why]
         body: dict[str, Any] = {
             aop.ERROR_CODE_KEY: code.error_code,
             aop.ERROR_MESSAGE_KEY: code.error_message,
@@ -292,18 +326,19 @@ def refusal(uri: str, message: str, *, signature: bool = False) -> Answer:
         }
         return _json(code.status, body)
     if reseller_api(uri) is not None:
+        error_code = _RESELLER_CODES[why]
         body = {
-            "error_code": "4003",
+            "error_code": error_code,
             "reason": message,
-            "error": reseller.ERROR_CODES["4003"],
+            "error": reseller.ERROR_CODES[error_code],
             "request_id": request_id,
         }
         return _json(200, body)
-    number = 25 if signature else 41
+    number, sub_code = _TOP_CODES[why]
     envelope = {
         "code": number,
         "msg": top.LIVE_SPELLINGS.get(number, top.PLATFORM_CODES[number]),
-        "sub_code": "isv.invalid-signature" if signature else NOT_RECORDED,
+        "sub_code": sub_code,
         "sub_msg": message,
         "request_id": request_id,
     }
@@ -323,6 +358,17 @@ def _redacted(library: Library, incoming: Incoming, text: str) -> str:
     return rule.text(text, form.params if form is not None else ())
 
 
+def _params(incoming: Incoming) -> dict[str, str]:
+    form = read_form(incoming.uri, incoming.headers, incoming.body)
+    return dict(form.params) if form is not None else {}
+
+
+def _signature_missing(incoming: Incoming) -> bool:
+    """No signature param, or an empty one: the gateways' "missing", not "invalid"."""
+    name = aop.SIGNATURE if aop_api(incoming.uri) is not None else "sign"
+    return not _params(incoming).get(name)
+
+
 def verified(library: Library, incoming: Incoming) -> tuple[Any, Answer | None]:
     """The canonical request, or the refusal of a request whose signature does not verify."""
     from .config import ReplaySignatureError  # noqa: PLC0415
@@ -332,7 +378,24 @@ def verified(library: Library, incoming: Incoming) -> tuple[Any, Answer | None]:
     except ReplaySignatureError as error:
         message = f"{error} (pailitao cassettes checks with ${ENV_SECRET}, else the demo secret)"
         shown = _redacted(library, incoming, message)
-    return None, refusal(incoming.uri, shown, signature=True)
+    why = Refused.SIGNATURE_MISSING if _signature_missing(incoming) else Refused.SIGNATURE_INVALID
+    return None, refusal(incoming.uri, shown, why=why)
+
+
+def _missing_credential(library: Library, incoming: Incoming) -> Answer | None:
+    """A reseller call without its ``key`` or ``secret`` (unsigned, they are its signature).
+
+    Replay drops both from what it matches, so only this check refuses such a
+    call, as the fake does; which secret the caller holds is not checked.
+    """
+    if not library.credentials.verify or reseller_api(incoming.uri) is None:
+        return None
+    params = _params(incoming)
+    missing = next((name for name in reseller.CREDENTIAL_PARAMS if name not in params), None)
+    if missing is None:
+        return None
+    message = f"the {missing} param is missing from the url; send {missing}=<your {missing}>"
+    return refusal(incoming.uri, message, why=Refused.SIGNATURE_MISSING)
 
 
 class PlaybackServer:
@@ -344,6 +407,8 @@ class PlaybackServer:
 
     def __call__(self, incoming: Incoming) -> Answer:
         request, refused = verified(self.library, incoming)
+        if refused is None:
+            refused = _missing_credential(self.library, incoming)
         if refused is not None:
             return refused
         if request is None:  # an ignored host: nothing is recorded for it

@@ -11,6 +11,7 @@ on failure, with the codes below (api-notes §2.2).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
@@ -21,12 +22,16 @@ __all__ = [
     "LEGACY_RESPONSE_KEYS",
     "LIVE_SPELLINGS",
     "PLATFORM_CODES",
+    "REQUEST_ID_LENGTH",
     "ROUTER_PATHS",
     "SEARCH_METHOD",
     "SEARCH_RESPONSE_KEY",
+    "SUB_INVALID",
+    "SUB_MISSING",
     "UPLOAD_METHOD",
     "UPLOAD_RESPONSE_KEY",
     "VERSION",
+    "request_id",
     "response_key",
 ]
 
@@ -72,3 +77,27 @@ PLATFORM_CODES: Final[Mapping[int, str]] = MappingProxyType({
 LIVE_SPELLINGS: Final[Mapping[int, str]] = MappingProxyType(
     {25: "Invalid signature", 29: "Invalid app Key", 31: "Invalid timestamp"}
 )
+
+#: The ``sub_code`` of a caller's mistake: a required param left out, or one malformed
+#: or wrong (a ``sign`` that does not match, say); seen on live answers (api-notes §2.2).
+SUB_MISSING: Final = "isv.missing-parameter"
+SUB_INVALID: Final = "isv.invalid-parameter"
+
+#: Characters in a request id, like the platform's ``13yki55kbv7ug``.
+REQUEST_ID_LENGTH: Final = 13
+_REQUEST_ID_ALPHABET: Final = b"abcdefghijklmnopqrstuvwxyz234567"
+#: Byte -> one of the 32 characters, by its low five bits (256 = 8 x 32: all equally likely).
+_REQUEST_ID_OF_BYTE: Final = bytes(_REQUEST_ID_ALPHABET[byte & 31] for byte in range(256))
+
+
+def request_id(entropy: bytes | None = None) -> str:
+    """A request id shaped like the platform's: 13 characters of ``a-z`` and ``2-7``.
+
+    One character per byte of ``entropy`` (13 bytes: a digest of the request
+    gives the same id on every run); random without it. The shape is known from
+    TOP's envelope only (api-notes §2.2); the fake answers it in every dialect.
+    """
+    data = secrets.token_bytes(REQUEST_ID_LENGTH) if entropy is None else entropy
+    if len(data) != REQUEST_ID_LENGTH:
+        raise ValueError(f"a request id takes {REQUEST_ID_LENGTH} bytes, not {len(data)}")
+    return data.translate(_REQUEST_ID_OF_BYTE).decode("ascii")
