@@ -24,11 +24,13 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
@@ -52,6 +54,7 @@ from .wire import (
 if TYPE_CHECKING:
     import httpx
     import respx
+    import vcr
     from fake1688 import FakeGateway
     from fake1688.server import ThreadedServer
 
@@ -149,7 +152,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="DIR",
         help="where cassettes live: DIR/<test module>/<test name>.yaml "
-        "(default: a 'cassettes' folder beside each test module)",
+        "(default: cassettes/1688 beside each test module)",
     )
 
 
@@ -166,9 +169,14 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"${name} must be one of {', '.join(choices)}, not {value!r}")
 
 
+def _run_mode(config: pytest.Config) -> str:
+    """The run's mode (a marker may set another for its test)."""
+    return str(config.getoption("pailitao_mode") or os.environ.get(ENV_MODE) or "fake")
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     """The run's mode, dialect and gateway, as the fixtures resolve them (a marker may differ)."""
-    mode = config.getoption("pailitao_mode") or os.environ.get(ENV_MODE) or "fake"
+    mode = _run_mode(config)
     dialect = cast(
         Dialect, config.getoption("pailitao_dialect") or os.environ.get(ENV_DIALECT) or "top"
     )
@@ -238,7 +246,8 @@ def _marker(request: pytest.FixtureRequest) -> dict[str, Any]:
 def _cassette_path(request: pytest.FixtureRequest) -> Path:
     base = request.config.getoption("pailitao_cassette_dir")
     module = Path(request.node.path)
-    root = Path(base) if base else module.parent / "cassettes"
+    # Not pytest-recording's cassettes/<module>/: a test may use both.
+    root = Path(base) if base else module.parent / "cassettes" / "1688"
     name = re.sub(r"[^\w.-]+", "_", str(request.node.name)).strip("_")
     return root / module.stem / f"{name}.yaml"
 
@@ -381,9 +390,11 @@ def _broken_cassette_fails() -> Iterator[None]:
 
 
 @contextmanager
-def _cassette(config: PailitaoConfig) -> Iterator[None]:
+def _cassette(config: PailitaoConfig, node: pytest.Item) -> Iterator[None]:
+    """The test's cassette, for the dialects' requests only (other traffic passes by)."""
     with _needs_extra("record", f"--pailitao-mode={config.mode}"):
         from .recording import make_vcr  # noqa: PLC0415 - vcrpy is optional
+        from .recording.scope import gateway_cassette  # noqa: PLC0415
 
     # ``all`` re-records: only this run's interactions are kept. ``missing`` answers
     # from the cassette what it holds and adds the rest (vcrpy's ``new_episodes``).
@@ -400,9 +411,12 @@ def _cassette(config: PailitaoConfig) -> Iterator[None]:
     )
     with ExitStack() as stack:
         with _broken_cassette_fails():  # vcrpy loads the cassette as it enters
-            stack.enter_context(
-                vcr.use_cassette(config.cassette.name, drop_unused_requests=rerecord)
+            cassette = stack.enter_context(
+                gateway_cassette(vcr, config.cassette.name, drop_unused_requests=rerecord)
             )
+        if config.mode == "record":
+            loaded = len(cassette.data)
+            stack.callback(lambda: _note_recorded(node, cassette.path, len(cassette.data) - loaded))
         yield
 
 
@@ -430,8 +444,35 @@ def _pailitao_binding(
     binding = _Binding(config, base_url or default_base_url(config.dialect))
     with ExitStack() as stack:
         if config.mode in ("replay", "record"):
-            stack.enter_context(_cassette(config))
+            stack.enter_context(_cassette(config, request.node))
+        if config.mode in ("record", "live") and "respx_mock" in request.fixturenames:
+            stack.enter_context(_through_respx(request.getfixturevalue("respx_mock"), config))
         yield binding
+
+
+_THROUGH_RESPX: Final = "pailitao: the gateway passes through"
+
+
+@contextmanager
+def _through_respx(router: respx.MockRouter, config: PailitaoConfig) -> Iterator[None]:
+    """respx's ``respx_mock`` lets the gateway's hosts through to it (or to the cassette).
+
+    The route is removed before ``respx_mock`` ends, so its ``assert_all_called``
+    does not count it.
+    """
+    router.route(host__in=_gateway_hosts(config), name=_THROUGH_RESPX).pass_through()
+    try:
+        yield
+    finally:
+        router.pop(_THROUGH_RESPX, None)
+
+
+def _gateway_hosts(config: PailitaoConfig) -> tuple[str, ...]:
+    """The live gateways' hosts and ``$PAILITAO_BASE_URL``'s."""
+    hosts = [*LIVE_HOSTS]
+    if config.base_url:
+        hosts.append(urlsplit(config.base_url).hostname or "")
+    return tuple(dict.fromkeys(hosts))
 
 
 def _skip_without_credentials(config: PailitaoConfig) -> None:
@@ -544,9 +585,10 @@ def pailitao_server(
     config = pailitao_config
     if config.mode == "fake":
         server: ThreadedServer = request.getfixturevalue("_pailitao_fake_server")
-        yield PailitaoServer(
-            server.url, _at(server.url, in_process_url(config.dialect)), server.gateway
-        )
+        with _reachable(server.url):
+            yield PailitaoServer(
+                server.url, _at(server.url, in_process_url(config.dialect)), server.gateway
+            )
         return
     if config.faults:
         pytest.skip(f"faults= needs the fake gateway; this run is in {config.mode} mode")
@@ -563,7 +605,11 @@ def pailitao_server(
         )
     if config.mode == "replay":
         upstream = _recorded_base_url(config.cassette, config.dialect) or upstream
-    with _http_cassette(config, upstream) as url:
+    with ExitStack() as stack:
+        if config.mode == "record" and "respx_mock" in request.fixturenames:
+            stack.enter_context(_through_respx(request.getfixturevalue("respx_mock"), config))
+        url = stack.enter_context(_http_cassette(config, upstream, request.node))
+        stack.enter_context(_reachable(url))
         yield _server_for(config, url, upstream)
 
 
@@ -577,7 +623,7 @@ def _server_for(config: PailitaoConfig, url: str, upstream: str) -> PailitaoServ
 
 
 @contextmanager
-def _http_cassette(config: PailitaoConfig, upstream: str) -> Iterator[str]:
+def _http_cassette(config: PailitaoConfig, upstream: str, node: pytest.Item) -> Iterator[str]:
     """The test's cassette over HTTP: played back, or recorded through a proxy to ``upstream``."""
     with _needs_extra("record", f"pailitao_server in {config.mode} mode"):
         import httpx  # noqa: PLC0415
@@ -602,7 +648,7 @@ def _http_cassette(config: PailitaoConfig, upstream: str) -> Iterator[str]:
         else:
             client = stack.enter_context(httpx.Client(timeout=60.0, follow_redirects=False))
             with _broken_cassette_fails():
-                handle = RecordingProxy(
+                handle = proxy = RecordingProxy(
                     config.cassette,
                     _root(upstream),
                     client,
@@ -610,9 +656,38 @@ def _http_cassette(config: PailitaoConfig, upstream: str) -> Iterator[str]:
                     config.record,
                     load=config.record == "missing",
                 )
+            stack.callback(lambda: _note_recorded(node, config.cassette, proxy.recorded))
         server = stack.enter_context(serving(handle))
         host, port = server.server_address[:2]
         yield f"http://{host!s}:{port}"
+
+
+#: ``socket.socket``'s own connect methods: any others are a guard's (``--block-network``).
+_CONNECTS: Final = {"connect": socket.socket.connect, "connect_ex": socket.socket.connect_ex}
+
+
+@contextmanager
+def _reachable(url: str) -> Iterator[None]:
+    """A server pailitao started stays reachable under a socket guard such as
+    pytest-recording's ``--block-network``; every other address stays guarded."""
+    parts = urlsplit(url)
+    server = (parts.hostname, parts.port)
+    with ExitStack() as stack:
+        for name, own in _CONNECTS.items():
+            guarded = getattr(socket.socket, name)
+            if guarded is not own:
+                stack.enter_context(
+                    mock.patch.object(socket.socket, name, _let_through(server, own, guarded))
+                )
+        yield
+
+
+def _let_through(server: tuple[str | None, int | None], own: Any, guarded: Any) -> Any:
+    def connect(sock: socket.socket, address: Any, *args: Any, **kwargs: Any) -> Any:
+        chosen = own if isinstance(address, tuple) and address[:2] == server else guarded
+        return chosen(sock, address, *args, **kwargs)
+
+    return connect
 
 
 @pytest.fixture
@@ -623,16 +698,13 @@ def pailitao_respx(
 
     In fake mode it routes the live gateways' hosts into the in-process fake; in
     record and live modes pailitao's hosts (and ``$PAILITAO_BASE_URL``'s) pass
-    through to the gateway, unrecorded; replay mode fails, as nothing may reach
-    a gateway, and so does record mode beside the clients' fixtures. Every
-    other host must be mocked on the router.
+    through to the gateway (in record mode, what the pailitao clients send is
+    recorded); replay mode fails, as nothing may reach a gateway. Every other
+    host must be mocked on the router.
     """
     config = pailitao_config
     if config.mode == "replay":
         pytest.fail(_RESPX_IN_REPLAY, pytrace=False)
-    if config.mode == "record" and "_pailitao_binding" in request.fixturenames:
-        # vcrpy sits above respx in httpx: it would record respx's mocked answers too.
-        pytest.fail(_RESPX_WITH_CASSETTE, pytrace=False)
     try:
         import respx  # noqa: PLC0415
     except ImportError:  # pragma: no cover - depends on the environment
@@ -644,12 +716,7 @@ def pailitao_respx(
             for host in (*LIVE_HOSTS, IN_PROCESS_HOST):
                 router.route(host=host).mock(side_effect=transport.handle_request)
         else:
-            hosts = [*LIVE_HOSTS, urlsplit(default_base_url(config.dialect)).netloc]
-            if config.base_url:
-                hosts.append(urlsplit(config.base_url).netloc)
-            for host in dict.fromkeys(hosts):
-                router.route(url__startswith=f"http://{host}/").pass_through()
-                router.route(url__startswith=f"https://{host}/").pass_through()
+            router.route(host__in=_gateway_hosts(config)).pass_through()
         yield router
 
 
@@ -659,14 +726,76 @@ _RESPX_IN_REPLAY: Final = (
     '(@pytest.mark.pailitao(mode="fake")), or hand your code pailitao_server.base_url, '
     "which plays the cassette back over HTTP."
 )
-_RESPX_WITH_CASSETTE: Final = (
-    "pailitao_respx and the pailitao clients in record mode: the cassette would record "
-    "respx's mocked answers too. Record the clients' calls in a test without "
-    "pailitao_respx, or run this one in fake or live mode."
-)
+
+
+# -- beside pytest-recording -------------------------------------------------------
+
+_CURRENT: Final = pytest.StashKey["pytest.Item"]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.config.stash[_CURRENT] = item  # for pytest_recording_configure, before fixtures run
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_recording_configure(config: pytest.Config, vcr: vcr.VCR) -> None:
+    """pytest-recording's cassette leaves ``pailitao_server``'s traffic alone.
+
+    That traffic (to the fake or a playback server on 127.0.0.1, from a
+    recording proxy to the gateway, or to the live gateway) is pailitao's, and
+    in pytest-recording's default ``none`` mode it would be refused. A
+    ``vcr_config`` that sets ``ignore_hosts`` itself replaces these.
+    """
+    item = config.stash.get(_CURRENT, None)
+    if item is None or "pailitao_server" not in getattr(item, "fixturenames", ()):
+        return
+    hosts = [*LIVE_HOSTS, "127.0.0.1"]
+    base_url = os.environ.get(ENV_URL)
+    if base_url:
+        hosts.append(urlsplit(base_url).hostname or "")
+    vcr.ignore_hosts = tuple(dict.fromkeys([*vcr.ignore_hosts, *hosts]))
 
 
 # -- reporting -------------------------------------------------------------------
+
+_RECORDED: Final = "pailitao_recorded"
+
+
+def _note_recorded(node: pytest.Item, cassette: str | Path, count: int) -> None:
+    """Tell the run's summary (across xdist workers too) what a test recorded."""
+    node.user_properties.append((_RECORDED, [str(cassette), count]))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """A record run ends saying which cassettes it wrote (from every report, so from
+    every xdist worker too)."""
+    recorded: dict[str, int] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "teardown":
+                continue
+            for name, value in report.user_properties:
+                if name == _RECORDED:
+                    path, count = cast(tuple[str, int], value)
+                    recorded[path] = recorded.get(path, 0) + count
+    if not recorded and _run_mode(config) != "record":
+        return
+    written = {path: count for path, count in recorded.items() if count}
+    terminalreporter.section("pailitao recording")
+    if not written:
+        terminalreporter.line(
+            f"nothing new recorded: every request was in its cassette ({_RERECORD} "
+            "records them anew)"
+        )
+        return
+    total = sum(written.values())
+    terminalreporter.line(f"{total} new interaction(s) recorded in {len(written)} cassette(s):")
+    for path, count in sorted(written.items()):
+        shown = Path(path)
+        if shown.is_relative_to(config.rootpath):
+            shown = shown.relative_to(config.rootpath)
+        terminalreporter.line(f"  {shown} (+{count})")
 
 
 @pytest.hookimpl(wrapper=True)

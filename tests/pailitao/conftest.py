@@ -8,12 +8,19 @@ what went over the wire.
 import hashlib
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+import requests
 from PIL import Image
 
 from pailitao import AsyncPailitaoClient, PailitaoClient, RetryPolicy
@@ -182,3 +189,80 @@ def make_async_client(gateway: Gateway, sleeps: list[float]) -> Callable[..., As
         )
 
     return make
+
+
+# -- a real `fake1688 serve`, for the plugin's record and replay runs -------------
+
+
+@dataclass
+class Served:
+    """``fake1688 serve --port 0`` as a user starts it, and where it listens."""
+
+    process: "subprocess.Popen[str]"
+    base_url: str
+
+    @property
+    def root(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return "/".join(self.base_url.split("/")[:3])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            self.process.communicate(timeout=20)
+
+
+def _serve() -> Served:
+    command = [sys.executable, "-m", "fake1688", "serve", "--port", "0"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
+    assert process.stdout is not None
+    served = Served(process, process.stdout.readline().split()[-1])
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{served.root}/__fake__/health", timeout=5)
+            return served
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, "fake1688 serve did not answer"
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
+    """A running ``fake1688 serve``, named by ``$PAILITAO_BASE_URL`` with the demo app's
+    credentials; ``stop()`` it to show that a replay needs no gateway."""
+    served = _serve()
+    monkeypatch.setenv("PAILITAO_BASE_URL", served.base_url)
+    monkeypatch.setenv("PAILITAO_APP_KEY", "test_app_key")
+    monkeypatch.setenv("PAILITAO_APP_SECRET", "test_app_secret")
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
+@pytest.fixture(scope="session")
+def inner_runs_ready() -> None:
+    """Imports what pytester's inner runs use, and runs the fake's lazy imports (image
+    decoding, hashing): inner runs restore sys.modules afterwards, and numpy cannot be
+    imported twice in one process."""
+    import pytest_recording  # noqa: F401
+    import respx  # noqa: F401
+    import vcr  # noqa: F401
+    import yaml  # noqa: F401
+    from fake1688 import FakeGateway
+    from fake1688.catalog import Catalog
+    from fake1688.server import ThreadedServer  # noqa: F401
+
+    gateway = FakeGateway()
+    image = gateway.catalog.image_bytes(Catalog.default(0).offers[0])
+    with PailitaoClient(
+        app_key=APP_KEY,
+        app_secret=SECRET,
+        base_url="http://fake1688.test/openapi/router/rest",
+        transport=gateway.transport(),
+    ) as client:
+        client.search_image(file=image)

@@ -4,30 +4,9 @@ check, skip message and the --help text."""
 from pathlib import Path
 
 import pytest
-
-# Inner pytester runs restore sys.modules afterwards; numpy cannot be imported
-# twice in one process, so everything heavy the inner runs use is loaded here.
-import requests  # noqa: F401
-import respx  # noqa: F401
-import vcr  # noqa: F401
 from fake1688 import FakeGateway
 from fake1688.catalog import Catalog
 from fake1688.server import ThreadedServer
-
-
-def _warm_up() -> None:
-    """Run the fake's lazy imports (image decoding, hashing) before any inner run."""
-    from pailitao import PailitaoClient
-
-    gateway = FakeGateway()
-    image = gateway.catalog.image_bytes(Catalog.default(0).offers[0])
-    with PailitaoClient(app_key="test_app_key", app_secret="test_app_secret",
-                        base_url="http://fake1688.test/openapi/router/rest",
-                        transport=gateway.transport()) as client:  # fmt: skip
-        client.search_image(file=image)
-
-
-_warm_up()
 
 pytest_plugins = ["pytester"]
 
@@ -69,7 +48,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
+def project(pytester: pytest.Pytester, inner_runs_ready: None) -> pytest.Pytester:
     pytester.makeini(INI)
     return pytester
 
@@ -389,7 +368,7 @@ def test_record_against_a_running_fake_then_replay_offline(
         monkeypatch.setenv("PAILITAO_APP_SECRET", "test_app_secret")
         monkeypatch.setenv("PAILITAO_BASE_URL", server.base_url)
         project.runpytest("--pailitao-mode=record").assert_outcomes(passed=1)
-    cassette = project.path / "cassettes" / "test_rec" / "test_search.yaml"
+    cassette = project.path / "cassettes" / "1688" / "test_rec" / "test_search.yaml"
     text = cassette.read_text(encoding="utf-8")
     assert "sort=sales_desc" in text
     assert "test_app_secret" not in text
@@ -508,7 +487,6 @@ def test_pailitao_config_is_the_override_point(project: pytest.Pytester) -> None
 def test_a_marker_s_catalog_path_is_taken_from_the_rootdir(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fake1688.catalog import Catalog
 
     (project.path / "data").mkdir()
     Catalog.default().save(project.path / "data" / "mine.zip")

@@ -2,30 +2,13 @@
 against a real ``fake1688 serve`` subprocess, which is stopped before replaying."""
 
 import io
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import Any
 
 import pytest
-
-# Inner pytester runs restore sys.modules afterwards; numpy cannot be imported
-# twice in one process, so everything heavy the inner runs use is loaded here.
-import requests
-import respx  # noqa: F401
-import vcr  # noqa: F401
 import yaml
-from fake1688 import FakeGateway
-from fake1688.catalog import Catalog
-from fake1688.server import ThreadedServer  # noqa: F401
 
 from pailitao.cli import main
-
-FakeGateway().catalog.image_bytes(Catalog.default(0).offers[0])  # the fake's lazy imports
 
 pytest_plugins = ["pytester"]
 
@@ -81,38 +64,6 @@ CURL = shutil.which("curl")
 NAMES = ("test_requests", "test_curl", "test_client") if CURL else ("test_requests", "test_client")
 
 
-@dataclass
-class Served:
-    """``fake1688 serve --port 0`` as a user starts it, and where it listens."""
-
-    process: "subprocess.Popen[str]"
-    base_url: str
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            self.process.communicate(timeout=20)
-
-
-def _serve() -> Served:
-    command = [sys.executable, "-m", "fake1688", "serve", "--port", "0"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
-    )
-    assert process.stdout is not None
-    served = Served(process, process.stdout.readline().split()[-1])
-    root = "/".join(served.base_url.split("/")[:3])
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(f"{root}/__fake__/health", timeout=5)
-            return served
-        except requests.ConnectionError:
-            assert time.monotonic() < deadline, "fake1688 serve did not answer"
-            time.sleep(0.05)
-
-
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("MODE", "DIALECT", "APP_KEY", "APP_SECRET", "ACCESS_TOKEN", "BASE_URL"):
@@ -120,26 +71,14 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
-    served = _serve()
-    monkeypatch.setenv("PAILITAO_BASE_URL", served.base_url)
-    monkeypatch.setenv("PAILITAO_APP_KEY", "test_app_key")
-    monkeypatch.setenv("PAILITAO_APP_SECRET", "test_app_secret")
-    try:
-        yield served
-    finally:
-        served.stop()
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
+def project(pytester: pytest.Pytester, inner_runs_ready: None) -> pytest.Pytester:
     pytester.makeini(INI)
     pytester.makepyfile(test_http=HTTP_TESTS)
     return pytester
 
 
 def _interactions(project: pytest.Pytester, name: str) -> list[dict[str, object]]:
-    path = project.path / "cassettes" / "test_http" / f"{name}.yaml"
+    path = project.path / "cassettes" / "1688" / "test_http" / f"{name}.yaml"
     found: list[dict[str, object]] = yaml.safe_load(path.read_text(encoding="utf-8"))[
         "interactions"
     ]
@@ -151,23 +90,24 @@ def _passed() -> dict[str, int]:
 
 
 def test_server_records_through_a_proxy_then_plays_back_with_the_upstream_gone(
-    project: pytest.Pytester, upstream: Served, monkeypatch: pytest.MonkeyPatch
+    project: pytest.Pytester, upstream: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project.runpytest("--pailitao-mode=record").assert_outcomes(**_passed())
     upstream.stop()
-    cassettes = project.path / "cassettes"
+    cassettes = project.path / "cassettes" / "1688"
     text = (cassettes / "test_http" / "test_requests.yaml").read_text(encoding="utf-8")
     assert "page=2" in text
     assert "test_app_secret" not in text
     out = io.StringIO()
     assert main(["cassettes", "scan", str(cassettes)], out=out, err=out) == 0, out.getvalue()
+    assert main(["contract", "check", str(cassettes)], out=out, err=out) == 0, out.getvalue()
     for name in ("PAILITAO_BASE_URL", "PAILITAO_APP_KEY", "PAILITAO_APP_SECRET"):
         monkeypatch.delenv(name)
     project.runpytest("--pailitao-mode=replay").assert_outcomes(**_passed())
 
 
 def test_record_missing_answers_from_the_cassette_and_all_records_anew(
-    project: pytest.Pytester, upstream: Served
+    project: pytest.Pytester, upstream: Any
 ) -> None:
     project.runpytest("--pailitao-mode=record").assert_outcomes(**_passed())
     counts = {name: len(_interactions(project, name)) for name in NAMES}
@@ -239,23 +179,24 @@ def test_the_clients_pass_through(pailitao_respx, pailitao_client):
 
 
 def test_respx_passes_pailitao_s_hosts_through_in_live_mode(
-    project: pytest.Pytester, upstream: Served
+    project: pytest.Pytester, upstream: Any
 ) -> None:
     project.makepyfile(test_respx=RESPX_TESTS)
     project.runpytest("--pailitao-mode=live", "test_respx.py").assert_outcomes(passed=2)
     assert not (project.path / "cassettes").exists()
 
 
-def test_respx_in_record_mode_passes_through_unrecorded_and_refuses_the_clients(
-    project: pytest.Pytester, upstream: Served
+def test_respx_in_record_mode_passes_through_and_the_clients_record(
+    project: pytest.Pytester, upstream: Any
 ) -> None:
     project.makepyfile(test_respx=RESPX_TESTS)
-    result = project.runpytest("--pailitao-mode=record", "test_respx.py")
-    result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(
-        ["*pailitao_respx and the pailitao clients in record mode: the cassette would record*"]
-    )
-    assert not (project.path / "cassettes").exists()
+    project.runpytest("--pailitao-mode=record", "test_respx.py").assert_outcomes(passed=2)
+    folder = project.path / "cassettes" / "1688" / "test_respx"
+    assert sorted(path.name for path in folder.iterdir()) == ["test_the_clients_pass_through.yaml"]
+    [recorded] = yaml.safe_load(
+        (folder / "test_the_clients_pass_through.yaml").read_text(encoding="utf-8")
+    )["interactions"]
+    assert "page=2" in recorded["request"]["body"]
 
 
 def test_respx_in_replay_mode_fails_saying_what_to_do(project: pytest.Pytester) -> None:

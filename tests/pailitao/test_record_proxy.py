@@ -44,9 +44,10 @@ class Running:
     root: str
     banner: list[str]
 
-    def stop(self) -> None:
+    def stop(self) -> str:
+        """Stop it; what it printed after its banner."""
         self.process.send_signal(signal.SIGINT)
-        self.process.communicate(timeout=20)
+        return self.process.communicate(timeout=20)[0]
 
 
 def start(command: list[str], until: str) -> Running:
@@ -248,13 +249,15 @@ def test_record_all_records_anew(fake: Running, tmp_path: Path) -> None:
     photo_url = photo_of(fake)
     command = [*PAILITAO, "cassettes", "record", str(tmp_path), "--upstream", fake.root]
     form = top_form(imgid=photo_url, page_size="2")
-    for mode in ("missing", "missing", "all"):
+    cassette = tmp_path / "mine.yaml"
+    for mode, new in (("missing", 1), ("missing", 0), ("all", 1)):
         proxy = start([*command, "--record", mode, "--cassette", "mine"], "Ctrl-C")
         try:
             requests.post(f"{proxy.root}/router/rest", data=form, timeout=30).raise_for_status()
         finally:
-            proxy.stop()
-        assert len(interactions(tmp_path / "mine.yaml")) == 1
+            summary = proxy.stop()
+        assert len(interactions(cassette)) == 1
+        assert summary == f"recorded {new} new interaction(s) into {cassette} (1 in all)\n"
 
 
 @pytest.mark.skipif(NODE is None, reason="node is missing (`make test` installs it)")

@@ -309,7 +309,7 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
 
 
 def cassette_of(project: pytest.Pytester) -> Path:
-    return project.path / "cassettes" / "test_replay" / "test_search.yaml"
+    return project.path / "cassettes" / "1688" / "test_replay" / "test_search.yaml"
 
 
 def test_the_base_cassette_replays_in_the_plugin(project: pytest.Pytester) -> None:

@@ -1,4 +1,4 @@
-"""Re-record tests/cassettes/ against a local `fake1688 serve` (no credentials needed).
+"""Re-record tests/cassettes/1688/ against a local `fake1688 serve` (no credentials needed).
 
     python record_cassettes.py
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from fake1688 import DEMO_APP, FakeGateway
 from fake1688.server import ThreadedServer
 
-CASSETTES = Path(__file__).parent / "tests" / "cassettes"
+CASSETTES = Path(__file__).parent / "tests" / "cassettes" / "1688"
 #: What the cassettes name as the server: `fake1688 serve`'s default address,
 #: not the free port this recording happened to get (so re-recording changes nothing).
 SHOWN_URL = "http://127.0.0.1:8688"

@@ -49,7 +49,7 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from ..images import sniff_format
-from ..wire import aop, reseller
+from ..wire import aop, reseller, top
 
 __all__ = [
     "CANONICAL_CONTENT_TYPE",
@@ -62,6 +62,7 @@ __all__ = [
     "canonical_params",
     "canonical_uri",
     "fingerprint",
+    "is_gateway_request",
     "json_document",
     "parse_canonical_body",
     "read_form",
@@ -350,6 +351,18 @@ def reseller_api(uri: str) -> str | None:
     if len(parts) != 2 or parts[0] != reseller.PLATFORM or not parts[1]:
         return None
     return parts[1] if path == reseller.api_path(parts[1]) else None
+
+
+def is_gateway_request(uri: str) -> bool:
+    """Whether a request speaks one of the dialects: a TOP router path
+    (``…/router/rest``), an Open Platform API path (``…/param2/1/<namespace>/<name>/<appKey>``)
+    or a resellers' API path (``/1688/<api>/``). The host does not matter: a gateway
+    may be live, a local fake or a proxy."""
+    path = unquote(urlsplit(uri).path)
+    is_router = any(path.endswith(router) for router in top.ROUTER_PATHS)
+    # A stored Open Platform path has lost its app key (see canonical_uri): try one on.
+    is_aop = any(aop.parse_path(p) for p in (path, path.rstrip("/") + "/app_key"))
+    return is_router or is_aop or reseller_api(uri) is not None
 
 
 def canonical_uri(uri: str) -> str:

@@ -184,4 +184,10 @@ def _record(args: argparse.Namespace, streams: Streams) -> int:
             "pailitao cassettes recording",
             f"  forwarding to {args.upstream}, recording {args.record} into {cassette}",
         ]
-        return _run(server, banner, streams)
+        status = _run(server, banner, streams)
+    total = len(proxy.library.recordings)
+    print(
+        f"recorded {proxy.recorded} new interaction(s) into {cassette} ({total} in all)",
+        file=streams.out,
+    )
+    return status

@@ -17,8 +17,10 @@
   is stored and matched, so replay has nothing to verify (a request with the
   wrong credentials replays all the same). The values requests send are
   scrubbed from the recorded answers, as the configured ones are.
-* Calls to the in-process fake (host :data:`IN_PROCESS_HOST`) are never recorded
-  or answered from a cassette.
+* Only 1688 traffic is recorded (a TOP router, Open Platform or reseller API
+  path, on any host): any other request passes through to whatever handles it
+  (respx, another cassette, the network). Calls to the in-process fake (host
+  :data:`IN_PROCESS_HOST`) are never recorded or answered from a cassette.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from .canonical import (
     canonical_body,
     canonical_params,
     canonical_uri,
+    is_gateway_request,
     json_document,
     parse_canonical_body,
     read_form,
@@ -194,6 +197,8 @@ def _request_hook(
 ) -> Callable[[Any], Any]:
     def canonicalise(request: Any) -> Any:
         uri = request.uri
+        if not is_gateway_request(uri):  # not 1688 traffic: not pailitao's to record
+            return None
         form = read_form(uri, request.headers, request.body)
         request.uri = canonical_uri(uri)
         if form is None:  # not a form: keep the body, drop the query and headers
@@ -320,7 +325,7 @@ def vcr_config(
     secret: str | None = None,
     app_key: str | None = None,
     access_token: str | None = None,
-    record_mode: RecordMode = "none",
+    record_mode: RecordMode | None = "none",
     verify_signatures: bool = True,
     blob_dir: str | Path | None = None,
     ignore_hosts: Iterable[str] = (IN_PROCESS_HOST,),
@@ -331,13 +336,15 @@ def vcr_config(
     from what is saved, as are ``app_key`` and ``access_token``; the access
     tokens and Open Platform app keys that requests send are scrubbed from the
     recorded answers even when not named here). ``record_mode`` defaults to
-    ``"none"``: replay only, safe in CI. ``blob_dir`` keeps uploaded image bytes
-    beside the cassettes (``<sha256>.<format>``), written only while recording.
+    ``"none"``: replay only, safe in CI; ``None`` leaves it out, to whoever
+    makes the cassette (pytest-recording's ``--record-mode``). ``blob_dir`` keeps
+    uploaded image bytes beside the cassettes (``<sha256>.<format>``), written
+    only while recording (with ``record_mode=None``, whenever an image is seen).
 
     The cassette serializer and the params matcher are registered on a VCR
     instance by :func:`register` (or use :func:`make_vcr`).
     """
-    if record_mode not in RECORD_MODES:
+    if record_mode is not None and record_mode not in RECORD_MODES:
         raise ValueError(
             f"record_mode must be one of {', '.join(RECORD_MODES)}, not {record_mode!r}"
         )
@@ -348,8 +355,9 @@ def vcr_config(
         (ACCESS_TOKEN_PLACEHOLDER, access_token),
     ]
     learned = _Learned()  # shared by the two hooks: a request teaches, its answer is scrubbed
+    mode = {} if record_mode is None else {"record_mode": record_mode}
     return {
-        "record_mode": record_mode,
+        **mode,
         "serializer": SERIALIZER_NAME,
         "path_transformer": _ensure_yaml_suffix,
         "match_on": ("method", "host", "path", MATCHER_NAME),

@@ -61,6 +61,8 @@ class RecordingProxy:
         self.client = client
         self.record = record
         self.library = Library(credentials, "all" if record == "all" else "new_episodes")
+        #: How many interactions this proxy has recorded.
+        self.recorded = 0
         if load:  # else the cassette is rewritten with only what this proxy records
             self.library.load(cassette)
 
@@ -137,6 +139,7 @@ class RecordingProxy:
                 self.library.drop_loaded(request)
             where = f"{self.cassette.name}, interaction {len(self.library.recordings)}"
             self.library.add(Recording(request, stored, where, loaded=False))
+            self.recorded += 1
             self._save()
 
     def _save(self) -> None:

@@ -1,7 +1,7 @@
 """shopfinder's tests: the same tests run against the fake, cassettes or the live API.
 
 pytest                          # the in-process fake (default)
-pytest --pailitao-mode=replay   # the cassettes in tests/cassettes/
+pytest --pailitao-mode=replay   # the cassettes in tests/cassettes/1688/
 """
 
 from decimal import Decimal
