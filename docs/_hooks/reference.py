@@ -5,7 +5,10 @@ A page asks for a generated section with an HTML comment on a line of its own:
 * ``<!-- generated: cli pailitao -->`` / ``<!-- generated: cli fake1688 -->``: the
   ``--help`` of the command and of every subcommand, from its argparse parser;
 * ``<!-- generated: pytest-options -->``, ``pytest-fixtures``, ``pytest-markers``:
-  from ``pailitao.pytest_plugin`` itself.
+  from ``pailitao.pytest_plugin`` itself;
+* ``<!-- generated: version -->``: the version being documented;
+* ``<!-- generated: home-search -->``: what the fake answers for one of its
+  catalog's photos, with the photos themselves (added to the site's files).
 
 And ``<!-- not-run: REASON -->`` before a code block (the docs tests' marker for
 an example they cannot run) is shown on the site as a note, so readers see it too.
@@ -14,12 +17,16 @@ an example they cannot run) is shown on the site as a note, so readers see it to
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import inspect
 import os
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files
 
 _GENERATED = re.compile(r"^<!--\s*generated:\s*([\w-]+)\s*([\w-]*)\s*-->$", re.MULTILINE)
 _NOT_RUN = re.compile(r"^<!--\s*not-run:\s*(.*?)\s*-->$", re.MULTILINE)
@@ -47,6 +54,8 @@ def _generate(kind: str, argument: str) -> str:
         "pytest-options": pytest_options,
         "pytest-fixtures": pytest_fixtures,
         "pytest-markers": pytest_markers,
+        "version": version,
+        "home-search": home_search,
     }
     if kind not in generators:
         raise ValueError(f"unknown generated section {kind!r}; use one of {sorted(generators)}")
@@ -190,3 +199,65 @@ def pytest_markers() -> str:
 def _plain(text: str) -> str:
     """Sphinx roles as code: ``:class:`X``` becomes ``X`` in backticks."""
     return re.sub(r":\w+:`~?([^`]+)`", r"`\1`", text).replace("``", "`")
+
+
+# -- the home page ---------------------------------------------------------------
+
+#: The catalog offer whose photo the home page searches with, and how many offers it shows.
+_HOME_QUERY, _HOME_SHOWN = 7, 5
+_HOME_ASSETS = "assets/home"
+
+
+def version() -> str:
+    """``pailitao X.Y.Z``."""
+    from pailitao import __version__  # noqa: PLC0415
+
+    return f"pailitao {__version__}\n"
+
+
+@functools.cache
+def _home_search() -> tuple[bytes, list[tuple[Any, bytes]]]:
+    """The query photo, and each offer the fake returns for it with its photo."""
+    from fake1688 import DEMO_APP, FakeGateway  # noqa: PLC0415
+    from fake1688.catalog import Catalog  # noqa: PLC0415
+
+    from pailitao import PailitaoClient  # noqa: PLC0415
+    from pailitao.wire import in_process_url  # noqa: PLC0415
+
+    catalog = Catalog.default(0)
+    gateway = FakeGateway(catalog=catalog)
+    offers = {offer.num_iid: offer for offer in catalog.offers}
+    photo = catalog.image_bytes(catalog.offers[_HOME_QUERY])
+    with PailitaoClient(
+        app_key=DEMO_APP.app_key,
+        app_secret=DEMO_APP.app_secret,
+        base_url=in_process_url("top"),
+        transport=gateway.transport(),
+    ) as client:
+        page = client.search_image(file=photo, page_size=_HOME_SHOWN)
+    return photo, [(item, catalog.image_bytes(offers[item.num_iid])) for item in page.items]
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Add the home page's photos to the site."""
+    photo, found = _home_search()
+    files.append(File.generated(config, f"{_HOME_ASSETS}/query.jpg", content=photo))
+    for rank, (_, data) in enumerate(found, 1):
+        files.append(File.generated(config, f"{_HOME_ASSETS}/offer-{rank}.jpg", content=data))
+    return files
+
+
+def home_search() -> str:
+    """The query photo beside the offers the fake returns for it, best first."""
+    _, found = _home_search()
+    ranks = range(1, len(found) + 1)
+    rows = [
+        "| the photo | " + " | ".join(f"#{rank}" for rank in ranks) + " |",
+        "|---" * (len(found) + 1) + "|",
+        f"| ![the query photo]({_HOME_ASSETS}/query.jpg) | "
+        + " | ".join(f"![offer {rank}]({_HOME_ASSETS}/offer-{rank}.jpg)" for rank in ranks)
+        + " |",
+        "| | " + " | ".join(_cell(item.title) for item, _ in found) + " |",
+        "| | " + " | ".join(f"¥{item.price}" for item, _ in found) + " |",
+    ]
+    return "\n".join(rows) + "\n"
