@@ -1,18 +1,21 @@
-"""What the sync and async clients share: configuration, signing, request
-building and reading answers. No I/O happens here."""
+"""What the sync and async clients share: the constructor and its settings,
+signing, request building, error mapping and reading answers. No I/O happens here."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import enum
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
-from typing import Any, Final, Literal, TypeVar
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Generic, Literal, TypeVar
 from urllib.parse import quote, unquote
 
 import httpx
+import tenacity
 
 from . import _xml
 from ._checks import Price, check_text, check_utf8, is_count, is_digits, is_http_url, price
@@ -67,7 +70,18 @@ _RESELLER_PARAMS: Final = (
     ("cat", "cat"), ("start_price", "start_price"), ("end_price", "end_price"), ("lang", "lang"),
 )  # fmt: skip
 
+#: Seconds to wait for the gateway (connect, read, write, pool) unless told otherwise.
+DEFAULT_TIMEOUT: Final = 10.0
+
+#: The keywords of a search (besides the image file and the paging) that every page repeats.
+_QUERY: Final = (
+    "image_url", "imgid", "cat", "sort", "page_size", "start_price", "end_price", "country",
+)  # fmt: skip
+
 T = TypeVar("T")
+#: The sync or the async httpx transport, and the sleep that goes with it.
+TransportT = TypeVar("TransportT", httpx.BaseTransport, httpx.AsyncBaseTransport)
+SleepT = TypeVar("SleepT", Callable[[float], None], Callable[[float], Awaitable[None]])
 
 
 class Sort(enum.StrEnum):
@@ -107,12 +121,61 @@ class _Secret:
     __str__ = __repr__
 
 
+def _reveal(secret: _Secret | None) -> str:
+    return "" if secret is None else secret.reveal()
+
+
 def _mask(app_key: str) -> str:
     return app_key[:3] + "***" if len(app_key) > 6 else "***"
 
 
-class BaseClient:
-    """Configuration and the transport-independent half of a client."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientSettings:
+    """What a client is built with, checked once; both clients read it, neither changes it."""
+
+    app_key: str
+    app_secret: _Secret
+    base_url: str
+    dialect: Dialect
+    access_token: _Secret | None
+    sign_method: signing.SignMethod
+    timestamp_format: Literal["datetime", "millis"]
+    image_encoding: Literal["base64", "multipart"]
+    max_image_bytes: int
+    downscale_images: bool
+    retry: RetryPolicy
+    clock: signing.Clock
+
+    def __post_init__(self) -> None:
+        app_key, app_secret = self.app_key, self.app_secret.reveal()
+        if not isinstance(app_key, str) or not app_key.strip():
+            raise UsageError("app_key must be a non-empty string")
+        check_utf8(app_key, "app_key")
+        if not isinstance(app_secret, str) or not app_secret:
+            raise UsageError("app_secret must be a non-empty string")
+        check_utf8(app_secret, "app_secret", show=False)
+        if self.dialect not in DIALECTS:
+            raise UsageError(f"dialect must be one of {', '.join(DIALECTS)}, not {self.dialect!r}")
+        _check_access_token(self.dialect, self.access_token)
+        if self.sign_method not in signing.SIGN_METHODS:
+            known = ", ".join(signing.SIGN_METHODS)
+            raise UsageError(f"sign_method must be one of {known}, not {self.sign_method!r}")
+        if not is_http_url(self.base_url):
+            raise UsageError(f"base_url must be an http(s) URL, not {self.base_url!r}")
+        if self.timestamp_format not in ("datetime", "millis"):
+            raise UsageError("timestamp_format must be 'datetime' or 'millis'")
+        if self.image_encoding not in ("base64", "multipart"):
+            raise UsageError("image_encoding must be 'base64' or 'multipart'")
+        if not is_count(limit := self.max_image_bytes):
+            raise UsageError(f"max_image_bytes must be a whole number of bytes >= 1, not {limit!r}")
+
+
+class BaseClient(Generic[TransportT, SleepT]):
+    """The constructor and the transport-independent half of both clients.
+
+    The sync and async clients add only what sends and waits: opening their
+    httpx client, ``_call`` and the awaited methods.
+    """
 
     def __init__(
         self,
@@ -123,85 +186,99 @@ class BaseClient:
         dialect: Dialect = "top",
         access_token: str | None = None,
         sign_method: signing.SignMethod = "md5",
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        clock: signing.Clock = time.time,
+        transport: TransportT | None = None,
         timestamp_format: Literal["datetime", "millis"] = "datetime",
         image_encoding: Literal["base64", "multipart"] = "base64",
         max_image_bytes: int = DEFAULT_MAX_BYTES,
         downscale_images: bool = False,
-        retry: RetryPolicy | None = None,
-        clock: signing.Clock = time.time,
+        sleep: SleepT | None = None,
     ) -> None:
-        if not isinstance(app_key, str) or not app_key.strip():
-            raise UsageError("app_key must be a non-empty string")
-        check_utf8(app_key, "app_key")
-        if not isinstance(app_secret, str) or not app_secret:
-            raise UsageError("app_secret must be a non-empty string")
-        check_utf8(app_secret, "app_secret", show=False)
-        if dialect not in DIALECTS:
-            raise UsageError(f"dialect must be one of {', '.join(DIALECTS)}, not {dialect!r}")
-        _check_access_token(dialect, access_token)
-        base_url = default_base_url(dialect) if base_url is None else base_url
-        if sign_method not in signing.SIGN_METHODS:
-            raise UsageError(
-                f"sign_method must be one of {', '.join(signing.SIGN_METHODS)}, not {sign_method!r}"
-            )
-        if not is_http_url(base_url):
-            raise UsageError(f"base_url must be an http(s) URL, not {base_url!r}")
-        if timestamp_format not in ("datetime", "millis"):
-            raise UsageError("timestamp_format must be 'datetime' or 'millis'")
-        if image_encoding not in ("base64", "multipart"):
-            raise UsageError("image_encoding must be 'base64' or 'multipart'")
-        if not is_count(max_image_bytes):
-            raise UsageError(
-                f"max_image_bytes must be a whole number of bytes >= 1, not {max_image_bytes!r}"
-            )
-        self.app_key = app_key
-        self._secret = _Secret(app_secret)
-        self._access_token = _Secret(access_token or "")
-        self.dialect: Dialect = dialect
-        self.base_url = base_url
-        self.sign_method = sign_method
-        self.timestamp_format = timestamp_format
-        self.image_encoding = image_encoding
-        self.max_image_bytes = max_image_bytes
-        self.downscale_images = downscale_images
-        self.retry = retry if retry is not None else RetryPolicy()
-        self._clock = clock
+        """Check the settings; a wrong one raises :class:`UsageError` at once.
+
+        ``app_secret`` (and ``access_token``, required with ``dialect="aop"``)
+        never show in a repr, a log or an error. ``base_url`` defaults to the
+        dialect's live gateway. ``transport`` is any httpx transport (the
+        network when None); ``clock`` (epoch seconds) and ``sleep`` (between
+        retries; ``time.sleep`` or ``asyncio.sleep`` when None) are injectable
+        so tests are deterministic.
+        """
+        self._settings = ClientSettings(
+            app_key=app_key,
+            app_secret=_Secret(app_secret),
+            base_url=default_base_url(dialect) if base_url is None else base_url,
+            dialect=dialect,
+            access_token=None if access_token is None else _Secret(access_token),
+            sign_method=sign_method,
+            timestamp_format=timestamp_format,
+            image_encoding=image_encoding,
+            max_image_bytes=max_image_bytes,
+            downscale_images=downscale_images,
+            retry=RetryPolicy() if retry is None else retry,
+            clock=clock,
+        )
+        self._sleep: SleepT | None = sleep
+        self._open(transport, timeout)
+
+    def _open(self, transport: TransportT | None, timeout: float | httpx.Timeout) -> None:
+        """Make the httpx client that sends (no I/O yet: it connects on the first request)."""
+        raise NotImplementedError
+
+    @property
+    def base_url(self) -> str:
+        """Where requests go: the gateway's base URL in this client's dialect."""
+        return self._settings.base_url
+
+    @property
+    def dialect(self) -> Dialect:
+        """Which gateway the client speaks to: ``"top"``, ``"aop"`` or ``"reseller"``."""
+        return self._settings.dialect
 
     def __repr__(self) -> str:
+        settings = self._settings
         signed = (
-            f"sign_method={self.sign_method!r}"
-            if self.dialect == "top"
-            else f"dialect={self.dialect!r}"
+            f"sign_method={settings.sign_method!r}"
+            if settings.dialect == "top"
+            else f"dialect={settings.dialect!r}"
         )
         return (
-            f"{type(self).__name__}(app_key={_mask(self.app_key)!r}, "
-            f"base_url={self.base_url!r}, {signed})"
+            f"{type(self).__name__}(app_key={_mask(settings.app_key)!r}, "
+            f"base_url={settings.base_url!r}, {signed})"
         )
 
     # -- building requests -------------------------------------------------
 
-    def prepare_image(self, file: ImageSource) -> PreparedImage:
+    def _prepare_image(self, file: ImageSource) -> PreparedImage:
         """Read and check an image with this client's size limit."""
-        return prepare_image(file, max_bytes=self.max_image_bytes, downscale=self.downscale_images)
+        settings = self._settings
+        return prepare_image(
+            file, max_bytes=settings.max_image_bytes, downscale=settings.downscale_images
+        )
 
-    def search_plan(
-        self,
-        file: ImageSource | None,
-        *,
-        first_page: int = 1,
-        max_pages: int | None = None,
-        max_items: int | None = None,
-        **query: Any,
-    ) -> SearchPlan:
-        """Read and check the image once, and plan the pages of a search."""
-        image = None if file is None else self.prepare_image(file)
+    def _search_plan(self, arguments: Mapping[str, Any]) -> SearchPlan:
+        """Read and check the image once, and plan the pages of a search.
+
+        ``arguments`` are a search method's own, as ``locals()`` holds them, so
+        that the typed signatures the sync and async methods must each declare
+        are not also forwarded by hand.
+        """
+        file = arguments["file"]
+        image = None if file is None else self._prepare_image(file)
+        query = {name: arguments[name] for name in _QUERY}
         plan = SearchPlan(
-            self, image, query, first_page=first_page, max_pages=max_pages, max_items=max_items
+            self,
+            image,
+            query,
+            first_page=arguments.get("page", 1),
+            max_pages=arguments.get("max_pages"),
+            max_items=arguments.get("max_items"),
         )
         plan.params()  # check every argument before anything is sent
         return plan
 
-    def search_params(
+    def _search_params(
         self,
         *,
         image: PreparedImage | None,
@@ -218,7 +295,7 @@ class BaseClient:
         """The search's own params (no image bytes), checked before anything is sent.
 
         They are named as the TOP router names them; the Open Platform's request
-        renames them (:meth:`build_request`).
+        renames them (:meth:`_build_request`).
         """
         given = [
             name
@@ -248,9 +325,10 @@ class BaseClient:
         if low is not None and high is not None and low > high:
             raise UsageError(f"start_price {low} is above end_price {high}")
         params = {"page": str(page), "page_size": str(page_size)}
-        if self.dialect == "aop":
+        dialect = self._settings.dialect
+        if dialect == "aop":
             params["country"] = _country(country)
-        elif self.dialect == "reseller" and country is not None:
+        elif dialect == "reseller" and country is not None:
             params["lang"] = _lang(country)
         elif country is not None:
             raise UsageError(
@@ -268,48 +346,52 @@ class BaseClient:
         params.update({key: value for key, value in optional.items() if value is not None})
         return params
 
-    def build_request(
+    def _build_request(
         self, api_method: str, app_params: Mapping[str, str], image: PreparedImage | None
     ) -> tuple[httpx.Request, str]:
-        """A freshly timestamped and signed POST and its sign; build one per attempt."""
-        if self.dialect == "aop":
+        """A freshly timestamped and signed request and its sign; build one per attempt."""
+        settings = self._settings
+        if settings.dialect == "aop":
             return self._aop_request(api_method, app_params, image)
-        if self.dialect == "reseller":
+        if settings.dialect == "reseller":
             return self._reseller_request(api_method, app_params, image)
         params = {
             "method": api_method,
-            "app_key": self.app_key,
-            "timestamp": signing.format_timestamp(self._clock(), self.timestamp_format),
+            "app_key": settings.app_key,
+            "timestamp": signing.format_timestamp(settings.clock(), settings.timestamp_format),
             "v": "2.0",
             "format": "json",
-            "sign_method": self.sign_method,
+            "sign_method": settings.sign_method,
             **app_params,
         }
         files = None
-        if image is not None and self.image_encoding == "base64":
+        if image is not None and settings.image_encoding == "base64":
             params["image"] = base64.b64encode(image.data).decode("ascii")
         elif image is not None:
             files = {"image": (image.filename, image.data, image.content_type)}
-        params["sign"] = signature = signing.sign(params, self._secret.reveal(), self.sign_method)
-        return httpx.Request("POST", self.base_url, data=params, files=files), signature
+        secret = settings.app_secret.reveal()
+        params["sign"] = signature = signing.sign(params, secret, settings.sign_method)
+        return httpx.Request("POST", settings.base_url, data=params, files=files), signature
 
     def _aop_request(
         self, api_method: str, app_params: Mapping[str, str], image: PreparedImage | None
     ) -> tuple[httpx.Request, str]:
-        path = aop.ApiPath(aop.NAMESPACE, _AOP_APIS[api_method], self.app_key)
+        settings = self._settings
+        path = aop.ApiPath(aop.NAMESPACE, _AOP_APIS[api_method], settings.app_key)
         value: dict[str, object]
         if api_method == UPLOAD_METHOD and image is not None:
             name = aop.UPLOAD_PARAM
             value = {"imageBase64": base64.b64encode(image.data).decode("ascii")}
         else:
             name, value = aop.SEARCH_PARAM, _offer_query(app_params)
+        secret, token = settings.app_secret.reveal(), _reveal(settings.access_token)
         params = {
-            aop.ACCESS_TOKEN: self._access_token.reveal(),
-            aop.TIMESTAMP: signing.format_timestamp(self._clock(), "millis"),
+            aop.ACCESS_TOKEN: token,
+            aop.TIMESTAMP: signing.format_timestamp(settings.clock(), "millis"),
             name: aop.encode_param(value),
         }
-        params[aop.SIGNATURE] = signature = aop.sign(path.signed, params, self._secret.reveal())
-        return httpx.Request("POST", path.url(self.base_url), data=params), signature
+        params[aop.SIGNATURE] = signature = aop.sign(path.signed, params, secret)
+        return httpx.Request("POST", path.url(settings.base_url), data=params), signature
 
     def _reseller_request(
         self, api_method: str, app_params: Mapping[str, str], image: PreparedImage | None
@@ -319,16 +401,18 @@ class BaseClient:
         Nothing is signed: the secret itself stands in for the sign, so that
         every scrub of a sign scrubs it too.
         """
-        url = self.base_url.rstrip("/") + reseller.api_path(_RESELLER_APIS[api_method])
-        query = httpx.QueryParams([("key", self.app_key), ("secret", self._secret.reveal())])
+        settings = self._settings
+        secret = settings.app_secret.reveal()
+        url = settings.base_url.rstrip("/") + reseller.api_path(_RESELLER_APIS[api_method])
+        query = httpx.QueryParams([("key", settings.app_key), ("secret", secret)])
         if api_method == UPLOAD_METHOD and image is not None:
-            if self.image_encoding == "multipart":
+            if settings.image_encoding == "multipart":
                 files = {"imgcode": (image.filename, image.data, image.content_type)}
                 request = httpx.Request("POST", url, params=query, files=files)
             else:
                 form = {"imgcode": base64.b64encode(image.data).decode("ascii")}
                 request = httpx.Request("POST", url, params=query, data=form)
-            return request, self._secret.reveal()
+            return request, secret
         params = dict(app_params)
         if "imageUrl" in params:  # the reseller searches by URL only, and calls it imgid
             params["imgid"] = params.pop("imageUrl")
@@ -337,11 +421,44 @@ class BaseClient:
         for own, sent in _RESELLER_PARAMS:
             if params.get(own):
                 query = query.add(sent, params[own])
-        return httpx.Request("GET", url, params=query), self._secret.reveal()
+        return httpx.Request("GET", url, params=query), secret
 
-    # -- reading answers ---------------------------------------------------
+    # -- sending and reading answers ----------------------------------------
 
-    def read_answer(
+    def _retrying_kwargs(self, default_sleep: object) -> dict[str, Any]:
+        """tenacity's arguments: the retry policy's, and the injected sleep or the default."""
+        sleep = default_sleep if self._sleep is None else self._sleep
+        return {"sleep": sleep, **self._settings.retry.tenacity_kwargs()}
+
+    @contextlib.contextmanager
+    def _sending(self, request: httpx.Request, signature: str) -> Iterator[None]:
+        """Turn what sending ``request`` raises into the client's errors, with no secret in them.
+
+        A transport failure is a :class:`NetworkError`, a body that does not
+        match its Content-Encoding a retryable :class:`ResponseParseError`; any
+        other exception (a cassette miss, a mock's complaint) keeps its type and
+        loses the secret and sign from its message.
+        """
+        try:
+            yield
+        except httpx.TransportError as error:
+            raise self._network_error(error, request) from None
+        except httpx.DecodingError as error:
+            raise _undecodable(error) from None
+        except Exception as error:
+            self._scrub_escaping(error, signature)
+            raise
+
+    @contextlib.contextmanager
+    def _giving_up(self, retrying: tenacity.BaseRetrying) -> Iterator[None]:
+        """Say why a retryable error reached the caller after all."""
+        try:
+            yield
+        except PailitaoError as error:
+            _note_give_up(error, retrying.statistics, self._settings.retry)
+            raise
+
+    def _read_answer(
         self, response: httpx.Response, parse: Callable[[object], T], signature: str
     ) -> T:
         """Turn an HTTP answer (JSON, or TOP's XML) into a result, or raise the matching error.
@@ -363,7 +480,7 @@ class BaseClient:
 
     def _refusal(self, response: httpx.Response, scrub: Callable[[str], str]) -> PailitaoError:
         """A non-200 answer: the Open Platform gateway's error, else the HTTP status."""
-        if self.dialect == "aop":
+        if self._settings.dialect == "aop":
             try:
                 data = json.loads(response.content)
                 error = parse_aop_error(data)
@@ -373,17 +490,7 @@ class BaseClient:
                 return _rescrubbed(error, data, _raise_aop_error, scrub)
         return HTTPStatusError(response.status_code, scrub(response.text)[:200])
 
-    @staticmethod
-    def unreadable_answer(error: httpx.DecodingError) -> ResponseParseError:
-        """The body does not match its Content-Encoding (a damaged or mislabelled answer)."""
-        return ResponseParseError(
-            "the answer cannot be decoded as its Content-Encoding says "
-            f"({type(error).__name__}: {error}); "
-            "the gateway or a proxy sent a damaged or mislabelled body",
-            retryable=True,
-        )
-
-    def scrub_escaping(self, error: BaseException, signature: str) -> None:
+    def _scrub_escaping(self, error: BaseException, signature: str) -> None:
         """Remove the secret and sign from an exception a transport raised.
 
         A cassette layer or a mock may describe the failed request, body and
@@ -393,14 +500,15 @@ class BaseClient:
         error.args = tuple(scrub(arg) if isinstance(arg, str) else arg for arg in error.args)
 
     def _scrubber(self, signature: str) -> Callable[[str], str]:
-        secret, token = self._secret.reveal(), self._access_token.reveal()
+        settings = self._settings
+        secret, token = settings.app_secret.reveal(), _reveal(settings.access_token)
         others = [token] if token else []
-        if self.dialect == "reseller":
+        if settings.dialect == "reseller":
             # The key and secret travel in clear in the URL, percent-encoded there:
             # the key is a credential too, and each is scrubbed in either spelling.
-            pair = (self.app_key, secret)
+            pair = (settings.app_key, secret)
             others += [spelling(value) for value in pair for spelling in (_query_quote, quote)]
-            others.append(self.app_key)
+            others.append(settings.app_key)
         others.sort(key=len, reverse=True)
         sign_pattern = re.compile(re.escape(signature), re.IGNORECASE) if signature else None
 
@@ -412,16 +520,13 @@ class BaseClient:
 
         return scrub
 
-    def network_error(self, error: httpx.TransportError, request: httpx.Request) -> NetworkError:
+    def _network_error(self, error: httpx.TransportError, request: httpx.Request) -> NetworkError:
         """A transport failure, naming the request; credentials in its URL are scrubbed."""
         kind = "timed out" if isinstance(error, httpx.TimeoutException) else "failed"
         scrub = self._scrubber("")
         return NetworkError(
             scrub(f"{request.method} {request.url} {kind}: {type(error).__name__}: {error}")
         )
-
-    def tenacity_kwargs(self) -> dict[str, Any]:
-        return self.retry.tenacity_kwargs()
 
 
 class SearchPlan:
@@ -432,7 +537,7 @@ class SearchPlan:
 
     def __init__(
         self,
-        client: BaseClient,
+        client: BaseClient[Any, Any],
         image: PreparedImage | None,
         query: dict[str, Any],
         *,
@@ -445,17 +550,20 @@ class SearchPlan:
                 raise UsageError(f"{name} must be an integer >= 1, not {bound!r}")
         self.image = image
         self._client, self._query = client, query
+        #: The Open Platform's and the reseller's searches take no image: upload it first.
+        self.uploads_first = image is not None and client.dialect != "top"
         self._page, self._pages_left, self._items_left = first_page, max_pages, max_items
         self._seen: set[str] = set()
         self.done = False
 
     def params(self) -> dict[str, str]:
         """The params of the page to fetch next."""
-        return self._client.search_params(image=self.image, page=self._page, **self._query)
+        return self._client._search_params(image=self.image, page=self._page, **self._query)
 
     def use_image_id(self, image_id: str) -> None:
         """Search by an uploaded image's id from now on, instead of sending the image."""
         self.image = None
+        self.uploads_first = False
         self._query["imgid"] = image_id
 
     def take(self, page: SearchPage) -> list[Item]:
@@ -487,7 +595,8 @@ class SearchPlan:
         return fresh
 
 
-def _check_access_token(dialect: str, token: object) -> None:
+def _check_access_token(dialect: str, secret: _Secret | None) -> None:
+    token = None if secret is None else secret.reveal()
     if dialect == "aop":
         if not isinstance(token, str) or not token:
             raise UsageError(
@@ -538,6 +647,30 @@ def _offer_query(params: Mapping[str, str]) -> dict[str, object]:
         cat = params["cat"]
         query["categoryId"] = int(cat) if is_digits(cat) and len(cat) <= 18 else cat
     return query
+
+
+def _undecodable(error: httpx.DecodingError) -> ResponseParseError:
+    """The body does not match its Content-Encoding (a damaged or mislabelled answer)."""
+    return ResponseParseError(
+        "the answer cannot be decoded as its Content-Encoding says "
+        f"({type(error).__name__}: {error}); "
+        "the gateway or a proxy sent a damaged or mislabelled body",
+        retryable=True,
+    )
+
+
+def _note_give_up(error: PailitaoError, statistics: dict[str, Any], policy: RetryPolicy) -> None:
+    """Say why a retryable error reached the caller after all."""
+    if not error.retryable or policy.max_attempts == 1:
+        return
+    attempts = statistics.get("attempt_number", 1)
+    if attempts == policy.max_attempts:
+        error.add_note(f"pailitao: gave up after {attempts} attempts")
+    else:
+        error.add_note(
+            f"pailitao: gave up after {attempts} attempt(s): the next wait would pass "
+            f"the retry budget of {policy.max_total:g}s (RetryPolicy.max_total)"
+        )
 
 
 def _raise_aop_error(data: object) -> object:
@@ -596,7 +729,7 @@ def _decode_xml(content: bytes, scrub: Callable[[str], str], *, labelled: bool) 
     except _xml.MalformedXml:
         pass
     # Not labelled XML, a body that merely starts with "<" (a proxy's page, say) is
-    # reported as before: not the JSON the client asked for.
+    # reported as what it is not: the JSON the client asked for.
     raise _unreadable(content, "well-formed XML" if labelled else "JSON", scrub)
 
 

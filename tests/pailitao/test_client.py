@@ -28,7 +28,6 @@ from pailitao import (
     TimestampError,
     UsageError,
 )
-from pailitao._base import BaseClient
 
 BASE = "https://gw.example.test/openapi/router/rest"
 
@@ -726,9 +725,9 @@ prices = st.one_of(
 
 @given(low=prices, high=prices | st.none())
 def test_every_price_the_client_accepts_is_one_the_fake_accepts(low, high) -> None:
-    client = BaseClient(app_key="k", app_secret="s")
+    client = PailitaoClient(app_key="k", app_secret="s")
     try:
-        params = client.search_params(
+        params = client._search_params(
             image=None, image_url=None, imgid="a", cat=None, sort=None, page=1, page_size=20,
             start_price=low, end_price=high,
         )  # fmt: skip

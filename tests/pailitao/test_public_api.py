@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 import pailitao
 
 EXPECTED = {
@@ -51,3 +53,35 @@ def test_import_pulls_in_no_heavy_or_test_dependency() -> None:
         "respx",
         "uvicorn",
     }
+
+
+#: What a client offers besides its constructor: the searches, the upload, closing,
+#: and where it sends. Everything else is ``_private``.
+CLIENT_SURFACE = {"base_url", "dialect", "iter_search", "search_image", "upload_image"}
+
+
+def test_the_clients_expose_only_their_documented_methods() -> None:
+    def public(thing: object) -> set[str]:
+        return {name for name in dir(thing) if not name.startswith("_")}
+
+    sync = pailitao.PailitaoClient(app_key="k", app_secret="s")
+    asynchronous = pailitao.AsyncPailitaoClient(app_key="k", app_secret="s")
+    assert public(sync) == CLIENT_SURFACE | {"close"}
+    assert public(asynchronous) == CLIENT_SURFACE | {"aclose"}
+    for internal in (
+        "build_request", "read_answer", "search_params", "scrub_escaping", "tenacity_kwargs",
+        "search_plan", "prepare_image", "network_error", "unreadable_answer", "retry",
+        "app_key", "sign_method", "timestamp_format", "image_encoding", "max_image_bytes",
+        "downscale_images",
+    ):  # fmt: skip
+        assert not hasattr(sync, internal), internal
+        assert not hasattr(asynchronous, internal), internal
+    sync.close()
+
+
+def test_client_settings_are_read_only() -> None:
+    client = pailitao.PailitaoClient(app_key="k", app_secret="s", dialect="reseller")
+    assert (client.dialect, client.base_url) == ("reseller", "https://api-gw.onebound.cn")
+    with pytest.raises(AttributeError):
+        client.dialect = "top"  # type: ignore[misc]
+    client.close()

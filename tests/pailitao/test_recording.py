@@ -352,11 +352,11 @@ def canonical(call: dict[str, Any], **options: Any) -> Any:
     from vcr.request import Request
 
     c = client(**options)
-    image = c.prepare_image(call["file"])
-    params = c.search_params(image=image, image_url=None, imgid=None, cat=call["cat"],
-                             sort=call["sort"], page=call["page"], page_size=20,
-                             start_price=None, end_price=None)  # fmt: skip
-    request, _ = c.build_request("1688.items.search.img", params, image)
+    image = c._prepare_image(call["file"])
+    params = c._search_params(image=image, image_url=None, imgid=None, cat=call["cat"],
+                              sort=call["sort"], page=call["page"], page_size=20,
+                              start_price=None, end_price=None)  # fmt: skip
+    request, _ = c._build_request("1688.items.search.img", params, image)
     raw = Request(request.method, str(request.url), request.read(), dict(request.headers))
     return vcr_config(secret=SECRET)["before_record_request"](raw)
 
