@@ -57,7 +57,7 @@ from .api import Call, ImageSearchApi
 from .apps import App, AppRegistry
 from .errors import GatewayError, HttpActionNotAllowed, PathNotFound, RemoteServiceError
 from .faults import NOTHING, Fault, FaultAnswer, FaultPlan, Injected
-from .journal import Journal, Verification
+from .journal import DEFAULT_MAX_BYTES, Journal, Verification
 from .protocol import FakeRequest, FakeResponse, parse_http
 from .ratelimits import RateLimiter, RateLimits
 from .reseller_api import ResellerApi
@@ -114,6 +114,7 @@ class Engine:
         max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
         upload_limits: UploadLimits | None = None,
         journal_size: int = 1000,
+        journal_max_bytes: int = DEFAULT_MAX_BYTES,
         limits: RateLimits | None = None,
         faults: Iterable[Fault | Mapping[str, Any]] = (),
         fault_seed: int = 0,
@@ -123,7 +124,7 @@ class Engine:
         self.deterministic = deterministic
         self.timestamp_skew = timestamp_skew
         self.store = UploadStore(upload_limits)
-        self.journal = Journal(journal_size)
+        self.journal = Journal(journal_size, journal_max_bytes)
         self.api = ImageSearchApi(catalog, self.store, max_image_bytes=max_image_bytes)
         #: The Open Platform's image APIs, over the same backend.
         self.aop_api = AopImageApi(self.api)

@@ -237,11 +237,9 @@ def test_redaction_of_any_params(pairs: list[tuple[str, str]]) -> None:
         max_size=6,
     )
 )
-def test_the_journal_gives_back_the_redacted_params_it_packed(
+def test_the_journal_gives_back_the_redacted_params(
     pairs: list[tuple[str, str]],
 ) -> None:
-    # Entries keep their params as one NUL-joined string; a NUL in a name or
-    # value must not shift the fields.
     journal = Journal(maxlen=1)
     _record(journal, FakeRequest("POST", "/router/rest", form=pairs))
     entry = journal.last()
@@ -289,5 +287,86 @@ def test_journal_is_bounded_and_redacted() -> None:
 
 
 def test_journal_needs_room() -> None:
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ValueError, match="at least one entry"):
         Journal(0)
+    with pytest.raises(ValueError, match="byte budget of at least 1"):
+        Journal(max_bytes=0)
+
+
+def _record_plain(journal: Journal, request_id: str, form: tuple[tuple[str, str], ...]) -> None:
+    journal.record(
+        FakeRequest("POST", "/p", form=form),
+        received_at=1.0,
+        api_method="m",
+        verification=Verification.PASSED,
+        status=200,
+        error=None,
+        request_id=request_id,
+        duration_ms=1.0,
+    )
+
+
+def test_journal_estimates_an_entry_from_its_text_and_fixed_overheads() -> None:
+    journal = Journal()
+    assert (journal.maxlen, journal.max_bytes, journal.nbytes) == (1000, 16 * 1024 * 1024, 0)
+    _record_plain(journal, "r", (("a", "bc"),))
+    # 500 for the entry, 100 for the param, then the text: "a", "bc", "/p", "r".
+    assert journal.nbytes == 500 + 100 + 1 + 2 + 2 + 1
+    _record_plain(journal, "r", (("a", "bc"), ("d", "")))
+    assert journal.nbytes == 606 + 500 + 2 * 100 + 1 + 2 + 1 + 2 + 1
+
+
+def test_journal_evicts_the_oldest_entries_beyond_its_byte_budget() -> None:
+    journal = Journal(maxlen=100, max_bytes=3 * 606)
+    for request_id in "abcde":
+        _record_plain(journal, request_id, (("a", "bc"),))
+    assert [entry.request_id for entry in journal] == ["c", "d", "e"]
+    assert [entry.seq for entry in journal] == [3, 4, 5]
+    assert journal.nbytes == 3 * 606
+    journal.clear()
+    assert journal.nbytes == 0
+    for request_id in "fgh":
+        _record_plain(journal, request_id, (("a", "bc"),))
+    assert [entry.request_id for entry in journal] == ["f", "g", "h"]
+
+
+def test_journal_keeps_its_count_bound_within_the_byte_budget() -> None:
+    journal = Journal(maxlen=2, max_bytes=10**9)
+    for request_id in "abc":
+        _record_plain(journal, request_id, (("a", "bc"),))
+    assert [entry.request_id for entry in journal] == ["b", "c"]
+    assert journal.nbytes == 2 * 606
+
+
+def test_journal_keeps_the_newest_entry_even_beyond_its_byte_budget() -> None:
+    # So last() always shows the latest request; it alone may exceed the budget.
+    journal = Journal(maxlen=100, max_bytes=2 * 606)
+    _record_plain(journal, "a", (("a", "bc"),))
+    _record_plain(journal, "b", (("a", "bc"),))
+    _record_plain(journal, "c", (("x" * 5000, "y"),))
+    assert [entry.request_id for entry in journal] == ["c"]
+    assert journal.nbytes == 500 + 100 + 5000 + 1 + 2 + 1
+    _record_plain(journal, "d", (("a", "bc"),))
+    assert [entry.request_id for entry in journal] == ["d"]
+    assert Journal(max_bytes=1).maxlen == 1000
+
+
+def test_journal_entries_hold_their_params_as_a_dict_on_every_read_path() -> None:
+    journal = Journal()
+    _record_plain(journal, "a", (("sort", "price_asc"), ("sign", "ABC")))
+    expected = {"sort": "price_asc", "sign": "<redacted>"}
+    last = journal.last()
+    assert last is not None
+    read = [
+        last,
+        *journal.entries(),
+        *journal,
+        *journal.find("a"),
+        *journal.calls("m", sort="price_asc"),
+        *journal.assert_called("m", times=1, sort="price_asc"),
+    ]
+    assert len(read) == 6
+    for entry in read:
+        assert type(entry.params) is dict
+        assert entry.params == expected
+    assert last.to_dict()["params"] == expected
