@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import textwrap
@@ -35,25 +38,28 @@ _BARE_APP = textwrap.dedent(
 
 
 class Server:
-    """A server subprocess that prints its URL on the first line of stdout."""
+    """A server subprocess that prints its URL on the first line of stdout (or is told it)."""
 
-    def __init__(self, command: list[str]) -> None:
+    def __init__(self, command: list[str], url: str | None = None) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        output = subprocess.PIPE if url is None else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+            command, stdout=output, stderr=subprocess.PIPE, text=True, env=env
         )
-        assert self.process.stdout is not None
-        first = self.process.stdout.readline()
-        if not first.startswith(("fake1688 serving on ", "http://")):
-            self.stop()
-            raise RuntimeError(f"the server did not start: {first!r}")
-        self.url = first.split()[-1]
+        if url is None:
+            assert self.process.stdout is not None
+            first = self.process.stdout.readline()
+            if not first.startswith(("fake1688 serving on ", "http://")):
+                self.stop()
+                raise RuntimeError(f"the server did not start: {first!r}")
+            url = first.split()[-1]
+        self.url = url
         self.root = self.url.rsplit("/openapi/router/rest", 1)[0]
         self._wait()
 
     def _wait(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 httpx.get(self.root + "/", timeout=2)
                 return
@@ -102,3 +108,52 @@ def fake_server(*options: str) -> Server:
 def bare_server(body_file: Path) -> Server:
     """A bare Starlette endpoint answering ``body_file``'s bytes to every POST."""
     return Server(bare_command(body_file))
+
+
+#: WireMock 3.13's standalone jar, from the npm package ``wiremock`` (Java runs it).
+WIREMOCK_VERSION = "3.13.2"
+_WIREMOCK_DIR = Path(__file__).resolve().parent / ".wiremock"
+_WIREMOCK_JAR = (
+    _WIREMOCK_DIR
+    / "node_modules"
+    / "wiremock"
+    / "build"
+    / f"wiremock-standalone-{WIREMOCK_VERSION}.jar"
+)
+
+
+def wiremock_jar() -> Path | None:
+    """The jar, installed under ``bench/.wiremock`` with npm if missing; None without java/npm."""
+    if _WIREMOCK_JAR.exists():
+        return _WIREMOCK_JAR
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("java") is None:
+        return None
+    install = [npm, "install", "--prefix", str(_WIREMOCK_DIR), "--no-audit", "--no-fund"]
+    subprocess.run([*install, f"wiremock@{WIREMOCK_VERSION}"], check=True, capture_output=True)
+    return _WIREMOCK_JAR
+
+
+def wiremock_server(body_file: Path, root: Path) -> Server:
+    """WireMock answering ``body_file``'s bytes to every POST of the TOP router (no journal)."""
+    jar = wiremock_jar()
+    if jar is None:
+        raise RuntimeError("WireMock needs java and npm")
+    (root / "mappings").mkdir(parents=True, exist_ok=True)
+    (root / "__files").mkdir(exist_ok=True)
+    shutil.copyfile(body_file, root / "__files" / "answer.json")
+    stub = {
+        "request": {"method": "POST", "url": "/openapi/router/rest"},
+        "response": {
+            "status": 200,
+            "bodyFileName": "answer.json",
+            "headers": {"Content-Type": "application/json;charset=UTF-8"},
+        },
+    }
+    (root / "mappings" / "search.json").write_text(json.dumps(stub))
+    with socket.socket() as probe:  # a free port: WireMock binds it itself
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = ["java", "-jar", str(jar), "--bind-address", "127.0.0.1", "--port", str(port)]
+    command += ["--root-dir", str(root), "--no-request-journal", "--disable-banner"]
+    return Server(command, url=f"http://127.0.0.1:{port}/openapi/router/rest")

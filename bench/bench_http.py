@@ -10,6 +10,14 @@ rounds of each fake round against the mean of the bare rounds either side of
 it, since this machine's speed drifts by tens of percent from minute to minute.
 The ratio of the two servers' median rates, and each server's CPU time per
 request (from ``/proc``), are printed beside it. Goal: fake >= 0.5x bare.
+
+WireMock 3.13 (its standalone jar, from the npm package ``wiremock``, installed
+under ``bench/.wiremock`` when missing; ``java`` runs it) serves the same
+answer as a static stub, request journal off, and takes a round after each of
+the fake's; the ratio reported is the median over rounds of the fake against
+the WireMock round beside it. Goal: fake >= 1.5x WireMock. Without ``java`` or
+``npm`` it is left out.
+
 Two requests are measured:
 
 * by ``imgid`` (a catalog photo's URL): the paging call of a client that
@@ -35,12 +43,20 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
-from _servers import Server, bare_server, fake_server
+from _servers import (
+    WIREMOCK_VERSION,
+    Server,
+    bare_server,
+    fake_server,
+    wiremock_jar,
+    wiremock_server,
+)
 from fake1688.catalog import Catalog
 
 from pailitao.wire import signing
 
 GOAL = 0.5
+GOAL_WIREMOCK = 1.5
 
 
 def signed_search_body(source: str) -> bytes:
@@ -114,63 +130,76 @@ class Load:
         return self.rates[-1]
 
 
-def measure(source: str, seconds: int, rounds: int, tmp: Path) -> float:
+def measure(source: str, seconds: int, rounds: int, tmp: Path, wiremock: bool) -> float:
     """Median ratio of fake to bare over alternating rounds; prints the numbers."""
     body = signed_search_body(source)
     script = wrk_script(body, tmp / source)
-    fake = fake_server()
-    bare: Server | None = None
+    servers: list[Server] = [fake_server()]
     try:
         answer = httpx.post(
-            fake.url, content=body, headers={"content-type": "application/x-www-form-urlencoded"}
+            servers[0].url,
+            content=body,
+            headers={"content-type": "application/x-www-form-urlencoded"},
         )
         assert b"items_search_img_response" in answer.content, answer.text[:300]
         answer_file = tmp / f"{source}.json"
         answer_file.write_bytes(answer.content)
-        bare = bare_server(answer_file)
-        loads = Load(fake, script), Load(bare, script)
-        for load in loads:
-            load.round(1)  # warm up: imports, caches, the first fingerprint
+        servers.append(bare_server(answer_file))
+        if wiremock:
+            servers.append(wiremock_server(answer_file, tmp / f"wiremock-{source}"))
+        loads = [Load(server, script) for server in servers]
+        for load, warm_up in zip(loads, (1, 1, 15), strict=False):
+            load.round(warm_up)  # imports, caches, the first fingerprint; the JVM's JIT
             load.rates.clear()
             load.cpu_us.clear()
         # Alternate short rounds, bare first and last: this machine's speed
         # drifts, and each fake round compared with the mean of the bare rounds
         # on either side of it cancels most of the drift (an ABA design).
-        fake_load, bare_load = loads
+        fake_load, bare_load, *wiremock_load = loads
         before = bare_load.round(seconds)
-        ratios = []
+        ratios, ratios_wiremock = [], []
         for _ in range(rounds):
             rate = fake_load.round(seconds)
+            for load in wiremock_load:
+                ratios_wiremock.append(rate / load.round(seconds))
             after = bare_load.round(seconds)
             ratios.append(rate / ((before + after) / 2))
             before = after
     finally:
-        fake.stop()
-        if bare is not None:
-            bare.stop()
+        for server in servers:
+            server.stop()
     ratio = statistics.median(ratios)
     print(f"search by {source}: {len(body):,} bytes in, {len(answer.content):,} out")
-    for name, load in zip(("bare Starlette", "fake1688 serve"), reversed(loads), strict=True):
+    names = ("fake1688 serve", "bare Starlette", f"WireMock {WIREMOCK_VERSION}")
+    for name, load in zip(names, loads, strict=False):
         print(
-            f"  {name}  {statistics.median(load.rates):9,.0f} req/s  "
+            f"  {name:16} {statistics.median(load.rates):9,.0f} req/s  "
             f"{statistics.median(load.cpu_us):5.0f} us CPU/request "
             f"(medians of {len(load.rates)} rounds)"
         )
     low, high = min(ratios), max(ratios)
     of_medians = statistics.median(loads[0].rates) / statistics.median(loads[1].rates)
     print(
-        f"  ratio {ratio:.2f}x (rounds {low:.2f}-{high:.2f}; ratio of the median rates "
-        f"{of_medians:.2f}x; goal >= {GOAL}x)"
+        f"  vs bare Starlette {ratio:.2f}x (rounds {low:.2f}-{high:.2f}; ratio of the "
+        f"median rates {of_medians:.2f}x; goal >= {GOAL}x)"
     )
+    if ratios_wiremock:
+        median, low, high = (f(ratios_wiremock) for f in (statistics.median, min, max))
+        print(
+            f"  vs WireMock {median:.2f}x (rounds {low:.2f}-{high:.2f}; goal >= {GOAL_WIREMOCK}x)"
+        )
     return ratio
 
 
 def main(seconds: int = 5, rounds: int = 5) -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
+    wiremock = wiremock_jar() is not None
+    if not wiremock:
+        print("WireMock left out: it needs java and npm", file=sys.stderr)
     with tempfile.TemporaryDirectory() as name:
         for source in ("imgid", "image"):
-            measure(source, seconds, rounds, Path(name))
+            measure(source, seconds, rounds, Path(name), wiremock)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ STRAY = frozenset(
         "site",
         "dist",
         "build",
+        ".wiremock",  # bench_http.py's WireMock, installed from npm
     ]
 )
 # The sdist's own tests that read its non-Python files: the docs pages (their

@@ -1,51 +1,52 @@
 """The Starlette adapter: the engine over HTTP (uvicorn) or ASGI.
 
-The engine endpoint is the router's default, so every request reaches it; a
-catch-all route would not (Starlette's ``{path:path}`` does not match a
-percent-encoded newline, and answers a plain-text 404). The endpoint hands the
-raw request to the engine's own entry points: :meth:`Engine.handle_http`, as
-the direct transports do, or the two steps it takes, ``parse_http`` then
-:meth:`Engine.handle`. Starlette's form parsing is bypassed (measured slow,
-and lenient: it reads a truncated multipart body as empty fields), and so are
-its plain-text 400/404/405 answers: every path and every HTTP method gets the
-platform's envelope (every method uvicorn's HTTP parser accepts: httptools
-answers a request line it cannot read, such as an unknown method, with its
-own 400).
+The engine endpoint is the default of the app's router, so every request
+reaches it; a catch-all route would not (Starlette's ``{path:path}`` does not
+match a percent-encoded newline, and answers a plain-text 404). The endpoint
+hands the raw request to the engine's own entry points:
+:meth:`Engine.handle_http`, as the direct transports do, or the two steps it
+takes, ``parse_http`` then :meth:`Engine.handle`. Starlette's form parsing is
+left out (the engine parses the body itself, and refuses a truncated multipart
+body that Starlette would read as empty fields), and so are its plain-text
+400/404/405 answers: every path and every HTTP method gets the platform's
+envelope (every method uvicorn's HTTP parser accepts: httptools answers a
+request line it cannot read, such as an unknown method, with its own 400).
 
 Images are never decoded on the event loop. The endpoint parses the request
 and asks :meth:`ImageSearchApi.may_decode` whether answering it may decode an
 image: such a request, and any body over 256 KiB (parsed there too), is
 answered on one of ``WORKERS`` threads, with up to ``QUEUE`` more waiting for
 one. Every other request (a cached photo again, an imgid, the admin paths) is
-answered on the loop, as before: a worker costs a thread switch, which is more
-than a cached search. Should one of those need a decode after all, or the
-queue be full, the engine answers the platform's busy error (TOP 10,
+answered on the loop: a worker costs a thread switch, which is more than a
+cached search. Should one of those need a decode after all, or the queue be
+full, the engine answers the platform's busy error (TOP 10,
 ``gw.InternalServerError``, reseller ``4000``) instead of decoding on the loop
 (:func:`~fake1688.search.decoding_refused`).
 
 Injected faults: a delay is an ``asyncio.sleep`` (other connections go on); a
 dropped connection aborts the socket before any byte of an answer. ASGI has no
-word for that, so the app keeps the server's own ``send`` in the scope (under
-uvicorn, a method of the connection's request cycle, which holds the transport)
-and finds the socket through it only when it must drop one. Under another
-server, or ``httpx.ASGITransport``, the endpoint raises
-``httpx.RemoteProtocolError`` instead, which ASGITransport hands to the client.
+message for that, so the server says which connection a request came on:
+:data:`CONNECTION` holds its asyncio transport (``fake1688.server`` sets it
+under uvicorn, through the HTTP protocol class uvicorn lets you choose).
+Without it (``httpx.ASGITransport``, another server) the endpoint raises
+``httpx.RemoteProtocolError``, which ASGITransport hands to the client.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from functools import partial
 from typing import Final
 
 import httpx
 from starlette.applications import Starlette
-from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from .admin import is_admin_path
 from .engine import Engine, internal_error_response
@@ -53,9 +54,11 @@ from .protocol import FakeResponse, parse_http
 from .search import decoding_refused
 from .transport import DISCONNECTED
 
-__all__ = ["QUEUE", "WORKERS", "FakeApp", "create_app"]
+__all__ = ["CONNECTION", "QUEUE", "WORKERS", "create_app"]
 
-_SEND: Final = "fake1688.server_send"
+#: The transport of the connection the current request came on, when the
+#: server provides it: an injected reset aborts it.
+CONNECTION: Final[ContextVar[asyncio.Transport]] = ContextVar("fake1688_connection")
 #: Threads that answer requests which may decode an image: Pillow lets go of
 #: the GIL while it decodes, so two use both cores of a small machine.
 WORKERS: Final = 2
@@ -65,40 +68,29 @@ QUEUE: Final = 6
 _LARGE_BODY: Final = 256 * 1024
 
 
-class FakeApp(Starlette):
-    """Starlette, plus a way to drop the connection for an injected reset.
+def create_app(engine: Engine, middleware: Sequence[Middleware] = ()) -> Starlette:
+    """A Starlette app serving ``engine`` on every path, inside ``middleware`` (outermost first).
 
-    Its middleware stack is Starlette's without ``ExceptionMiddleware``: that
-    layer maps ``HTTPException`` and exception classes to handlers, and nothing
-    here raises either (the engine answers every mistake with the platform's
-    envelope), yet it built a ``Request`` for every call.
+    An endpoint failure still gets the platform's envelope (the handler for
+    ``Exception`` answers it from Starlette's ``ServerErrorMiddleware``).
     """
-
-    def build_middleware_stack(self) -> ASGIApp:
-        """ServerErrorMiddleware (an endpoint failure still gets the envelope), then the router."""
-        app: ASGIApp = self.router
-        for cls, args, kwargs in reversed(self.user_middleware):
-            app = cls(app, *args, **kwargs)
-        return ServerErrorMiddleware(app, handler=_internal_error, debug=self.debug)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Keep the server's own ``send`` (it leads to the socket), then serve as Starlette does."""
-        scope[_SEND] = send
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            # The scope belongs to the server's request cycle, which ``send`` is
-            # a method of: left in place, the reference would make every
-            # request a cycle that only the garbage collector can free.
-            scope.pop(_SEND, None)
+    # Starlette's whole stack, ExceptionMiddleware included though nothing here
+    # raises HTTPException: it builds a Request per call, 4% of an imgid search's
+    # CPU in process (bench/README.md says how it is measured).
+    app = Starlette(middleware=middleware, exception_handlers={Exception: _internal_error})
+    # Starlette's constructor takes routes, not the router's default; the
+    # default is the router's own public setting, and sees every path.
+    app.router.default = _EngineEndpoint(engine)
+    app.router.redirect_slashes = False  # the engine answers /router/rest/ itself
+    return app
 
 
 class _EngineEndpoint:
-    """A raw ASGI endpoint, so Starlette passes every HTTP method through.
+    """A raw ASGI endpoint: the engine takes the raw path, query and body, and answers bytes.
 
-    It reads and answers with plain ASGI messages: Starlette's Request and
-    Response objects would be a fifth of the adapter's work per request and
-    give it nothing it uses.
+    The same endpoint over Starlette's ``Request`` and ``Response`` costs 12-18%
+    more CPU per imgid search in process (bench/README.md says how it is measured),
+    and gives the engine nothing it uses.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -123,7 +115,7 @@ class _EngineEndpoint:
         if answer.delay:
             await asyncio.sleep(answer.delay)
         if answer.abort:
-            await _drop(scope, receive)
+            await _drop(receive)
             return
         headers = [
             (name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers
@@ -183,14 +175,13 @@ async def _read_body(first: Message, receive: Receive, limit: int) -> bytes | No
     return b"".join(chunks)[: limit + 1]
 
 
-async def _drop(scope: Scope, receive: Receive) -> None:
-    """Close the connection without answering; wait until the server has noticed."""
-    transport = getattr(getattr(scope.get(_SEND), "__self__", None), "transport", None)
-    abort: Callable[[], None] | None = getattr(transport, "abort", None)
-    if abort is None:
+async def _drop(receive: Receive) -> None:
+    """Abort the connection without answering; return once the server has noticed."""
+    connection = CONNECTION.get(None)
+    if connection is None:
         raise httpx.RemoteProtocolError(DISCONNECTED)
-    abort()
-    # Returning before uvicorn sees the loss would make it answer 500 itself.
+    connection.abort()
+    # Returning before the server sees the loss would make it answer 500 itself.
     while (await receive())["type"] != "http.disconnect":
         pass
 
@@ -199,11 +190,3 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
     # Reached only if the endpoint itself fails: still the platform's envelope.
     answer = internal_error_response()
     return Response(answer.body, answer.status, headers=dict(answer.headers))
-
-
-def create_app(engine: Engine) -> FakeApp:
-    """A Starlette app serving ``engine`` on every path."""
-    app = FakeApp()
-    app.router.default = _EngineEndpoint(engine)
-    app.router.redirect_slashes = False  # the engine answers /router/rest/ itself
-    return app

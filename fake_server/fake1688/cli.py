@@ -143,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
-    from .server import serving_app  # noqa: PLC0415 - uvicorn and Starlette: serve only
+    from .server import ResettableHTTPProtocol, serving_app  # noqa: PLC0415 - serve only
 
     admin = _admin_access(args)
     if _is_address(args.host):  # a name is judged by the address it binds, below
@@ -168,7 +168,13 @@ def _serve(args: argparse.Namespace) -> int:
         raise
     _banner(sys.stdout, host, port, gateway, admin)
     app = serving_app(gateway, admin)
-    config = uvicorn.Config(app, log_level=args.log_level, lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        app,
+        log_level=args.log_level,
+        lifespan="off",
+        access_log=False,
+        http=ResettableHTTPProtocol,  # an injected connection reset drops the connection
+    )
     _access_log(args.log_level)
     server = uvicorn.Server(config)
     server.run(sockets=[sock])

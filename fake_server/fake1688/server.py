@@ -13,8 +13,13 @@ engine with two layers in front, outermost first::
                   string under the wire's redaction rule (uvicorn's own prints it whole)
     admin guard   Host, Origin, token and Content-Type of /__fake__/* calls (AdminAccess)
 
-They sit inside the app (as its middleware), not around it, so the app still
-finds uvicorn's own ``send`` to drop a connection for an injected fault.
+An injected reset aborts the connection's socket. ASGI gives an app no way to
+do that, so uvicorn runs with :data:`ResettableHTTPProtocol` (its ``http``
+setting: ``uvicorn.Config(app, http=ResettableHTTPProtocol)``), uvicorn's own
+HTTP protocol that makes each connection's transport known to the requests it
+carries (:data:`fake1688.asgi.CONNECTION`). Served with uvicorn's default
+protocol instead, a reset fault answers the platform's internal-error envelope
+(code 15) and uvicorn logs the traceback.
 
 uvicorn binds a socket made here, so port 0 picks a free port before the
 server starts and the URL is known at once.
@@ -22,23 +27,33 @@ server starts and the URL is known at once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
 import time
 from types import TracebackType
-from typing import Final, Self
+from typing import Final, Self, cast
 
 import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from pailitao.wire.redaction import Redaction
 
 from .admin import LOCAL_ONLY, AdminAccess, exposure_refusal, is_endpoint, refused
-from .asgi import FakeApp, create_app
+from .asgi import CONNECTION, create_app
 from .gateway import FakeGateway
 
-__all__ = ["ACCESS_LOGGER", "AdminAccess", "ThreadedServer", "serving_app"]
+__all__ = [
+    "ACCESS_LOGGER",
+    "AdminAccess",
+    "ResettableHTTPProtocol",
+    "ThreadedServer",
+    "serving_app",
+]
 
 #: The logger of the access log: INFO, one line per request.
 ACCESS_LOGGER: Final = "fake1688.access"
@@ -48,7 +63,7 @@ _LONGEST_LOGGED: Final = 200
 _LOG: Final = logging.getLogger(ACCESS_LOGGER)
 
 
-def serving_app(gateway: FakeGateway, admin: AdminAccess | None = LOCAL_ONLY) -> FakeApp:
+def serving_app(gateway: FakeGateway, admin: AdminAccess | None = LOCAL_ONLY) -> Starlette:
     """The app to serve ``gateway`` on a socket: access log, admin guard, then the engine.
 
     ``admin=None`` serves no admin endpoints: the gateway's engine answers their
@@ -58,11 +73,38 @@ def serving_app(gateway: FakeGateway, admin: AdminAccess | None = LOCAL_ONLY) ->
     engine = gateway.engine
     engine.serves_admin = admin is not None
     engine.redaction = engine.redaction.with_secrets(admin.token if admin else None)
-    app = create_app(engine)
+    middleware = [Middleware(_AccessLog, redaction=engine.redaction)]
     if admin is not None:
-        app.add_middleware(_AdminGuard, access=admin)
-    app.add_middleware(_AccessLog, redaction=engine.redaction)  # added last: outermost
-    return app
+        middleware.append(Middleware(_AdminGuard, access=admin))
+    return create_app(engine, middleware)
+
+
+def _resettable(http: type[asyncio.Protocol]) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol class ``http``, its transport known to the requests it carries.
+
+    An injected reset then aborts the connection. Only asyncio's protocol
+    interface is overridden: uvicorn starts a request's task while it reads
+    the request's bytes, so the task's context holds the transport.
+    """
+
+    class Resettable(http):  # type: ignore[valid-type,misc]
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.fake1688_transport = cast(asyncio.Transport, transport)  # a stream's
+            super().connection_made(transport)
+
+        def data_received(self, data: bytes) -> None:
+            token = CONNECTION.set(self.fake1688_transport)
+            try:
+                super().data_received(data)
+            finally:
+                CONNECTION.reset(token)
+
+    Resettable.__name__ = Resettable.__qualname__ = f"Resettable{http.__name__}"
+    return Resettable
+
+
+#: uvicorn's HTTP protocol (httptools, else h11), for ``uvicorn.Config(http=...)``.
+ResettableHTTPProtocol: Final = _resettable(AutoHTTPProtocol)
 
 
 class _AdminGuard:
@@ -171,7 +213,11 @@ class ThreadedServer:
             self._socket.close()
             raise ValueError(refusal)
         config = uvicorn.Config(
-            serving_app(gateway, admin), log_level="warning", lifespan="off", access_log=False
+            serving_app(gateway, admin),
+            http=ResettableHTTPProtocol,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

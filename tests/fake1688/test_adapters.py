@@ -220,8 +220,8 @@ async def test_asgi_answers_the_envelope_when_the_adapter_itself_fails(
     gateway: FakeGateway, helpers: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The engine never raises; if the code around it does, Starlette's
-    # ServerErrorMiddleware (kept in the fake's slimmer stack) still answers
-    # the platform's envelope, then re-raises for the server to log.
+    # ServerErrorMiddleware still answers the platform's envelope, then
+    # re-raises for the server to log.
     def broken(*args: object) -> None:
         raise RuntimeError("adapter bug")
 
@@ -240,8 +240,7 @@ async def test_asgi_answers_the_envelope_when_the_adapter_itself_fails(
 
 @pytest.mark.asyncio
 async def test_middleware_added_to_the_app_still_runs(gateway: FakeGateway) -> None:
-    # The app builds its own (slimmer) middleware stack: what a user adds
-    # with Starlette's add_middleware must still wrap every request.
+    # What a user adds with Starlette's add_middleware wraps every request.
     class Tag:
         def __init__(self, app: Any) -> None:
             self.app = app

@@ -20,7 +20,7 @@ import pytest
 import requests
 import uvicorn
 from fake1688 import FakeGateway
-from fake1688.server import ACCESS_LOGGER, ThreadedServer
+from fake1688.server import ACCESS_LOGGER, ResettableHTTPProtocol, ThreadedServer
 
 from pailitao import PailitaoClient
 from pailitao.wire import signing
@@ -36,7 +36,10 @@ def live(catalog: Any) -> Iterator[tuple[str, FakeGateway]]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(gateway.asgi_app, log_level="warning", lifespan="off"))
+    config = uvicorn.Config(
+        gateway.asgi_app, http=ResettableHTTPProtocol, log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -151,9 +154,8 @@ def test_served_requests_leave_no_garbage_cycles(
 ) -> None:
     """Each request's objects go with its last reference, not at a later GC pass.
 
-    A reference cycle per request that reaches uvicorn's request cycle (a
-    ``send`` kept in the scope, an error whose traceback holds the frames)
-    keeps the whole request in memory until the garbage collector runs, and
+    A reference cycle per request that reaches uvicorn's request cycle (say,
+    an error whose traceback holds the frames) keeps the whole request in memory until the garbage collector runs, and
     its passes, over the whole catalog, grow with the load. The served app
     runs with its access log on.
     """
