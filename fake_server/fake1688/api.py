@@ -42,8 +42,8 @@ UPLOAD: Final = "1688.upload.img"
 #: when full; as many as the drawn-photo cache holds).
 _CATALOG_IMAGES: Final = 512
 #: Base64 texts kept with their decoded image, in characters all told, and the
-#: longest kept: decoding a 10 KB text and hashing its bytes (46 µs measured)
-#: cost more than the rest of a cached search's handler.
+#: longest kept: decoding a 10 KB text and hashing its bytes (46 µs) costs
+#: more than the rest of a cached search's handler.
 _DECODED_CHARS: Final = 8 * 1024 * 1024
 _DECODED_LONGEST: Final = 1024 * 1024
 #: Params that carry an image as base64 (the router's, the resellers'), and

@@ -7,7 +7,7 @@ answer byte for byte whichever way it arrives.
 Bodies are dispatched on Content-Type:
 
 * ``application/x-www-form-urlencoded``: :func:`urllib.parse.parse_qsl` over
-  strictly decoded UTF-8 (measured far cheaper than a form parser);
+  strictly decoded UTF-8 (far cheaper than a form parser);
 * ``multipart/form-data``: python-multipart's streaming parser; a part with a
   ``filename`` is a file (never signed), any other part is UTF-8 text;
 * anything else, or no Content-Type: the body is ignored, as the platform does,
@@ -179,8 +179,8 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     """``parse_qsl(text, keep_blank_values=True, errors="strict")``, several times faster.
 
     The standard ``unquote`` decodes escapes one at a time in Python: a base64
-    image percent-encodes every ``+``, ``/`` and ``=`` (measured at most of the
-    fake's cost per search), and every timestamp and image URL has a few.
+    image percent-encodes every ``+``, ``/`` and ``=`` (most of the fake's
+    cost per search), and every timestamp and image URL has a few.
     ``_unquote`` decodes the common ones with ``str.replace`` first (see
     ``_COMMON_ESCAPES``) and leaves only the rest to ``unquote``.
     """

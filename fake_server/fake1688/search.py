@@ -66,7 +66,7 @@ class decoding_refused:  # a context manager, named as contextlib's are
     :class:`DecodingRefused`; cached fingerprints and result lists still answer.
 
     A class rather than ``@contextmanager``: it guards most requests over
-    HTTP, and the generator machinery cost 2.8 µs a use against 1.1 µs.
+    HTTP, and the generator machinery costs 2.8 µs a use against 1.1 µs.
     """
 
     __slots__ = ("_token",)

@@ -440,7 +440,7 @@ class _Server(ThreadingHTTPServer):
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: a client's session reuses one connection
     # Headers and body go out in two writes: with Nagle's algorithm the second waits
-    # for the client's delayed ACK, 40 ms a request (bench/bench_playback.py).
+    # for the client's delayed ACK, 40 ms a request.
     disable_nagle_algorithm = True
     server: _Server
 
