@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -362,13 +361,11 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
-def test_hostile_xml_is_a_parse_error_quickly(name: str) -> None:
+def test_hostile_xml_is_a_parse_error(name: str) -> None:
     body = HOSTILE[name]
     for parse in (parse_search_response, parse_upload_response, parse_error_response):
-        started = time.perf_counter()
         with pytest.raises(ResponseParseError):
             parse(body)
-        assert time.perf_counter() - started < 2.0, name
 
 
 @pytest.mark.parametrize("name", ["billion laughs", "external entity", "too large", "too deep"])
