@@ -5,6 +5,8 @@
 * ``pailitao.wire`` stands alone: the standard library and itself.
 * Only the wiring rooms of ``pailitao`` (the pytest plugin and the command
   lines) import ``fake1688``.
+* No module imports itself through others: the import graph of both packages
+  has no cycle.
 
 Imports inside functions and under ``TYPE_CHECKING`` count as much as the
 ones at the top of a module.
@@ -89,3 +91,73 @@ def test_only_the_wiring_rooms_import_the_fake(path: Path) -> None:
         return
     fake = sorted(name for name in imports_of(path) if name.split(".")[0] == "fake1688")
     assert not fake, f"{path.relative_to(PAILITAO)} imports {fake}; only {sorted(WIRING)} may"
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(path): path for root in (PAILITAO, FAKE) for path in _sources(root)}
+
+
+def _imported_modules(path: Path, known: dict[str, Path]) -> set[str]:
+    """The modules ``path`` imports: ``from p import x`` names the module ``p.x``
+    when there is one, else the module ``p``."""
+    package = _module_name(path)
+    if path.name != "__init__.py":
+        package = package.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.update(
+                f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base
+                for alias in node.names
+            )
+    return found & known.keys()
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle in ``graph``, as the modules along it, or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(module: str) -> list[str] | None:
+        state[module] = 1
+        path.append(module)
+        for other in sorted(graph[module]):
+            if state.get(other) == 1:
+                return [*path[path.index(other) :], other]
+            if other not in state and (found := visit(other)):
+                return found
+        path.pop()
+        state[module] = 2
+        return None
+
+    for module in sorted(graph):
+        if module not in state and (found := visit(module)):
+            return found
+    return None
+
+
+def test_the_import_graph_has_no_cycle() -> None:
+    known = _modules()
+    graph = {
+        name: _imported_modules(path, known) - {name, *_parents(name)}
+        for name, path in known.items()
+    }
+    cycle = _cycle(graph)
+    assert cycle is None, "an import cycle: " + " -> ".join(cycle or [])
+
+
+def _parents(name: str) -> set[str]:
+    """A module's packages: importing one's own package (its __init__) is no cycle."""
+    parts = name.split(".")
+    return {".".join(parts[:i]) for i in range(1, len(parts))}
+
+
+def test_a_cycle_is_found() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None

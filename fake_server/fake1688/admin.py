@@ -44,7 +44,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from pailitao.wire import IN_PROCESS_HOST
@@ -55,7 +55,29 @@ from .ratelimits import RateLimits
 from .render import JSON_TYPE, dumps
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .faults import FaultPlan
+    from .journal import Journal
+    from .ratelimits import RateLimiter
+
+
+class State(Protocol):
+    """What the admin endpoints read and change: the engine's state (the engine
+    calls them, so they know it by this shape, not by its class)."""
+
+    @property
+    def catalog(self) -> object: ...
+
+    @property
+    def journal(self) -> Journal: ...
+
+    @property
+    def faults(self) -> FaultPlan: ...
+
+    @property
+    def limits(self) -> RateLimiter: ...
+
+    def reset(self) -> None: ...
+
 
 __all__ = [
     "ADMIN_PREFIX",
@@ -85,7 +107,7 @@ _HOW_TO_AUTHORIZE: Final = (
     "send Authorization: Bearer <the --admin-token or $FAKE1688_ADMIN_TOKEN it was started with>"
 )
 
-Handler = Callable[["Engine", dict[str, str], bytes], Any]
+Handler = Callable[[State, dict[str, str], bytes], Any]
 
 
 class _BadRequest(ValueError):
@@ -292,7 +314,7 @@ def _type_refusal(method: str, path: str, content_type: str | None) -> str | Non
     )
 
 
-def handle(engine: Engine, method: str, raw_path: bytes, query: bytes, body: bytes) -> FakeResponse:
+def handle(engine: State, method: str, raw_path: bytes, query: bytes, body: bytes) -> FakeResponse:
     """Answer one admin request."""
     path = raw_path.split(b"?", 1)[0].decode("latin-1")
     if path == OPENAPI_PATH:
@@ -310,7 +332,7 @@ def handle(engine: Engine, method: str, raw_path: bytes, query: bytes, body: byt
     return _run(handler, engine, query, body)
 
 
-def _run(handler: Handler, engine: Engine, query: bytes, body: bytes) -> FakeResponse:
+def _run(handler: Handler, engine: State, query: bytes, body: bytes) -> FakeResponse:
     try:
         params = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
         return _json(200, dumps(handler(engine, params, body)))
@@ -350,7 +372,7 @@ def _openapi_bytes() -> bytes:
 # -- handlers ------------------------------------------------------------------
 
 
-def _health(engine: Engine, query: dict[str, str], body: bytes) -> dict[str, Any]:
+def _health(engine: State, query: dict[str, str], body: bytes) -> dict[str, Any]:
     return {
         "status": "ok",
         "offers": len(getattr(engine.catalog, "offers", ())),
@@ -360,7 +382,7 @@ def _health(engine: Engine, query: dict[str, str], body: bytes) -> dict[str, Any
     }
 
 
-def _requests(engine: Engine, query: dict[str, str], body: bytes) -> dict[str, Any]:
+def _requests(engine: State, query: dict[str, str], body: bytes) -> dict[str, Any]:
     entries = engine.journal.entries()
     limit = query.get("limit")
     if limit is not None:
@@ -372,16 +394,16 @@ def _requests(engine: Engine, query: dict[str, str], body: bytes) -> dict[str, A
     return {"requests": [entry.to_dict() for entry in entries]}
 
 
-def _reset(engine: Engine, query: dict[str, str], body: bytes) -> dict[str, Any]:
+def _reset(engine: State, query: dict[str, str], body: bytes) -> dict[str, Any]:
     engine.reset()
     return {"status": "reset"}
 
 
-def _faults(engine: Engine, query: dict[str, str], body: bytes) -> dict[str, Any]:
+def _faults(engine: State, query: dict[str, str], body: bytes) -> dict[str, Any]:
     return {"seed": engine.faults.seed, "faults": engine.faults.rules()}
 
 
-def _add_faults(engine: Engine, query: dict[str, str], body: bytes) -> dict[str, Any]:
+def _add_faults(engine: State, query: dict[str, str], body: bytes) -> dict[str, Any]:
     data = _read_json(body, '{"kind": "http_error", "status": 503, "times": 2}')
     if isinstance(data, dict) and "kind" not in data:
         unknown = sorted(set(data) - {"seed", "faults"})
@@ -408,16 +430,16 @@ def _add_faults(engine: Engine, query: dict[str, str], body: bytes) -> dict[str,
     return _faults(engine, query, body)
 
 
-def _clear_faults(engine: Engine, query: dict[str, str], body: bytes) -> dict[str, Any]:
+def _clear_faults(engine: State, query: dict[str, str], body: bytes) -> dict[str, Any]:
     engine.faults.clear()
     return _faults(engine, query, body)
 
 
-def _limits(engine: Engine, query: dict[str, str], body: bytes) -> dict[str, Any]:
+def _limits(engine: State, query: dict[str, str], body: bytes) -> dict[str, Any]:
     return engine.limits.to_dict()
 
 
-def _set_limits(engine: Engine, query: dict[str, str], body: bytes) -> dict[str, Any]:
+def _set_limits(engine: State, query: dict[str, str], body: bytes) -> dict[str, Any]:
     data = _read_json(body, '{"qps": 5, "daily_quota": 1000, "app_key": "test_app_key"}')
     if not isinstance(data, dict):
         raise _BadRequest('send an object like {"qps": 5, "daily_quota": 1000}')
@@ -431,7 +453,7 @@ def _set_limits(engine: Engine, query: dict[str, str], body: bytes) -> dict[str,
     return engine.limits.to_dict()
 
 
-def _clear_limits(engine: Engine, query: dict[str, str], body: bytes) -> dict[str, Any]:
+def _clear_limits(engine: State, query: dict[str, str], body: bytes) -> dict[str, Any]:
     engine.limits.clear()
     return engine.limits.to_dict()
 
