@@ -28,7 +28,7 @@ from .apps import App, AppRegistry
 from .asgi import create_app
 from .engine import DEFAULT_MAX_IMAGE_BYTES, Engine
 from .faults import Fault, FaultPlan
-from .journal import Journal
+from .journal import DEFAULT_MAX_BYTES, Journal
 from .ratelimits import RateLimiter, RateLimits
 from .search import CatalogLike
 from .store import UploadLimits, UploadStore
@@ -66,6 +66,7 @@ class FakeGateway:
         timestamp_skew: timedelta = DEFAULT_SKEW,
         max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
         journal_size: int = 1000,
+        journal_max_bytes: int = DEFAULT_MAX_BYTES,
         limits: RateLimits | None = None,
         faults: Iterable[Fault | Mapping[str, Any]] = (),
         fault_seed: int | None = None,
@@ -79,6 +80,7 @@ class FakeGateway:
             max_image_bytes=max_image_bytes,
             upload_limits=upload_limits,
             journal_size=journal_size,
+            journal_max_bytes=journal_max_bytes,
             limits=limits,
             faults=faults,
             fault_seed=seed if fault_seed is None else fault_seed,

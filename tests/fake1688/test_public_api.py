@@ -59,6 +59,7 @@ def test_gateway_signature() -> None:
         "timestamp_skew",
         "max_image_bytes",
         "journal_size",
+        "journal_max_bytes",
         "limits",
         "faults",
         "fault_seed",

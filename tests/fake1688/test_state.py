@@ -12,6 +12,7 @@ from fake1688 import (
     App,
     AppRegistry,
     AppsFileError,
+    FakeGateway,
     Journal,
     UploadLimits,
     UploadStore,
@@ -370,3 +371,8 @@ def test_journal_entries_hold_their_params_as_a_dict_on_every_read_path() -> Non
         assert type(entry.params) is dict
         assert entry.params == expected
     assert last.to_dict()["params"] == expected
+
+
+def test_the_gateway_sets_both_journal_bounds() -> None:
+    gateway = FakeGateway(journal_size=7, journal_max_bytes=5_000)
+    assert (gateway.journal.maxlen, gateway.journal.max_bytes) == (7, 5_000)
