@@ -23,9 +23,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
 from ._checks import excerpt, is_digits
+from ._model_base import WireModel, blank_as_none
 from .errors import ApiError, ResponseParseError, api_error
 from .wire.aop import ERROR_CODE_KEY, ERROR_MESSAGE_KEY
 
@@ -71,14 +72,12 @@ def _long(value: object) -> int:
     return value
 
 
-def _count(value: object) -> int | None:
-    return None if value is None or value == "" else _long(value)
+_count = blank_as_none(_long)
 
 
-def _amount(value: object) -> Decimal | None:
+@blank_as_none
+def _amount(value: object) -> Decimal:
     """A non-negative amount from ``"12.50"`` (digits 0-9) or a JSON number."""
-    if value is None or value == "":
-        return None
     amount: Decimal | None = None
     if isinstance(value, str) and _AMOUNT.fullmatch(value.strip()):
         amount = Decimal(value.strip())
@@ -91,10 +90,9 @@ def _amount(value: object) -> Decimal | None:
     return amount
 
 
-def _flag(value: object) -> bool | None:
+@blank_as_none
+def _flag(value: object) -> bool:
     """JSON ``true``/``false``, or the same as text (the docs type some flags String)."""
-    if value is None or value == "":
-        return None
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
@@ -119,16 +117,10 @@ def _camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-class _AopModel(BaseModel):
+class _AopModel(WireModel):
     model_config = ConfigDict(
-        extra="allow",
-        frozen=True,
         alias_generator=_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
         coerce_numbers_to_str=True,  # e.g. a score sent as 5.0 where the docs say String
-        defer_build=True,  # build the validator on first use: keeps `import pailitao` light
     )
 
     def to_payload(self) -> dict[str, Any]:
@@ -314,7 +306,8 @@ class AopPage(_AopModel):
     total_page: Count = None
     page_size: Annotated[Long, Field(ge=1)]
     current_page: Annotated[Long, Field(ge=1)]
-    data: Annotated[list[AopOffer], BeforeValidator(_none_as_empty)] = []
+    # pydantic copies a mutable default for each instance (ruff cannot see WireModel is one).
+    data: Annotated[list[AopOffer], BeforeValidator(_none_as_empty)] = []  # noqa: RUF012
     pic_region_info: AopPicRegion | None = None
 
     def page_fields(self, status: Mapping[str, Any]) -> dict[str, Any]:

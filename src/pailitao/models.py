@@ -31,8 +31,6 @@ from typing import Any, Final
 
 from pydantic import (
     AliasChoices,
-    BaseModel,
-    ConfigDict,
     Field,
     ModelWrapValidatorHandler,
     PrivateAttr,
@@ -64,6 +62,7 @@ from ._aop_models import (
     unwrap,
 )
 from ._checks import excerpt, is_digits
+from ._model_base import WireModel, blank_as_none
 from .errors import ApiError, ResponseParseError, api_error
 from .wire import top
 
@@ -96,43 +95,38 @@ _MAX_CODE_DIGITS: Final = 18
 _RESELLER_NO_RESULT: Final = "2000"
 
 
-def _money(value: object) -> Decimal | None:
-    """A non-negative amount from ``90``, ``90.5``, ``"90.00"`` or ``"¥1,290.00"``."""
-    if value is None or value == "":
-        return None
+def _number(value: object, what: str, *, decimals: bool) -> Decimal:
+    """A JSON number as a ``Decimal`` (a float by its repr); ``what`` names it in errors."""
     if isinstance(value, bool):
-        raise ValueError("a price cannot be a boolean")
-    if isinstance(value, Decimal | int):
-        amount = Decimal(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("a price must be a finite number")
-        amount = Decimal(str(value))
-    elif isinstance(value, str):
+        raise ValueError(f"{what} cannot be a boolean")
+    if isinstance(value, int) or (decimals and isinstance(value, Decimal)):
+        return Decimal(value)
+    if not isinstance(value, float):
+        raise ValueError(f"{what} cannot be a {type(value).__name__}")
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number")
+    return Decimal(str(value))
+
+
+@blank_as_none
+def _money(value: object) -> Decimal:
+    """A non-negative amount from ``90``, ``90.5``, ``"90.00"`` or ``"¥1,290.00"``."""
+    if isinstance(value, str):
         text = value.strip().lstrip("¥￥").replace(",", "").strip()
         if not _MONEY.fullmatch(text):
             raise ValueError("expected a price like '90.00' or '12.50-18.00'")
         amount = Decimal(text)
     else:
-        raise ValueError(f"a price cannot be a {type(value).__name__}")
+        amount = _number(value, "a price", decimals=True)
     if not amount.is_finite() or amount < 0:
         raise ValueError("a price must be a non-negative number")
     return amount
 
 
-def _sales(value: object) -> int | None:
+@blank_as_none
+def _sales(value: object) -> int:
     """A count from ``803``, ``"803"``, ``"1000+"``, ``"1.2万"`` or ``"已售 3 件"``."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ValueError("sales cannot be a boolean")
-    if isinstance(value, int):
-        count = Decimal(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("sales must be a finite number")
-        count = Decimal(str(value))
-    elif isinstance(value, str):
+    if isinstance(value, str):
         text = value.strip().removeprefix("已售").removeprefix("销量").strip()
         text = text.rstrip("+件笔个单 ").strip()
         match = _SALES.fullmatch(text)
@@ -140,27 +134,18 @@ def _sales(value: object) -> int | None:
             raise ValueError("expected a count like 803, '1000+' or '1.2万'")
         count = Decimal(match.group(1)) * _SALES_MULTIPLIER[match.group(2)]
     else:
-        raise ValueError(f"sales cannot be a {type(value).__name__}")
+        count = _number(value, "sales", decimals=False)
     if count < 0 or count != count.to_integral_value():
         raise ValueError("sales must be a whole, non-negative number")
     return int(count)
 
 
-class Item(BaseModel):
+class Item(WireModel):
     """One offer in a search result.
 
     An AOP offer (a mapping with ``offerId``) is read too: its fields map onto
     the item's, and the whole offer stays typed in :attr:`aop`.
     """
-
-    model_config = ConfigDict(
-        extra="allow",
-        frozen=True,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        defer_build=True,  # build the validator on first use: keeps `import pailitao` light
-    )
 
     num_iid: str
     title: str
@@ -208,14 +193,13 @@ class Item(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _split_price_range(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping):
+        price = data.get("price") if isinstance(data, Mapping) else None
+        if not isinstance(price, str) or "-" not in price.strip().lstrip("-"):
             return data
-        price = data.get("price")
-        if isinstance(price, str) and "-" in price.strip().lstrip("-"):
-            low, _, high = price.partition("-")
-            data = {**data, "price": low}
-            if data.get("price_max") in (None, ""):
-                data["price_max"] = high
+        low, _, high = price.partition("-")
+        data = {**data, "price": low}
+        if data.get("price_max") in (None, ""):
+            data["price_max"] = high
         return data
 
     @field_validator("num_iid", mode="before")
@@ -284,17 +268,8 @@ class Item(BaseModel):
         return self.model_dump(mode="json")
 
 
-class SearchPage(BaseModel):
+class SearchPage(WireModel):
     """One page of a search result."""
-
-    model_config = ConfigDict(
-        extra="allow",
-        frozen=True,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        defer_build=True,  # build the validator on first use: keeps `import pailitao` light
-    )
 
     items: list[Item] = Field(alias="item")
     page: int = Field(ge=1)
@@ -428,8 +403,7 @@ def parse_error_response(data: Mapping[str, Any] | bytes | str) -> ApiError | No
     return None
 
 
-def _opt_str(value: object) -> str | None:
-    return None if value is None or value == "" else str(value)
+_opt_str: Final = blank_as_none(str)
 
 
 def _read_xml(data: object) -> object:

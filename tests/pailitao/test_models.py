@@ -125,6 +125,33 @@ def test_a_boolean_is_not_a_count(field: str) -> None:
         parse_search_response(top(page_fields([ITEM], **{field: True})))
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("price", True, "a price cannot be a boolean"),
+        ("price", float("nan"), "a price must be a finite number"),
+        ("price", [1], "a price cannot be a list"),
+        ("price", -1, "a price must be a non-negative number"),
+        ("sales", False, "sales cannot be a boolean"),
+        ("sales", float("inf"), "sales must be a finite number"),
+        ("sales", Decimal(3), "sales cannot be a Decimal"),
+        ("sales", 1.5, "sales must be a whole, non-negative number"),
+    ],
+)
+def test_an_unusable_number_is_named_with_its_field(
+    field: str, value: object, message: str
+) -> None:
+    with pytest.raises(
+        ResponseParseError, match=rf"item\[0\]\.{field} = .*: Value error, {message}$"
+    ):
+        parse_search_response(top(page_fields([{**ITEM, field: value}])))
+
+
+@pytest.mark.parametrize(("field", "blank"), [("price", ""), ("sales", ""), ("sales", None)])
+def test_a_blank_number_is_absent(field: str, blank: object) -> None:
+    assert getattr(Item.model_validate({**ITEM, field: blank}), field) is None
+
+
 def test_missing_optional_fields_are_none_and_unknown_fields_kept() -> None:
     item = Item.model_validate({"num_iid": "1", "title": "t", "is_tmall": False})
     assert item.price is None
