@@ -246,19 +246,12 @@ class RateLimitError(ApiError):
     codes = frozenset({4, 5, 7, 8, "gw.QosAppFrequencyLimit", "gw.NoUsageLeftError", 4008, 4013})
     retryable = True
 
-    def __init__(
-        self,
-        code: int | str,
-        msg: str,
-        sub_code: str | None = None,
-        sub_msg: str | None = None,
-        request_id: str | None = None,
-    ) -> None:
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the platform asks us to wait, when it says."""
         # The reseller's ban message is its ``reason``, the error's msg.
-        match = _BAN_SECONDS.search(sub_msg or "") or _BAN_SECONDS.search(msg)
-        #: Seconds the platform asks us to wait, when it says.
-        self.retry_after: float | None = float(match.group(1)) if match else None
-        super().__init__(code, msg, sub_code, sub_msg, request_id)
+        match = _BAN_SECONDS.search(self.sub_msg or "") or _BAN_SECONDS.search(self.msg)
+        return float(match.group(1)) if match else None
 
 
 _FAMILIES: Final[tuple[type[ApiError], ...]] = (

@@ -234,15 +234,34 @@ def items(
     return _item(ranges, promotions, optional, extras)
 
 
+class _Paging(NamedTuple):
+    """One page of entries and paging numbers that agree with each other."""
+
+    found: list[Payload]
+    size: int
+    number: int
+    total: int
+
+
 @st.composite
-def _page(
-    draw: st.DrawFn, min_items: int, max_items: int, page: int | None, item_strategy: Any
-) -> Payload:
-    found = draw(
-        st.lists(item_strategy, min_size=min_items, max_size=max_items, unique_by=_num_iid)
-    )
+def _paging(
+    draw: st.DrawFn,
+    entries: st.SearchStrategy[Payload],
+    key: Callable[[Payload], object],
+    min_entries: int,
+    max_entries: int,
+    *,
+    page: int | None,
+    max_size: int,
+) -> _Paging:
+    """Entries unique by ``key``, and paging numbers that fit them.
+
+    A short page is the last one and an empty page lies past the end, whatever
+    the envelope calls the numbers.
+    """
+    found = draw(st.lists(entries, min_size=min_entries, max_size=max_entries, unique_by=key))
     count = len(found)
-    size = draw(st.integers(max(count, 1), max(count, 50)))
+    size = draw(st.integers(max(count, 1), max(count, max_size)))
     number = page if page is not None else draw(st.integers(1, 100))
     before = (number - 1) * size
     if count == size:  # a full page: more may follow
@@ -251,15 +270,23 @@ def _page(
         total = before + count
     else:  # an empty page lies past the end
         total = draw(st.integers(0, before))
+    return _Paging(found, size, number, total)
+
+
+@st.composite
+def _page(
+    draw: st.DrawFn, min_items: int, max_items: int, page: int | None, item_strategy: Any
+) -> Payload:
+    paging = draw(_paging(item_strategy, _num_iid, min_items, max_items, page=page, max_size=50))
     body: Payload = {
-        "page": number,
-        "page_size": size,
-        "pagecount": math.ceil(total / size),
-        "total_results": total,
-        "item": found,
+        "page": paging.number,
+        "page_size": paging.size,
+        "pagecount": math.ceil(paging.total / paging.size),
+        "total_results": paging.total,
+        "item": paging.found,
     }
     if draw(st.booleans()):
-        body["real_total_results"] = total + draw(st.integers(0, 5000))
+        body["real_total_results"] = paging.total + draw(st.integers(0, 5000))
     body.update(draw(_extras()))
     return body
 
@@ -752,23 +779,15 @@ def aop_offers(*, optional: bool = True, extras: bool = True) -> st.SearchStrate
 def _aop_page(
     draw: st.DrawFn, min_offers: int, max_offers: int, page: int | None, offer_strategy: Any
 ) -> Payload:
-    found = draw(
-        st.lists(offer_strategy, min_size=min_offers, max_size=max_offers, unique_by=_offer_id)
+    paging = draw(
+        _paging(
+            offer_strategy, _offer_id, min_offers, max_offers, page=page, max_size=aop.MAX_PAGE_SIZE
+        )
     )
-    count = len(found)
-    size = draw(st.integers(max(count, 1), max(count, aop.MAX_PAGE_SIZE)))
-    number = page if page is not None else draw(st.integers(1, 100))
-    before = (number - 1) * size
-    if count == size:  # a full page: more may follow
-        total = before + count + draw(st.integers(0, 2000))
-    elif count:  # a short page is the last one
-        total = before + count
-    else:  # an empty page lies past the end
-        total = draw(st.integers(0, before))
-    body: Payload = {"totalRecords": total}
+    body: Payload = {"totalRecords": paging.total}
     if draw(st.integers(0, 3)):  # mostly sent; the client computes it otherwise
-        body["totalPage"] = math.ceil(total / size)
-    body.update(pageSize=size, currentPage=number, data=found)
+        body["totalPage"] = math.ceil(paging.total / paging.size)
+    body.update(pageSize=paging.size, currentPage=paging.number, data=paging.found)
     if draw(st.integers(0, 3)):
         body["picRegionInfo"] = {"currentRegion": "", "yoloCropRegion": ""}
     body.update(draw(_aop_extras()))

@@ -31,6 +31,8 @@ JSON type, and each rule says in its own words what it expects.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -276,14 +278,30 @@ def _field(mapping: dict[Any, Any], key: str, path: tuple[Any, ...], complete: b
     return _ABSENT
 
 
+#: Checks one field: called with the path to the field and its value.
+_FieldCheck = Callable[[tuple[Any, ...], object], None]
+
+
+def _check_fields(
+    mapping: dict[Any, Any],
+    path: tuple[Any, ...],
+    complete: bool,
+    checks: Mapping[str, _FieldCheck],
+) -> None:
+    """Run each key's check on its value, in order; an absent key is :func:`_field`'s."""
+    for key, check in checks.items():
+        value = _field(mapping, key, path, complete)
+        if value is not _ABSENT:
+            check((*path, key), value)
+
+
 def _check_interaction(path: tuple[Any, ...], value: object, complete: bool) -> None:
     interaction = _mapping(value, path, "with request and response")
-    request = _field(interaction, "request", path, complete)
-    if request is not _ABSENT:
-        _check_request((*path, "request"), request, complete)
-    response = _field(interaction, "response", path, complete)
-    if response is not _ABSENT:
-        _check_response((*path, "response"), response, complete)
+    checks: dict[str, _FieldCheck] = {
+        "request": partial(_check_request, complete=complete),
+        "response": partial(_check_response, complete=complete),
+    }
+    _check_fields(interaction, path, complete, checks)
 
 
 def _check_request(path: tuple[Any, ...], value: object, complete: bool) -> None:
@@ -346,22 +364,19 @@ def _check_request_headers(path: tuple[Any, ...], value: object) -> None:
 
 def _check_response(path: tuple[Any, ...], value: object, complete: bool) -> None:
     response = _mapping(value, path, "with status, headers and body")
-    status = _field(response, "status", path, complete)
-    if status is not _ABSENT:
-        _check_status((*path, "status"), status, complete)
-    headers = _field(response, "headers", path, complete)
-    if headers is not _ABSENT:
-        _check_response_headers((*path, "headers"), headers)
-    body = _field(response, "body", path, complete)
-    if body is not _ABSENT:
-        string = _field(
-            _mapping(body, (*path, "body"), "with the key 'string'"),
-            "string",
-            (*path, "body"),
-            complete,
-        )
-        if string is not _ABSENT:
-            _check_text_or_bytes((*path, "body", "string"), string, "text or bytes")
+    checks: dict[str, _FieldCheck] = {
+        "status": partial(_check_status, complete=complete),
+        "headers": _check_response_headers,
+        "body": partial(_check_response_body, complete=complete),
+    }
+    _check_fields(response, path, complete, checks)
+
+
+def _check_response_body(path: tuple[Any, ...], value: object, complete: bool) -> None:
+    body = _mapping(value, path, "with the key 'string'")
+    string = _field(body, "string", path, complete)
+    if string is not _ABSENT:
+        _check_text_or_bytes((*path, "string"), string, "text or bytes")
 
 
 def _check_status(path: tuple[Any, ...], value: object, complete: bool) -> None:
