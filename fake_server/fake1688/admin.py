@@ -76,7 +76,19 @@ class State(Protocol):
     @property
     def limits(self) -> RateLimiter: ...
 
+    @property
+    def serves_admin(self) -> bool: ...
+
     def reset(self) -> None: ...
+
+    def handle_http(
+        self,
+        method: str,
+        raw_path: bytes,
+        query_string: bytes,
+        content_type: str | None,
+        body: bytes,
+    ) -> FakeResponse: ...
 
 
 __all__ = [
@@ -90,6 +102,7 @@ __all__ = [
     "is_endpoint",
     "is_loopback",
     "refused",
+    "route",
 ]
 
 ADMIN_PREFIX: Final = "/__fake__"
@@ -312,6 +325,27 @@ def _type_refusal(method: str, path: str, content_type: str | None) -> str | Non
         f"application/json (sent: {sent}), which a web page cannot send without asking "
         "first; with curl, add -H 'Content-Type: application/json'"
     )
+
+
+def route(  # noqa: PLR0917 - the raw HTTP pieces, as Engine.handle_http takes them
+    engine: State,
+    method: str,
+    raw_path: bytes,
+    query: bytes,
+    content_type: str | None,
+    body: bytes,
+) -> FakeResponse:
+    """The adapters' entry for raw HTTP: the admin surface here, anything else to the engine.
+
+    The admin surface (``/__fake__/*``, ``/openapi.json``) is matched on the
+    literal path, before anything is parsed: no parameter and no encoded path
+    can turn a router call into an admin call, or the reverse. Without
+    ``serves_admin``, ``/__fake__/*`` goes to the engine, an unknown path there.
+    Admin calls are never journalled.
+    """
+    if is_admin_path(raw_path) and (engine.serves_admin or not is_endpoint(raw_path)):
+        return handle(engine, method, raw_path, query, body)
+    return engine.handle_http(method, raw_path, query, content_type, body)
 
 
 def handle(engine: State, method: str, raw_path: bytes, query: bytes, body: bytes) -> FakeResponse:

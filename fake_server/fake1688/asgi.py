@@ -3,9 +3,9 @@
 The engine endpoint is the default of the app's router, so every request
 reaches it; a catch-all route would not (Starlette's ``{path:path}`` does not
 match a percent-encoded newline, and answers a plain-text 404). The endpoint
-hands the raw request to the engine's own entry points:
-:meth:`Engine.handle_http`, as the direct transports do, or the two steps it
-takes, ``parse_http`` then :meth:`Engine.handle`. Starlette's form parsing is
+hands the raw request to the entry points: :func:`fake1688.admin.route` for the
+admin surface, as the direct transports do, else the two steps of
+:meth:`Engine.handle_http`, ``parse_http`` then :meth:`Engine.handle`. Starlette's form parsing is
 left out (the engine parses the body itself, and refuses a truncated multipart
 body that Starlette would read as empty fields), and so are its plain-text
 400/404/405 answers: every path and every HTTP method gets the platform's
@@ -48,7 +48,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from .admin import is_admin_path
+from .admin import is_admin_path, route
 from .engine import Engine, internal_error_response
 from .protocol import FakeResponse, parse_http
 from .search import decoding_refused
@@ -132,8 +132,8 @@ class _EngineEndpoint:
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         http = (scope["method"], raw_path, scope.get("query_string", b""))
         content_type = _content_type(scope["headers"])
-        if is_admin_path(raw_path):  # matched on the literal path by the engine's own entry
-            return self.engine.handle_http(*http, content_type, body)
+        if is_admin_path(raw_path):  # the admin surface, matched on the literal path
+            return route(self.engine, *http, content_type, body)
         room = self._off_loop < WORKERS + QUEUE
         if room and len(body) > _LARGE_BODY:  # parsing megabytes would stall the loop too
             return partial(self.engine.handle_http, *http, content_type, body)

@@ -2,9 +2,9 @@
 
 ::
 
-    handle_http   raw HTTP pieces ─ /__fake__/*, /openapi.json → admin (never journalled;
-                                  without serves_admin, /__fake__/* is an unknown path)
-                                ─ protocol.parse_http ─┐   (both adapters enter here)
+    handle_http   raw HTTP pieces ─ protocol.parse_http ─┐   (admin.route, the
+                                                        │   adapters' entry, sends
+                                                        │   every other path here)
     handle        FakeRequest ◄────────────────────────┘
       route       /openapi/param2/… → the Open Platform (_open_platform, aop_checks);
                   router path → the TOP router; /1688/<api_name>/ → the resellers'
@@ -50,7 +50,7 @@ from pailitao.wire.redaction import Redaction
 from pailitao.wire.signing import DEFAULT_SKEW
 from pailitao.wire.top import ROUTER_PATHS
 
-from . import admin, aop_checks, checks, render, render_xml, reseller_api
+from . import aop_checks, checks, render, render_xml, reseller_api
 from .aop_api import AopImageApi
 from .aop_errors import AopError, AopGatewayError, from_gateway_error
 from .api import Call, ImageSearchApi
@@ -169,17 +169,12 @@ class Engine:
         content_type: str | None,
         body: bytes,
     ) -> FakeResponse:
-        """The adapters' entry: parse raw HTTP, then :meth:`handle`. Never raises.
+        """Parse raw HTTP, then :meth:`handle`. Never raises.
 
-        The admin surface (``/__fake__/*``, ``/openapi.json``) is matched on the
-        literal path, before anything is parsed: no parameter and no encoded
-        path can turn a router call into an admin call, or the reverse.
+        The adapters enter through :func:`fake1688.admin.route`, which answers
+        the admin surface itself and hands every other request here.
         """
         try:
-            if admin.is_admin_path(raw_path) and (
-                self.serves_admin or not admin.is_endpoint(raw_path)
-            ):
-                return admin.handle(self, method, raw_path, query_string, body)
             request = parse_http(
                 method, raw_path, query_string, content_type, body, max_body=self.max_body
             )

@@ -1,9 +1,10 @@
 """Direct httpx transports over the engine: the fast in-process way in.
 
 No ASGI, no event-loop bridge: the transport reads the request body and hands
-the raw pieces to :meth:`Engine.handle_http`, the same entry the Starlette
-adapter uses, so both answer the same bytes. ``httpx.ASGITransport`` is
-async-only and a sync bridge measured ~4x slower than this path.
+the raw pieces to :func:`fake1688.admin.route` (the admin surface, else
+:meth:`Engine.handle_http`), the same entry the Starlette adapter uses, so both
+answer the same bytes. ``httpx.ASGITransport`` is async-only, and a sync bridge
+is about 4x slower than this path.
 
 Injected faults: a delayed answer sleeps first (``time.sleep`` or
 ``asyncio.sleep``); a dropped connection raises ``httpx.RemoteProtocolError``
@@ -18,6 +19,7 @@ import time
 
 import httpx
 
+from .admin import route
 from .engine import Engine
 from .protocol import FakeResponse
 
@@ -29,7 +31,8 @@ DISCONNECTED = "Server disconnected without sending a response."
 
 
 def _answer(engine: Engine, request: httpx.Request, body: bytes) -> FakeResponse:
-    return engine.handle_http(
+    return route(
+        engine,
         request.method,
         request.url.raw_path,
         request.url.query,

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from fake1688 import FakeGateway, RateLimits
+from fake1688 import FakeGateway, RateLimits, admin
 from fake1688.server import AdminAccess, ThreadedServer, serving_app
 
 from pailitao import NetworkError, PailitaoClient, RetryPolicy
@@ -158,7 +158,7 @@ def test_an_admin_failure_is_a_500_in_the_admin_shape(
         raise TypeError("a bug")
 
     monkeypatch.setattr(gateway.limits, "to_dict", broken)
-    answer = gateway.engine.handle_http("GET", b"/__fake__/limits", b"", None, b"")
+    answer = admin.route(gateway.engine, "GET", b"/__fake__/limits", b"", None, b"")
     assert answer.status == 500
     assert json.loads(answer.body) == {
         "error": "the admin endpoint failed (TypeError); a fake1688 bug"
@@ -217,7 +217,7 @@ def test_admin_is_unreachable_through_the_signed_router(
         b"/%5F%5Ffake%5F%5F/reset",
         b"/__fake__reset",
     ):
-        answer = gateway.engine.handle_http("POST", path, b"", FORM, body)
+        answer = admin.route(gateway.engine, "POST", path, b"", FORM, body)
         assert answer.status == 404, path
         assert json.loads(answer.body)["error_response"]["sub_code"] == "isv.path-not-found"
     assert len(gateway.faults) == 1  # nothing was reset

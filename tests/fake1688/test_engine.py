@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fake1688 import Engine, FakeGateway, FakeRequest, Verification
+from fake1688 import Engine, FakeGateway, FakeRequest, Verification, admin
 from fake1688.api import Call
 from fake1688.errors import InvalidArguments
 
@@ -271,8 +271,8 @@ def test_the_apps_secrets_and_tokens_are_known_secrets(gateway: FakeGateway) -> 
 
 def test_an_engine_without_admin_answers_its_paths_as_unknown(gateway: FakeGateway) -> None:
     gateway.engine.serves_admin = False
-    answer = gateway.engine.handle_http("POST", b"/__fake__/reset", b"", None, b"")
+    answer = admin.route(gateway.engine, "POST", b"/__fake__/reset", b"", None, b"")
     assert answer.status == 404
     assert json.loads(answer.body)["error_response"]["sub_code"] == "isv.path-not-found"
     assert gateway.journal.last() is not None  # an unknown path, journalled as any other
-    assert gateway.engine.handle_http("GET", b"/openapi.json", b"", None, b"").status == 200
+    assert admin.route(gateway.engine, "GET", b"/openapi.json", b"", None, b"").status == 200

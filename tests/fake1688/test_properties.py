@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
-from fake1688 import FakeGateway
+from fake1688 import FakeGateway, admin
 from fake1688.protocol import FakeRequest, parse_pairs
 from fake1688.render import request_id
 from hypothesis import HealthCheck, given, settings
@@ -192,12 +192,12 @@ def assert_xml_answer(status: int, body: bytes) -> None:
 def test_any_request_gets_a_platform_answer_identical_on_both_adapters(
     shared: FakeGateway, raw: Raw
 ) -> None:
-    direct = shared.engine.handle_http(*raw)
+    direct = admin.route(shared.engine, *raw)
     assert_platform_answer(direct.status, direct.header("content-type"), direct.body)
     status, headers, body = asyncio.run(_asgi(shared.asgi_app, raw))
     assert (status, body) == (direct.status, direct.body)
     assert dict(headers)[b"content-type"].decode() == direct.header("content-type")
-    again = shared.engine.handle_http(*raw)
+    again = admin.route(shared.engine, *raw)
     assert again == direct
 
 
