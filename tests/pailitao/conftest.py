@@ -244,6 +244,16 @@ def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
         served.stop()
 
 
+@pytest.fixture
+def project(pytester: pytest.Pytester, inner_runs_ready: None) -> pytest.Pytester:
+    """A pytester project as a user's: pytest-asyncio strict, loop scopes set."""
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n"
+        "asyncio_default_test_loop_scope = function\n"
+    )
+    return pytester
+
+
 @pytest.fixture(scope="session")
 def inner_runs_ready() -> None:
     """Imports what pytester's inner runs use, and runs the fake's lazy imports (image

@@ -15,13 +15,6 @@ import yaml
 
 pytest_plugins = ["pytester"]
 
-INI = """
-[pytest]
-asyncio_mode = strict
-asyncio_default_fixture_loop_scope = function
-asyncio_default_test_loop_scope = function
-"""
-
 #: What every project's tests share: a search by a catalog photo, and a signed form.
 COMMON = """
 import os
@@ -48,12 +41,6 @@ def form(server, page):
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("MODE", "DIALECT", "APP_KEY", "APP_SECRET", "ACCESS_TOKEN", "BASE_URL"):
         monkeypatch.delenv(f"PAILITAO_{name}", raising=False)
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester, inner_runs_ready: None) -> pytest.Pytester:
-    pytester.makeini(INI)
-    return pytester
 
 
 @pytest.fixture

@@ -10,13 +10,6 @@ from fake1688.server import ThreadedServer
 
 pytest_plugins = ["pytester"]
 
-INI = """
-[pytest]
-asyncio_mode = strict
-asyncio_default_fixture_loop_scope = function
-asyncio_default_test_loop_scope = function
-"""
-
 SEARCH_TESTS = """
 import pytest
 
@@ -45,12 +38,6 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "PAILITAO_BASE_URL",
     ):
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester, inner_runs_ready: None) -> pytest.Pytester:
-    pytester.makeini(INI)
-    return pytester
 
 
 def test_help_lists_the_option_group(project: pytest.Pytester) -> None:

@@ -12,13 +12,6 @@ from pailitao.cli import main
 
 pytest_plugins = ["pytester"]
 
-INI = """
-[pytest]
-asyncio_mode = strict
-asyncio_default_fixture_loop_scope = function
-asyncio_default_test_loop_scope = function
-"""
-
 HTTP_TESTS = """
 import json
 import shutil
@@ -71,10 +64,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester, inner_runs_ready: None) -> pytest.Pytester:
-    pytester.makeini(INI)
-    pytester.makepyfile(test_http=HTTP_TESTS)
-    return pytester
+def project(project: pytest.Pytester) -> pytest.Pytester:
+    project.makepyfile(test_http=HTTP_TESTS)
+    return project
 
 
 def _interactions(project: pytest.Pytester, name: str) -> list[dict[str, object]]:
