@@ -51,7 +51,7 @@ from _servers import (
     wiremock_jar,
     wiremock_server,
 )
-from fake1688.catalog import Catalog
+from fake1688 import Catalog
 
 from pailitao.wire import signing
 

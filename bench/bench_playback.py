@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 import httpx
 from _servers import fake_server
-from fake1688.catalog import Catalog
+from fake1688 import Catalog
 
 from pailitao.wire import signing
 

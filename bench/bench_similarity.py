@@ -16,8 +16,8 @@ import argparse
 import time
 
 import numpy as np
-from fake1688.imaging import Fingerprint
-from fake1688.similarity import SimilarityIndex
+from fake1688.catalog.imaging import Fingerprint
+from fake1688.catalog.similarity import SimilarityIndex
 
 SIZES_AND_GOALS_MS = ((10_000, 1.0), (100_000, 3.0), (1_000_000, 20.0))
 LIMIT = 200

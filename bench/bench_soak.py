@@ -20,7 +20,7 @@ import time
 from collections import Counter
 
 from _servers import Server, fake_server
-from fake1688.catalog import Catalog
+from fake1688 import Catalog
 
 from pailitao import AsyncPailitaoClient, PailitaoError, RetryPolicy
 

@@ -5,6 +5,9 @@
 * ``pailitao.wire`` stands alone: the standard library and itself.
 * Only the wiring rooms of ``pailitao`` (the pytest plugin and the command
   lines) import ``fake1688``.
+* The fake's rooms import downwards only: the catalog nothing of the others,
+  the engine the catalog, the admin surface the engine, the HTTP adapters the
+  admin surface; the front door (``gateway``, ``server``, ``cli``) any room.
 * No module imports itself through others: the import graph of both packages
   has no cycle.
 
@@ -25,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAILITAO = ROOT / "src" / "pailitao"
 FAKE = ROOT / "fake_server" / "fake1688"
 #: The modules that wire rooms together.
-WIRING = {"pytest_plugin.py", "cli.py", "_search_cli.py", "contract/cli.py"}
+WIRING = {"pytest_plugin.py", "cli/__init__.py", "cli/_search.py", "contract/cli.py"}
 
 
 def _module_name(path: Path) -> str:
@@ -59,8 +62,8 @@ def _sources(root: Path) -> list[Path]:
 def test_imports_are_resolved_as_python_does() -> None:
     found = set(imports_of(PAILITAO / "wire" / "__init__.py"))
     assert {"pailitao.wire.aop", "pailitao.wire.top"} <= found
-    found = set(imports_of(FAKE / "engine.py"))
-    assert "fake1688.checks" in found
+    found = set(imports_of(FAKE / "engine" / "pipeline.py"))
+    assert "fake1688.engine.checks" in found
     assert "pailitao.wire.signing" in found
 
 
@@ -91,6 +94,39 @@ def test_only_the_wiring_rooms_import_the_fake(path: Path) -> None:
         return
     fake = sorted(name for name in imports_of(path) if name.split(".")[0] == "fake1688")
     assert not fake, f"{path.relative_to(PAILITAO)} imports {fake}; only {sorted(WIRING)} may"
+
+
+#: The fake's rooms, lowest first: each may import the rooms before it.
+ROOMS = ("catalog", "engine", "admin", "http")
+
+
+def _room(module: str) -> int:
+    """A fake1688 module's place in ROOMS; the front door ranks above every room."""
+    room = module.split(".")[1:2]
+    return ROOMS.index(room[0]) if room and room[0] in ROOMS else len(ROOMS)
+
+
+def test_the_tree_has_the_rooms() -> None:
+    assert sorted(p.name for p in FAKE.iterdir() if (p / "__init__.py").exists()) == sorted(ROOMS)
+    front_door = {p.stem for p in FAKE.glob("*.py")}
+    assert front_door == {"__init__", "__main__", "cli", "gateway", "server"}
+
+
+@pytest.mark.parametrize("path", _sources(FAKE), ids=lambda p: str(p.relative_to(FAKE)))
+def test_the_fake_rooms_import_downwards(path: Path) -> None:
+    here = _module_name(path)
+    known = _modules()
+    upward = sorted(
+        name
+        for name in _imported_modules(path, known)
+        if name.startswith("fake1688.") and _room(name) > _room(here)
+    )
+    assert not upward, f"{here} ({_rank(here)}) imports {upward}; a room imports only lower rooms"
+
+
+def _rank(module: str) -> str:
+    rank = _room(module)
+    return ROOMS[rank] if rank < len(ROOMS) else "front door"
 
 
 def _modules() -> dict[str, Path]:

@@ -45,8 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake1688 import FakeGateway
-from fake1688.catalog import Catalog
+from fake1688 import Catalog, FakeGateway
 from fake1688.server import ThreadedServer
 
 from pailitao.contract import check as contract_check

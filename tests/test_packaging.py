@@ -70,13 +70,14 @@ SDIST_TESTS = (
     "tests/pailitao/test_contract_schemas.py",
     "tests/pailitao/test_contract_check.py",
     "tests/pailitao/test_scan.py",
-    "tests/fake1688/test_image_limits.py",
+    "tests/fake1688/engine/test_image_limits.py",
 )
 DOC_PAGES = ("invalid-signature.md", "reference/client.md", "reference/recording.md")
 SDIST_SELECTION = " or ".join(["not test_examples_run", *DOC_PAGES])
 
 SEARCH = """
-from fake1688 import BASE_URL, FakeGateway, catalog, vocab
+from fake1688 import BASE_URL, FakeGateway
+from fake1688.catalog import catalog, vocab
 from pailitao import PailitaoClient
 
 # The seed-0 fingerprints ship as package data; without them the catalog silently

@@ -218,8 +218,11 @@ def version() -> str:
 @functools.cache
 def _home_search() -> tuple[bytes, list[tuple[Any, bytes]]]:
     """The query photo, and each offer the fake returns for it with its photo."""
-    from fake1688 import DEMO_APP, FakeGateway  # noqa: PLC0415
-    from fake1688.catalog import Catalog  # noqa: PLC0415
+    from fake1688 import (  # noqa: PLC0415
+        DEMO_APP,
+        Catalog,
+        FakeGateway,
+    )
 
     from pailitao import PailitaoClient  # noqa: PLC0415
     from pailitao.wire import in_process_url  # noqa: PLC0415

@@ -15,16 +15,19 @@ does, in its order, answers in its envelopes, explains a bad signature, and
 never goes online.
 """
 
-from .apps import DEMO_APP, App, AppRegistry, AppsFileError
-from .engine import DEFAULT_MAX_IMAGE_BYTES, ROUTER_PATHS, Engine
-from .errors import GatewayError
-from .faults import Fault, FaultKind, FaultPlan, load_faults
+from fake1688.catalog.catalog import Catalog
+from fake1688.catalog.catalog_io import CatalogFileError
+from fake1688.engine.apps import DEMO_APP, App, AppRegistry, AppsFileError
+from fake1688.engine.errors import GatewayError
+from fake1688.engine.faults import Fault, FaultKind, FaultPlan, load_faults
+from fake1688.engine.journal import Journal, JournalEntry, Verification
+from fake1688.engine.pipeline import DEFAULT_MAX_IMAGE_BYTES, ROUTER_PATHS, Engine
+from fake1688.engine.protocol import FakeRequest, FakeResponse
+from fake1688.engine.ratelimits import RateLimiter, RateLimits
+from fake1688.engine.store import UploadLimits, UploadStore
+from fake1688.http.transport import AsyncFakeTransport, FakeTransport
+
 from .gateway import BASE_URL, FakeGateway
-from .journal import Journal, JournalEntry, Verification
-from .protocol import FakeRequest, FakeResponse
-from .ratelimits import RateLimiter, RateLimits
-from .store import UploadLimits, UploadStore
-from .transport import AsyncFakeTransport, FakeTransport
 
 __all__ = [
     "BASE_URL",
@@ -35,6 +38,8 @@ __all__ = [
     "AppRegistry",
     "AppsFileError",
     "AsyncFakeTransport",
+    "Catalog",
+    "CatalogFileError",
     "Engine",
     "FakeGateway",
     "FakeRequest",

@@ -23,13 +23,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from fake1688.admin.endpoints import LOCAL_ONLY, AdminAccess, exposure_refusal, is_loopback
+from fake1688.engine.apps import DEMO_APP, AppRegistry
+from fake1688.engine.faults import Fault, load_faults
+from fake1688.engine.ratelimits import RateLimits
 from pailitao.wire import aop
 
-from .admin import LOCAL_ONLY, AdminAccess, exposure_refusal, is_loopback
-from .apps import DEMO_APP, AppRegistry
-from .faults import Fault, load_faults
 from .gateway import FakeGateway
-from .ratelimits import RateLimits
 
 __all__ = ["main"]
 
@@ -143,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
-    from .server import ResettableHTTPProtocol, serving_app  # noqa: PLC0415 - serve only
+    from fake1688.server import ResettableHTTPProtocol, serving_app  # noqa: PLC0415 - serve only
 
     admin = _admin_access(args)
     if _is_address(args.host):  # a name is judged by the address it binds, below
@@ -213,7 +213,7 @@ def _access_log(level: str) -> None:
     """Print the fake's access log (redacted) as uvicorn prints its own lines."""
     from uvicorn.logging import DefaultFormatter  # noqa: PLC0415 - serve only
 
-    from .server import ACCESS_LOGGER  # noqa: PLC0415 - serve only
+    from fake1688.server import ACCESS_LOGGER  # noqa: PLC0415 - serve only
 
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(DefaultFormatter("%(levelprefix)s %(message)s"))
@@ -224,7 +224,7 @@ def _access_log(level: str) -> None:
 
 
 def _load_catalog(path: Path | None, seed: int) -> Any:
-    from .catalog import Catalog  # noqa: PLC0415 - numpy, Pillow: load on demand
+    from fake1688.catalog.catalog import Catalog  # noqa: PLC0415 - numpy, Pillow: load on demand
 
     try:
         return Catalog.load(path) if path is not None else Catalog.default(seed)
@@ -348,7 +348,7 @@ def _path(url: str) -> str:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from .indexer import build_catalog  # noqa: PLC0415 - numpy, Pillow: load on demand
+    from fake1688.catalog.indexer import build_catalog  # noqa: PLC0415 - numpy, Pillow: load on demand
 
     if not args.directory.is_dir():
         raise CliError(f"{args.directory} is not a directory")

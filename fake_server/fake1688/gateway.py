@@ -21,18 +21,17 @@ from typing import Any, Final
 
 from starlette.applications import Starlette
 
+from fake1688.engine.apps import App, AppRegistry
+from fake1688.engine.faults import Fault, FaultPlan
+from fake1688.engine.journal import DEFAULT_MAX_BYTES, Journal
+from fake1688.engine.pipeline import DEFAULT_MAX_IMAGE_BYTES, Engine
+from fake1688.engine.ratelimits import RateLimiter, RateLimits
+from fake1688.engine.search import CatalogLike
+from fake1688.engine.store import UploadLimits, UploadStore
+from fake1688.http.asgi import create_app
+from fake1688.http.transport import AsyncFakeTransport, FakeTransport
 from pailitao.wire import in_process_url
 from pailitao.wire.signing import DEFAULT_SKEW
-
-from .apps import App, AppRegistry
-from .asgi import create_app
-from .engine import DEFAULT_MAX_IMAGE_BYTES, Engine
-from .faults import Fault, FaultPlan
-from .journal import DEFAULT_MAX_BYTES, Journal
-from .ratelimits import RateLimiter, RateLimits
-from .search import CatalogLike
-from .store import UploadLimits, UploadStore
-from .transport import AsyncFakeTransport, FakeTransport
 
 __all__ = ["BASE_URL", "FakeGateway"]
 
@@ -140,6 +139,6 @@ class FakeGateway:
 
 def _default_catalog(seed: int) -> CatalogLike[Any]:
     # Imported on demand: the catalog pulls in numpy, Pillow and its image data.
-    from .catalog import Catalog  # noqa: PLC0415
+    from fake1688.catalog.catalog import Catalog  # noqa: PLC0415
 
     return Catalog.default(seed)

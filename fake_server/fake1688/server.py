@@ -17,7 +17,7 @@ An injected reset aborts the connection's socket. ASGI gives an app no way to
 do that, so uvicorn runs with :data:`ResettableHTTPProtocol` (its ``http``
 setting: ``uvicorn.Config(app, http=ResettableHTTPProtocol)``), uvicorn's own
 HTTP protocol that makes each connection's transport known to the requests it
-carries (:data:`fake1688.asgi.CONNECTION`). Served with uvicorn's default
+carries (:data:`fake1688.http.asgi.CONNECTION`). Served with uvicorn's default
 protocol instead, a reset fault answers the platform's internal-error envelope
 (code 15) and uvicorn logs the traceback.
 
@@ -41,10 +41,10 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from fake1688.admin.endpoints import LOCAL_ONLY, AdminAccess, exposure_refusal, is_endpoint, refused
+from fake1688.http.asgi import CONNECTION, create_app
 from pailitao.wire.redaction import Redaction
 
-from .admin import LOCAL_ONLY, AdminAccess, exposure_refusal, is_endpoint, refused
-from .asgi import CONNECTION, create_app
 from .gateway import FakeGateway
 
 __all__ = [

@@ -5,8 +5,8 @@ pins it. The wire rules (signing, dialects,
 error codes) live in :mod:`pailitao.wire`.
 """
 
-from ._base import Sort
 from .client import AsyncPailitaoClient, PailitaoClient
+from .client._base import Sort
 from .errors import (
     AccessTokenError,
     ApiError,

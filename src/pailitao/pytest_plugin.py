@@ -9,7 +9,7 @@ Mode precedence: ``@pytest.mark.pailitao(mode=...)`` > ``--pailitao-mode`` >
 the 1688 Open Platform, or ``reseller``, the resellers' REST gateways) likewise,
 from ``dialect=``, ``--pailitao-dialect`` and ``$PAILITAO_DIALECT``.
 ``faults=[...]`` on the marker injects faults into the fake (parsed and
-validated by ``fake1688.faults``); such a test is skipped in the other modes,
+validated by ``fake1688.engine.faults``); such a test is skipped in the other modes,
 where nothing can inject them.
 
 Every fixture follows the mode, for code on httpx (``pailitao_client``,
@@ -226,7 +226,7 @@ def marker_options(root: Path | None = None, /, **kwargs: Any) -> dict[str, Any]
 
 
 def _parse_faults(specs: object) -> list[Any]:
-    from fake1688.faults import parse_faults  # noqa: PLC0415 - the fake validates its own specs
+    from fake1688.engine.faults import parse_faults  # noqa: PLC0415 - the fake validates its own specs
 
     return parse_faults(specs)
 
@@ -311,7 +311,7 @@ def pailitao_fake(
     if gateway is None:
         catalog = None
         if pailitao_config.catalog is not None:
-            from fake1688.catalog import Catalog  # noqa: PLC0415
+            from fake1688 import Catalog  # noqa: PLC0415
 
             catalog = Catalog.load(pailitao_config.catalog)
         gateway = _pailitao_gateways[key] = FakeGateway(seed=pailitao_config.seed, catalog=catalog)

@@ -6,8 +6,8 @@ the TOP envelope and the 1688 Open Platform's (``aop_*``), validates against
 the shipped JSON Schemas. ``pip install 'pailitao[strategies]'``::
 
     from hypothesis import given
-    from pailitao import parse_search_response
-    from pailitao.strategies import search_payloads
+    from . import parse_search_response
+    from .strategies import search_payloads
 
     @given(search_payloads())
     def test_my_code_handles_any_page(payload):
@@ -32,8 +32,8 @@ from typing import Any, Final, Literal, NamedTuple
 
 from hypothesis import strategies as st
 
-from ._aop_models import AopPage
 from .models import AopOffer, AopSearchInfo, Item, SearchPage
+from .models._aop import AopPage
 from .wire import aop, reseller, signing
 from .wire.top import (
     LIVE_SPELLINGS,

@@ -18,9 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
-from fake1688 import FakeGateway
-from fake1688.catalog import Catalog
-from fake1688.openapi import openapi_document
+from fake1688 import Catalog, FakeGateway
+from fake1688.admin.openapi import openapi_document
 from openapi_schema_validator import OAS31Validator
 from PIL import Image
 

@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 import requests
-from fake1688 import App, AppRegistry, FakeGateway, Fault, RateLimits, cli
-from fake1688.catalog import Catalog
+from fake1688 import App, AppRegistry, Catalog, FakeGateway, Fault, RateLimits, cli
 from fake1688.server import AdminAccess
 from PIL import Image
 

@@ -15,6 +15,8 @@ EXPECTED = {
     "AppRegistry",
     "AppsFileError",
     "AsyncFakeTransport",
+    "Catalog",
+    "CatalogFileError",
     "Engine",
     "FakeGateway",
     "FakeRequest",

@@ -263,8 +263,7 @@ def inner_runs_ready() -> None:
     import respx  # noqa: F401
     import vcr  # noqa: F401
     import yaml  # noqa: F401
-    from fake1688 import FakeGateway
-    from fake1688.catalog import Catalog
+    from fake1688 import Catalog, FakeGateway
     from fake1688.server import ThreadedServer  # noqa: F401
 
     gateway = FakeGateway()

@@ -167,7 +167,7 @@ def test_fake1688_without_its_extra_is_one_line(module: str) -> None:
 
 
 def test_fake1688_s_own_import_errors_are_not_hidden() -> None:
-    done = _fake1688_without("fake1688.engine", "--help")
+    done = _fake1688_without("fake1688.engine.pipeline", "--help")
     assert done.returncode == 1
     assert "ModuleNotFoundError" in done.stderr
 

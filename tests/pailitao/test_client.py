@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from fake1688 import args as fake_args
+from fake1688.engine import args as fake_args
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -13,8 +13,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
-from fake1688 import FakeGateway, RateLimits
-from fake1688.catalog import Catalog
+from fake1688 import Catalog, FakeGateway, RateLimits
 
 from pailitao import (
     AccessTokenError,

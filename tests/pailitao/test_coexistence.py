@@ -22,7 +22,7 @@ import os
 import httpx
 import pytest
 import requests
-from fake1688.catalog import Catalog
+from fake1688 import Catalog
 from pailitao.wire import signing
 
 PHOTO = Catalog.default(0).offers[11].pic_url

@@ -4,8 +4,7 @@ check, skip message and the --help text."""
 from pathlib import Path
 
 import pytest
-from fake1688 import FakeGateway
-from fake1688.catalog import Catalog
+from fake1688 import Catalog, FakeGateway
 from fake1688.server import ThreadedServer
 
 pytest_plugins = ["pytester"]
@@ -306,7 +305,7 @@ def test_marker_and_option_choose_mode_and_seed(project: pytest.Pytester) -> Non
             assert pailitao_fake.catalog.offers[0].num_iid != _seed_zero_first()
 
         def _seed_zero_first():
-            from fake1688.catalog import Catalog
+            from fake1688 import Catalog
             return Catalog.default(0).offers[0].num_iid
         """
     )
@@ -346,7 +345,7 @@ def test_record_against_a_running_fake_then_replay_offline(
             assert page.page == 2 and page.items
 
         def _url():
-            from fake1688.catalog import Catalog
+            from fake1688 import Catalog
             return Catalog.default(0).offers[11].pic_url
         """
     )

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-from fake1688.catalog import Catalog
+from fake1688 import Catalog
 from pailitao.wire import signing
 
 
@@ -149,7 +149,7 @@ def test_record_option_is_in_the_help(project: pytest.Pytester) -> None:
 
 RESPX_TESTS = """
 import httpx
-from fake1688.catalog import Catalog
+from fake1688 import Catalog
 from pailitao.wire import signing
 
 

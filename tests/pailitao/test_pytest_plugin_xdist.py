@@ -43,7 +43,7 @@ def test_a_record_run_s_summary_counts_every_worker_s_cassettes(
     pytester.makepyfile(
         test_pages="""
         import pytest
-        from fake1688.catalog import Catalog
+        from fake1688 import Catalog
 
         @pytest.mark.parametrize("page", [1, 2, 3, 4])
         def test_page(pailitao_client, page):

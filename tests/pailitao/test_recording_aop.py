@@ -17,8 +17,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from fake1688 import FakeGateway
-from fake1688.catalog import Catalog
+from fake1688 import Catalog, FakeGateway
 from fake1688.server import ThreadedServer
 from hypothesis import given
 from hypothesis import strategies as st

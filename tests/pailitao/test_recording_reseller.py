@@ -15,8 +15,7 @@ import httpx
 import pytest
 import vcr as vcrpy
 import yaml
-from fake1688 import FakeGateway
-from fake1688.catalog import Catalog
+from fake1688 import Catalog, FakeGateway
 from fake1688.server import ThreadedServer
 
 from pailitao.cli import main

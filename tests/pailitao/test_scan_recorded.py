@@ -9,8 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import vcr as vcrpy
-from fake1688 import FakeGateway
-from fake1688.catalog import Catalog
+from fake1688 import Catalog, FakeGateway
 
 from pailitao import PailitaoClient, RetryPolicy
 from pailitao.recording import make_vcr

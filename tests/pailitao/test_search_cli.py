@@ -6,13 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from fake1688 import FakeGateway
-from fake1688.catalog import Catalog
+from fake1688 import Catalog, FakeGateway
 from fake1688.server import ThreadedServer
 
 from pailitao import RetryPolicy, parse_search_response
-from pailitao._search_cli import text_width, truncate
 from pailitao.cli import main
+from pailitao.cli._search import text_width, truncate
 
 TABLE = """\
 page 1 of 50: 200 offers, 4 per page
@@ -174,7 +173,7 @@ def test_an_unreachable_gateway_is_one_error_with_a_hint(
 ) -> None:
     monkeypatch.setenv("PAILITAO_APP_KEY", "k")
     monkeypatch.setenv("PAILITAO_APP_SECRET", "s")
-    monkeypatch.setattr("pailitao._search_cli.CLI_RETRY", RetryPolicy.disabled())
+    monkeypatch.setattr("pailitao.cli._search.CLI_RETRY", RetryPolicy.disabled())
     status, _, err = run([str(photo), "--base-url", "http://127.0.0.1:9/openapi/router/rest"])
     assert status == 1
     assert err.splitlines()[-1] == (

@@ -30,8 +30,8 @@ from pailitao import (
     parse_search_response,
     parse_upload_response,
 )
-from pailitao._xml import MAX_BYTES, MAX_DEPTH, loads
 from pailitao.errors import ResponseParseError
+from pailitao.models._xml import MAX_BYTES, MAX_DEPTH, loads
 from pailitao.recording import make_vcr
 from pailitao.wire import signing
 

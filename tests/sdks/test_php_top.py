@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 import requests
-from fake1688.catalog import Catalog
+from fake1688 import Catalog
 
 from .conftest import Served
 

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._cliutil import CliError, Streams
+from ..cli._util import CliError, Streams
 
 if TYPE_CHECKING:
     from .allow import AllowList

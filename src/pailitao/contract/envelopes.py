@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
-from .._aop_models import is_aop_answer
+from ..models._aop import is_aop_answer
 from ..wire import aop, reseller, top
 from .schemas import (
     AOP_BUSINESS_ERROR,

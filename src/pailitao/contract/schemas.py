@@ -40,9 +40,9 @@ from annotated_types import Ge
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from .. import _aop_models, models
+from .. import models
 from ..errors import ApiError
-from ..models import Item, SearchPage
+from ..models import Item, SearchPage, _aop
 from ..wire import aop, reseller, top
 
 __all__ = [
@@ -430,23 +430,23 @@ _FAILURE: Final[Schema] = {
 #: the picture and the price (a hit without them cannot be shown or filtered),
 #: and the page's ``data`` list, empty past the last page.
 AOP_REQUIRED: Final[Mapping[type[BaseModel], tuple[str, ...]]] = {
-    _aop_models.AopOffer: ("offerId", "subject", "imageUrl", "priceInfo"),
-    _aop_models.AopPriceInfo: ("price",),
-    _aop_models.AopPage: ("totalRecords", "pageSize", "currentPage", "data"),
+    _aop.AopOffer: ("offerId", "subject", "imageUrl", "priceInfo"),
+    _aop.AopPriceInfo: ("price",),
+    _aop.AopPage: ("totalRecords", "pageSize", "currentPage", "data"),
 }
 
 #: Def names of the AOP models: the model's name without ``Aop``, in lowerCamelCase.
 _AOP_MODELS: Final[tuple[type[BaseModel], ...]] = (
-    _aop_models.AopPage,
-    _aop_models.AopOffer,
-    _aop_models.AopPriceInfo,
-    _aop_models.AopPromotionModel,
-    _aop_models.AopSellerDataInfo,
-    _aop_models.AopProductShippingInfo,
-    _aop_models.AopOfferDataInfo,
-    _aop_models.AopProductTradeInfo,
-    _aop_models.AopInvoiceInfo,
-    _aop_models.AopPicRegion,
+    _aop.AopPage,
+    _aop.AopOffer,
+    _aop.AopPriceInfo,
+    _aop.AopPromotionModel,
+    _aop.AopSellerDataInfo,
+    _aop.AopProductShippingInfo,
+    _aop.AopOfferDataInfo,
+    _aop.AopProductTradeInfo,
+    _aop.AopInvoiceInfo,
+    _aop.AopPicRegion,
 )
 
 
@@ -522,8 +522,8 @@ def _needs_model_fields(model: type[BaseModel], required: Sequence[str]) -> None
 def _aop_outcome(result: Schema | None, success: Schema = _SUCCESS) -> Schema:
     """``{"success", "code", "message", "result"}`` from :class:`AopSearchInfo`'s outcome."""
     fields = {"success", "code", "message"}
-    skip = [name for name in _aop_models.AopSearchInfo.model_fields if name not in fields]
-    outcome = _object(_aop_models.AopSearchInfo, ["success"], skip, field_schema=_aop_field)
+    skip = [name for name in _aop.AopSearchInfo.model_fields if name not in fields]
+    outcome = _object(_aop.AopSearchInfo, ["success"], skip, field_schema=_aop_field)
     outcome["properties"]["success"] = success
     if result is not None:
         outcome["properties"]["result"] = result
@@ -537,7 +537,7 @@ def _aop_result(name: str, title: str, outcome: Schema, defs: Schema) -> Schema:
 
 def aop_search_schema() -> Schema:
     """The schema of an AOP search success: ``{"result": {"success", …, "result": page}}``."""
-    outcome = _aop_outcome(_ref(_def_name(_aop_models.AopPage)))
+    outcome = _aop_outcome(_ref(_def_name(_aop.AopPage)))
     title = f"{aop.SEARCH_API} success (1688 Open Platform)"
     return _aop_result(AOP_SEARCH, title, outcome, _aop_defs())
 

@@ -15,7 +15,7 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._cliutil import CliError, Streams
+from ..cli._util import CliError, Streams
 from . import scan
 
 if TYPE_CHECKING:

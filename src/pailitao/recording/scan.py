@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from .._cliutil import CliError, Streams
+from ..cli._util import CliError, Streams
 from ._scan_rules import ENV_OF, line_hits
 from ._scan_values import Analyser
 

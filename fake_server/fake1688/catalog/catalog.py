@@ -1,0 +1,256 @@
+"""The fake's catalog: offers, their photos, and search by visual similarity.
+
+`Catalog.default(seed)` is the embedded catalog of generated offers whose photos are
+drawn on demand; `Catalog.load(path)` opens a file written by `save()` or by
+`fake1688.catalog.indexer.build_catalog`. Searching ranks offers by the distance between
+perceptual fingerprints (`fake1688.catalog.imaging`, `fake1688.catalog.similarity`).
+
+The seed-0 catalog ships its fingerprints in `data/catalog-seed0.npz`, because
+drawing and hashing 2,000 photos takes seconds; other seeds compute them when built.
+After changing the vocabulary, drawing or hashing, rewrite that file with
+`python -m fake1688.catalog.catalog`.
+
+Errors::
+
+    ValueError
+     ├── ImageDecodeError     bytes that are not a decodable image
+     └── CatalogFileError     a catalog file that cannot be read
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+from PIL import Image
+
+from fake1688.catalog import catalog_io, imaging, vocab
+from fake1688.catalog.catalog_io import CatalogFileError
+from fake1688.catalog.imaging import Fingerprint, ImageDecodeError
+from fake1688.catalog.offer import ImageSource, Offer, pic_path, record
+from fake1688.catalog.similarity import SimilarityIndex
+
+__all__ = [
+    "DEFAULT_SIZE",
+    "Catalog",
+    "CatalogFileError",
+    "DrawnImages",
+    "Fingerprint",
+    "ImageDecodeError",
+    "Offer",
+]
+
+DEFAULT_SIZE = 2000
+_SHIPPED = Path(__file__).parent / "data" / "catalog-seed0.npz"
+
+
+class DrawnImages:
+    """Photos drawn from each offer's num_iid in its category's look, served as JPEG."""
+
+    stored = False
+
+    def image(self, offer: Offer) -> tuple[bytes, str]:
+        """The offer's photo as JPEG bytes (the same bytes on every call)."""
+        return _drawn_jpeg(offer.num_iid, offer.cat), "image/jpeg"
+
+    def fingerprint(self, offer: Offer) -> Fingerprint:
+        """The fingerprint of the drawn photo (before JPEG encoding)."""
+        return imaging.fingerprint_image(_draw(offer.num_iid, offer.cat))
+
+
+def _draw(num_iid: str, cat: str) -> Image.Image:
+    return imaging.draw(int(num_iid) if num_iid.isdigit() else num_iid, vocab.look_for(cat))
+
+
+@functools.lru_cache(maxsize=512)
+def _drawn_jpeg(num_iid: str, cat: str) -> bytes:
+    # Drawing and encoding cost ~1 ms; a result page asks for the same few dozen photos.
+    return imaging.encode_jpeg(_draw(num_iid, cat))
+
+
+class Catalog:
+    """Offers with photos and fingerprints, searchable by image."""
+
+    offers: Sequence[Offer]
+    categories: Mapping[str, str]
+
+    def __init__(
+        self,
+        offers: Iterable[Offer],
+        fingerprints: Iterable[Fingerprint],
+        images: ImageSource,
+        categories: Mapping[str, str] | None = None,
+    ) -> None:
+        """A catalog of `offers`, `fingerprints[i]` being that of `offers[i]`'s photo.
+
+        `categories` (cat id -> name) defaults to the categories the offers name.
+        Raises ValueError on duplicate num_iids or pic_url paths.
+        """
+        self.offers = tuple(offers)
+        self._fingerprints = tuple(Fingerprint(*fp) for fp in fingerprints)
+        if len(self._fingerprints) != len(self.offers):
+            raise ValueError(
+                f"{len(self.offers)} offers but {len(self._fingerprints)} fingerprints"
+            )
+        names = categories if categories is not None else {o.cat: o.cat_name for o in self.offers}
+        self.categories = MappingProxyType(dict(names))
+        self._images = images
+        self._by_iid = _unique_keys(self.offers, lambda o: o.num_iid, "num_iid")
+        self._by_path = _unique_keys(self.offers, _served_path, "pic_url")
+        self._index = SimilarityIndex.build(self._fingerprints, _tie_ranks(self.offers))
+        self._cat_rows: dict[str, np.ndarray] = {}
+        self._cat_index: dict[str, SimilarityIndex] = {}
+        cats = np.array([o.cat for o in self.offers], dtype=object)
+        for cat in dict.fromkeys(o.cat for o in self.offers):
+            self._cat_rows[cat] = np.flatnonzero(cats == cat)
+
+    def __len__(self) -> int:
+        return len(self.offers)
+
+    def __repr__(self) -> str:
+        return f"<Catalog of {len(self.offers)} offers in {len(self._cat_rows)} categories>"
+
+    @classmethod
+    def default(cls, seed: int = 0) -> Catalog:
+        """The embedded catalog of DEFAULT_SIZE generated offers; built once per seed."""
+        return _default(seed)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Catalog:
+        """Open a catalog file written by `save()`; raises CatalogFileError."""
+        parts = catalog_io.read(Path(path))
+        images = DrawnImages() if parts.images is None else parts.images
+        try:
+            return cls(parts.offers, parts.fingerprints, images, parts.categories)
+        except ValueError as exc:  # duplicate num_iids or pic_urls
+            raise CatalogFileError(f"{path}: {exc}") from None
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the catalog to `path` (format: `fake1688.catalog.catalog_io`)."""
+        catalog_io.write(Path(path), self.offers, self._fingerprints, self.categories, self._images)
+
+    def digest(self) -> str:
+        """SHA-256 (hex) of the metadata (categories, offers) as canonical JSON."""
+        doc = {"categories": dict(self.categories), "offers": [record(o) for o in self.offers]}
+        text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def fingerprint(self, image: bytes) -> Fingerprint:
+        """The fingerprint of image bytes; raises ImageDecodeError."""
+        return imaging.fingerprint_image(imaging.decode(image))
+
+    def fingerprint_of(self, offer: Offer) -> Fingerprint:
+        """The stored fingerprint of one of this catalog's offers."""
+        return self._fingerprints[self._by_iid[offer.num_iid]]
+
+    def search(self, fp: Fingerprint, *, cat: str | None = None, limit: int = 200) -> list[Offer]:
+        """Up to `limit` offers, most similar first; ties go to the smaller num_iid.
+
+        With `cat`, only offers of that category (none if the catalog has no such
+        category).
+        """
+        if cat is None:
+            return [self.offers[i] for i in self._index.nearest(fp, limit)]
+        rows = self._cat_rows.get(cat)
+        if rows is None:
+            return []
+        index = self._cat_index.get(cat)
+        if index is None:
+            index = self._cat_index[cat] = self._index.subset(rows)
+        return [self.offers[rows[i]] for i in index.nearest(fp, limit)]
+
+    def offer(self, num_iid: str) -> Offer | None:
+        """The offer with this num_iid, if any."""
+        i = self._by_iid.get(num_iid)
+        return None if i is None else self.offers[i]
+
+    def offer_for_url(self, url: str) -> Offer | None:
+        """The offer whose pic_url has the path of `url` (any host, or none)."""
+        path = pic_path(url)
+        i = None if path is None else self._by_path.get(path)
+        return None if i is None else self.offers[i]
+
+    def image_bytes(self, offer: Offer) -> bytes:
+        """The offer's photo (the same bytes on every call)."""
+        return self._images.image(offer)[0]
+
+    def image_for_path(self, path: str) -> tuple[bytes, str] | None:
+        """(bytes, content type) of the photo served at a pic_url path, if any."""
+        offer = self.offer_for_url(path)
+        return None if offer is None else self._images.image(offer)
+
+
+def _tie_ranks(offers: Sequence[Offer]) -> np.ndarray:
+    """Each offer's place in num_iid order (as numbers): equal distances go to the smaller."""
+    order = sorted(range(len(offers)), key=lambda i: (len(offers[i].num_iid), offers[i].num_iid))
+    rank = np.empty(len(offers), dtype=np.int64)
+    rank[order] = np.arange(len(offers))
+    return rank
+
+
+def _served_path(offer: Offer) -> str:
+    path = pic_path(offer.pic_url)
+    if path is None:
+        raise ValueError(
+            f"offer {offer.num_iid}: pic_url {offer.pic_url!r} is not an /img/ibank/ URL"
+        )
+    return path
+
+
+def _unique_keys(offers: Sequence[Offer], key: Callable[[Offer], str], what: str) -> dict[str, int]:
+    table: dict[str, int] = {}
+    for i, offer in enumerate(offers):
+        k = key(offer)
+        if k in table:
+            raise ValueError(f"two offers share the {what} {k!r}")
+        table[k] = i
+    return table
+
+
+@functools.cache
+def _default(seed: int) -> Catalog:
+    offers = vocab.generate(seed, DEFAULT_SIZE)
+    images = DrawnImages()
+    categories = {c.cat: c.name for c in vocab.CATEGORIES}
+    shipped = _shipped_fingerprints(offers) if seed == 0 else None
+    fps = shipped if shipped is not None else [images.fingerprint(o) for o in offers]
+    return Catalog(offers, fps, images, categories)
+
+
+def _fingerprint_key(offers: Sequence[Offer]) -> str:
+    """What the shipped fingerprints depend on: the offers, the drawing, the hash."""
+    text = json.dumps([record(o) for o in offers], ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return f"draw{imaging.DRAW_VERSION}-fp{imaging.FINGERPRINT_VERSION}-{digest}"
+
+
+def _shipped_fingerprints(offers: Sequence[Offer]) -> list[Fingerprint] | None:
+    """The shipped fingerprints, or None if the file is missing or for other offers."""
+    try:
+        with np.load(_SHIPPED, allow_pickle=False) as data:
+            key, table = str(data["key"]), data["fingerprints"]
+    except (OSError, KeyError, ValueError):
+        return None
+    if key != _fingerprint_key(offers) or table.shape != (len(offers), 2):
+        return None
+    return [Fingerprint(int(w), int(t)) for w, t in table]
+
+
+def _write_shipped_fingerprints(path: Path = _SHIPPED) -> None:
+    """Compute the seed-0 fingerprints and store them where `default()` looks."""
+    offers = vocab.generate(0, DEFAULT_SIZE)
+    table = np.array([DrawnImages().fingerprint(o) for o in offers], dtype=np.uint64)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        np.savez_compressed(f, key=np.array(_fingerprint_key(offers)), fingerprints=table)
+
+
+if __name__ == "__main__":
+    _write_shipped_fingerprints()
+    print(f"wrote {_SHIPPED}")
