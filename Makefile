@@ -9,7 +9,7 @@ PORT    ?= 8688
 NODE_DIR   := tests/sdks/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 
-.PHONY: install node-sdks test lint typecheck pytest cov docs scan contract example serve cassettes clean
+.PHONY: install node-sdks test lint typecheck pytest cov docs scan contract example newest serve cassettes clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "pailitao needs Python >= 3.11")'
@@ -77,6 +77,11 @@ docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 test: lint typecheck docs cov scan contract example
+
+# Each capped dependency at its newest release within the cap (asks the package
+# index): what make test just ran against. CI runs it after make test.
+newest: install
+	$(BIN)/python .ci/newest_within_bounds.py
 
 serve: install
 	$(BIN)/fake1688 serve --host 127.0.0.1 --port $(PORT)

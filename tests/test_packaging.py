@@ -35,7 +35,7 @@ NAME = f"pailitao-{__version__}"
 # The import packages and the folders of the tree they are built from.
 PACKAGES = {"pailitao": ROOT / "src" / "pailitao", "fake1688": ROOT / "fake_server" / "fake1688"}
 # What the sdist's tests read besides Python: the folders are compared file by file.
-SDIST_FOLDERS = ("src", "fake_server", "tests", "cassettes", "docs", "bench")
+SDIST_FOLDERS = ("src", "fake_server", "tests", "cassettes", "docs", "bench", ".ci")
 SDIST_FILES = ("pyproject.toml", "PKG-INFO", "LICENSE", "README.md", "Makefile", "mkdocs.yml")
 # Folders no distribution may carry: VCS, venvs, caches and build output (.gitignore's).
 STRAY = frozenset(
