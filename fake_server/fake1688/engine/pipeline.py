@@ -37,6 +37,7 @@ or access token appears in them, whatever the request quoted.
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
@@ -45,7 +46,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any, Final
 
-from pailitao.wire import aop, images
+from pailitao.wire import aop, images, top
 from pailitao.wire.redaction import Redaction
 from pailitao.wire.signing import DEFAULT_SKEW
 from pailitao.wire.top import ROUTER_PATHS
@@ -82,6 +83,10 @@ _ACTIONS: Final = frozenset({"GET", "POST"})
 _AOP_PREFIX: Final = f"{aop.BASE_PATH}/{aop.PROTOCOL}/"
 _TIME_API: Final = f"{aop.TIME_NAMESPACE}:{aop.TIME_API}"
 _FORM_OVERHEAD: Final = 1024 * 1024
+#: A request path longer than this is journaled cut, when the request cannot be read.
+_LONGEST_PATH: Final = 1024
+#: Where an unexpected failure is logged, with its traceback under the redaction rule.
+_LOG: Final = logging.getLogger("fake1688.engine")
 
 #: A gate sees every verified call before its handler and may raise a GatewayError.
 Gate = Callable[[Call], None]
@@ -172,18 +177,24 @@ class Engine:
         """Parse raw HTTP, then :meth:`handle`. Never raises.
 
         The adapters enter through :func:`fake1688.admin.endpoints.route`, which answers
-        the admin surface itself and hands every other request here.
+        the admin surface itself and hands every other request here. A request
+        that fails to parse is answered, journaled and logged as any failure
+        inside the engine: code 15 in its dialect's envelope, a real request id.
         """
         try:
             request = parse_http(
                 method, raw_path, query_string, content_type, body, max_body=self.max_body
             )
-            return self.handle(request)
-        except Exception:  # last resort; handle() already guards its own work
-            return internal_error_response()
+        except Exception as unreadable:
+            path = raw_path[:_LONGEST_PATH].decode("latin-1")
+            return self._handle(FakeRequest(method[:20], path), unreadable)
+        return self._handle(request, None)
 
     def handle(self, request: FakeRequest) -> FakeResponse:
         """Answer one request and journal it."""
+        return self._handle(request, None)
+
+    def _handle(self, request: FakeRequest, failure: Exception | None) -> FakeResponse:
         started, received_at = time.perf_counter(), self.clock()
         outcome = _Outcome()
         request_id = render.request_id(request, deterministic=self.deterministic)
@@ -193,6 +204,8 @@ class Engine:
         error: GatewayError | AopError | ResellerError | None = None
         details = None
         try:
+            if failure is not None:
+                raise failure
             if is_aop:
                 response = self._open_platform(request, outcome, request_id)
             elif reseller_path is not None:
@@ -215,15 +228,7 @@ class Engine:
             else:
                 response = _fault_response(answer, request, request_id, is_aop=is_aop)
         except Exception as unexpected:
-            error = RemoteServiceError(
-                f"the fake gateway failed ({type(unexpected).__name__}); its journal keeps "
-                f"the details under request_id {request_id}"
-            )
-            if is_aop:
-                error = from_gateway_error(error)
-            elif reseller_path is not None:
-                error = ResellerError("5000", error.sub_msg)
-            details = self.redaction.text(traceback.format_exc(), (*request.query, *request.form))
+            error, details = self._failed(request, request_id, unexpected, is_aop, reseller_path)
             response = self._error_response(error, request, request_id, started)
         response = outcome.injected.shape(response)
         self.journal.record(
@@ -244,6 +249,29 @@ class Engine:
         # kept, they would be a cycle that only the garbage collector frees.
         del error
         return response
+
+    def _failed(
+        self,
+        request: FakeRequest,
+        request_id: str,
+        unexpected: Exception,
+        is_aop: bool,
+        reseller_path: reseller_api.ResellerPath | None,
+    ) -> tuple[GatewayError | AopError | ResellerError, str]:
+        """The error a bug in the fake answers, in the request's dialect, and its
+        traceback under the redaction rule (logged here, journaled by the caller)."""
+        failed = RemoteServiceError(
+            f"the fake gateway failed ({type(unexpected).__name__}); its journal keeps "
+            f"the details under request_id {request_id}"
+        )
+        error: GatewayError | AopError | ResellerError = failed
+        if is_aop:
+            error = from_gateway_error(failed)
+        elif reseller_path is not None:
+            error = ResellerError("5000", failed.sub_msg)
+        details = self.redaction.text(traceback.format_exc(), (*request.query, *request.form))
+        _LOG.error("request_id %s: the fake gateway failed\n%s", request_id, details)
+        return error, details
 
     def _route(self, request: FakeRequest, outcome: _Outcome, request_id: str) -> FakeResponse:
         if request.path not in ROUTER_PATHS:
@@ -412,7 +440,7 @@ def _registry(apps: AppRegistry | Iterable[App] | None) -> AppRegistry:
     return apps if isinstance(apps, AppRegistry) else AppRegistry(apps)
 
 
-def internal_error_response(request_id: str = "0000000000000") -> FakeResponse:
+def internal_error_response() -> FakeResponse:
     """The 15 envelope for a failure outside the engine's own guard (adapters use it)."""
     error = RemoteServiceError("the fake gateway failed before it could read the request")
-    return render.error_response(error, request_id)
+    return render.error_response(error, top.request_id())

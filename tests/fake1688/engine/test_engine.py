@@ -97,13 +97,47 @@ def test_an_internal_failure_is_15_and_journalled(catalog: Any, helpers: Any, ph
     assert "ZeroDivisionError: boom" in entry.error
 
 
-def test_handle_http_never_raises(gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bug_reading_the_request_is_answered_logged_and_journalled(
+    gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("parser bug")
 
     monkeypatch.setattr("fake1688.engine.pipeline.parse_http", explode)
-    response = gateway.engine.handle_http("POST", b"/router/rest", b"", None, b"")
-    assert json.loads(response.body)["error_response"]["code"] == 15
+    response = gateway.engine.handle_http("POST", b"/openapi/router/rest", b"a=1", None, b"")
+    error = json.loads(response.body)["error_response"]
+    assert (error["code"], error["sub_code"]) == (15, "isp.remote-service-error")
+    assert len(error["request_id"]) == 13
+    assert error["request_id"] != "0000000000000"
+    entry = gateway.journal.last()
+    assert entry is not None
+    assert (entry.request_id, entry.path, entry.code) == (
+        error["request_id"],
+        "/openapi/router/rest",
+        15,
+    )
+    assert entry.error is not None
+    assert "RuntimeError: parser bug" in entry.error
+    (record,) = [r for r in caplog.records if r.name == "fake1688.engine"]
+    assert record.levelname == "ERROR"
+    assert error["request_id"] in record.getMessage()
+    assert "RuntimeError: parser bug" in record.getMessage()
+
+
+def test_a_bug_reading_an_open_platform_request_answers_its_envelope(
+    gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr("fake1688.engine.pipeline.parse_http", explode)
+    path = b"/openapi/param2/1/com.alibaba.fenxiao.crossborder/product.search.imageQuery/7"
+    response = gateway.engine.handle_http("POST", path, b"", None, b"")
+    result = json.loads(response.body)["result"]
+    assert (result["success"], result["code"]) == (False, "500")
+    entry = gateway.journal.last()
+    assert entry is not None
+    assert entry.request_id in result["message"]
 
 
 def test_identical_requests_get_identical_bytes(
@@ -249,8 +283,8 @@ def test_the_explanation_hides_the_value_and_keeps_the_name(
     assert "imgidxmethod1688.items.search.imgpassword<redacted>timestamp" in answer["sub_msg"]
 
 
-def test_a_traceback_in_the_journal_shows_no_secret(
-    catalog: Any, helpers: Any, photo: bytes
+def test_a_traceback_in_the_journal_and_the_log_shows_no_secret(
+    catalog: Any, helpers: Any, photo: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
     class Leaky(_BrokenCatalog):
         def search(self, fp: Any, *, cat: str | None = None, limit: int = 200) -> list[Any]:
@@ -264,6 +298,11 @@ def test_a_traceback_in_the_journal_shows_no_secret(
     assert entry.code == 15, entry.sub_msg
     assert entry.error is not None
     assert "LookupError: looked for <redacted> and <redacted>" in entry.error
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "fake1688.engine")
+    assert entry.request_id in logged
+    assert "LookupError: looked for <redacted> and <redacted>" in logged
+    assert "test_app_secret" not in caplog.text
+    assert "pw-0a1b2c" not in caplog.text
 
 
 def test_the_apps_secrets_and_tokens_are_known_secrets(gateway: FakeGateway) -> None:
