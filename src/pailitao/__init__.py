@@ -6,7 +6,7 @@ error codes) live in :mod:`pailitao.wire`.
 """
 
 from .client import AsyncPailitaoClient, PailitaoClient
-from .client._base import Sort
+from .client._requests import Sort
 from .errors import (
     AccessTokenError,
     ApiError,

@@ -28,6 +28,7 @@ from pailitao import (
     TimestampError,
     UsageError,
 )
+from pailitao.client._requests import search_params
 
 BASE = "https://gw.example.test/openapi/router/rest"
 
@@ -727,8 +728,8 @@ prices = st.one_of(
 def test_every_price_the_client_accepts_is_one_the_fake_accepts(low, high) -> None:
     client = PailitaoClient(app_key="k", app_secret="s")
     try:
-        params = client._search_params(
-            image=None, image_url=None, imgid="a", cat=None, sort=None, page=1, page_size=20,
+        params = search_params(
+            client._settings, image=None, image_url=None, imgid="a", cat=None, sort=None, page=1, page_size=20,
             start_price=low, end_price=high,
         )  # fmt: skip
     except UsageError:

@@ -18,6 +18,7 @@ from PIL import Image
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from pailitao import AsyncPailitaoClient, PailitaoClient, RetryPolicy, ServerError
+from pailitao.client._requests import search_params
 from pailitao.recording import (
     IN_PROCESS_HOST,
     CassetteFormatError,
@@ -353,7 +354,7 @@ def canonical(call: dict[str, Any], **options: Any) -> Any:
 
     c = client(**options)
     image = c._prepare_image(call["file"])
-    params = c._search_params(image=image, image_url=None, imgid=None, cat=call["cat"],
+    params = search_params(c._settings, image=image, image_url=None, imgid=None, cat=call["cat"],
                               sort=call["sort"], page=call["page"], page_size=20,
                               start_price=None, end_price=None)  # fmt: skip
     request, _ = c._build_request("1688.items.search.img", params, image)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ..client import PailitaoClient
-from ..client._base import MAX_PAGE_SIZE, Sort
+from ..client._requests import MAX_PAGE_SIZE, Sort
 from ..errors import (
     ApiError,
     ImageError,

@@ -21,7 +21,11 @@ import tenacity
 from .._checks import Price
 from ..images import ImageSource, PreparedImage
 from ..models import Item, SearchPage, parse_search_response, parse_upload_response
-from ._base import SEARCH_METHOD, UPLOAD_METHOD, BaseClient, SearchPlan, Sort, T
+from ..wire.top import SEARCH_METHOD, UPLOAD_METHOD
+from ._answers import T
+from ._base import BaseClient
+from ._paging import SearchPlan
+from ._requests import Sort
 
 __all__ = ["AsyncPailitaoClient", "PailitaoClient"]
 

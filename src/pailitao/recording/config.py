@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from ..client._base import REPLAYED_FROM_HEADER
+from ..client._answers import REPLAYED_FROM_HEADER
 from ..errors import PailitaoError
 from ..wire import IN_PROCESS_HOST, aop, signing
 from .canonical import (

@@ -9,7 +9,7 @@ The persister reads and writes the files as UTF-8 and checks each cassette as
 it loads it (:mod:`pailitao.recording.validate`), so a broken one raises
 :class:`~pailitao.errors.CassetteError` naming the file, the interaction and
 the field. It marks every answer it loads with the header
-:data:`~pailitao.client._base.REPLAYED_FROM_HEADER` (the file and the interaction): the
+:data:`~pailitao.client._answers.REPLAYED_FROM_HEADER` (the file and the interaction): the
 client reports an unreadable answer so marked at once, naming where it was
 recorded, instead of retrying it (the same answer would play again, or none).
 The mark is dropped again when a cassette is saved.
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
 
-from ..client._base import REPLAYED_FROM_HEADER
+from ..client._answers import REPLAYED_FROM_HEADER
 from ..errors import CassetteError
 from .validate import CASSETTE_FORMAT, CassetteFormatError, decode_cassette, parse_cassette
 
