@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Run in each child: the tree comes first on sys.path (PYTHONPATH), the bench from here.
+# Run in each child: the tree comes first on sys.path (PYTHONPATH), with its own bench helpers.
 _CHILD = """
 import asyncio, sys, time
 sys.path.append(sys.argv[1])
@@ -72,7 +72,7 @@ class Tree:
     def __init__(self, tree: Path) -> None:
         path = os.pathsep.join([str(tree / "src"), str(tree / "fake_server")])
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, str(ROOT / "bench"), str(tree)],
+            [sys.executable, "-c", _CHILD, str(tree / "bench"), str(tree)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
