@@ -8,6 +8,9 @@
 * The fake's rooms import downwards only: the catalog nothing of the others,
   the engine the catalog, the admin surface the engine, the HTTP adapters the
   admin surface; the front door (``gateway``, ``server``, ``cli``) any room.
+* docs/architecture.md's Rooms table lists the fake's rooms file by file as the
+  tree has them, the files of the pailitao packages it details, and every part
+  of pailitao.
 * No module imports itself through others: the import graph of both packages
   has no cycle.
 
@@ -18,6 +21,7 @@ ones at the top of a module.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,3 +201,49 @@ def _parents(name: str) -> set[str]:
 def test_a_cycle_is_found() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def _rooms_table() -> list[str]:
+    """The rows of the Rooms table in docs/architecture.md."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = text.split("## Rooms", 1)[1].split("\n\n", 2)[1]
+    return [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
+
+
+def _named(row: str) -> set[str]:
+    """The file names a row of the table quotes (``x.py``), its code column only."""
+    code = row.split(" | ")[1]
+    return set(re.findall(r"`([\w]+\.py)`", code))
+
+
+@pytest.mark.parametrize("room", [*ROOMS, "front door"])
+def test_the_architecture_page_lists_each_fake_room_as_the_tree_has_it(room: str) -> None:
+    folder = FAKE if room == "front door" else FAKE / room
+    marker = f"`{folder.relative_to(ROOT).as_posix()}/`"
+    (row,) = [row for row in _rooms_table() if row.split(" | ")[1].startswith(marker)]
+    on_disk = {p.name for p in folder.glob("*.py")} - {"__main__.py"}
+    if room != "front door":
+        on_disk -= {"__init__.py"}
+    assert _named(row) == on_disk
+
+
+@pytest.mark.parametrize("package", ["wire", "client", "models"])
+def test_the_architecture_page_lists_each_pailitao_package_it_details(package: str) -> None:
+    folder = PAILITAO / package
+    marker = f"`{folder.relative_to(ROOT).as_posix()}/`"
+    (row,) = [row for row in _rooms_table() if marker in row.split(" | ")[1]]
+    on_disk = {p.name for p in folder.glob("*.py")}
+    if package == "wire":
+        on_disk -= {"__init__.py"}
+    assert on_disk <= _named(row)
+
+
+def test_the_architecture_page_names_every_part_of_pailitao() -> None:
+    code = " ".join(row.split(" | ")[1] for row in _rooms_table())
+    parts = {
+        p.name for p in PAILITAO.iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()
+    }
+    parts -= {"__init__.py", "py.typed"}
+    spellings = ("`{}`", "/{}`", "/{}/`")
+    missing = sorted(p for p in parts if not any(s.format(p) in code for s in spellings))
+    assert not missing, f"docs/architecture.md's Rooms table does not name {missing}"
