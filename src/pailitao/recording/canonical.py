@@ -49,11 +49,12 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from ..images import sniff_format
-from ..wire import aop, reseller, top
+from ..wire import aop, redaction, reseller, top
 
 __all__ = [
     "CANONICAL_CONTENT_TYPE",
     "DROPPED_PARAMS",
+    "SECRET_PARAMS",
     "Form",
     "ImageFingerprint",
     "aop_api",
@@ -69,20 +70,11 @@ __all__ = [
     "reseller_api",
 ]
 
+#: Params that are secret or credentials, by name without case (the redaction rule's
+#: and the app keys): never stored, never matched, not even as a JSON param's field.
+SECRET_PARAMS: Final = redaction.SECRET_PARAMS | redaction.APP_KEY_PARAMS | {"partner_id"}
 #: Params that change per call or are secret: never stored, never matched.
-DROPPED_PARAMS: Final = frozenset(
-    {
-        "timestamp",
-        "sign",
-        "sign_method",
-        "partner_id",
-        "app_key",
-        "session",
-        "access_token",
-        "secret",
-        "key",
-    }
-)
+DROPPED_PARAMS: Final = SECRET_PARAMS | {"timestamp", "sign_method"}
 _DROPPED_PREFIX: Final = "_aop_"
 #: Fields that carry image content, as base64 text or as a file part (``imgcode``:
 #: the resellers' ``upload_img``).
@@ -180,7 +172,13 @@ def read_form(uri: str, headers: Any, body: Any) -> Form | None:
 
 
 def _is_dropped(key: str) -> bool:
-    return key in DROPPED_PARAMS or key.startswith(_DROPPED_PREFIX)
+    name = key.lower()
+    return name in DROPPED_PARAMS or name.startswith(_DROPPED_PREFIX)
+
+
+def _is_secret(key: str) -> bool:
+    name = key.lower()
+    return name in SECRET_PARAMS or name.startswith(_DROPPED_PREFIX)
 
 
 def _image_text(value: str) -> tuple[str, bytes | None]:
@@ -264,9 +262,12 @@ def _dumps(value: Any) -> str:
 
 
 def _json_value(value: Any, blobs: list[bytes]) -> Any:
-    """A JSON value with nested JSON text canonical and base64 images fingerprinted."""
+    """A JSON value with nested JSON text canonical, base64 images fingerprinted and
+    secret-bearing fields (``access_token``, ``sign`` … at any depth) dropped."""
     if isinstance(value, dict):
-        return {key: _json_field(key, item, blobs) for key, item in value.items()}
+        return {
+            key: _json_field(key, item, blobs) for key, item in value.items() if not _is_secret(key)
+        }
     if isinstance(value, list):
         return [_json_value(item, blobs) for item in value]
     if isinstance(value, str):
@@ -286,10 +287,11 @@ def canonical_json(text: str, blobs: list[bytes] | None = None) -> str:
     """JSON object or array text as canonical JSON; any other text as it is.
 
     Canonical JSON has sorted keys, no whitespace and UTF-8 kept; string values
-    that are JSON objects themselves (AOP's ``sort``) are canonical too, and
+    that are JSON objects themselves (AOP's ``sort``) are canonical too,
     ``imageBase64`` images become fingerprints (their bytes appended to
-    ``blobs``). Malformed JSON stays text: the gateway refuses it, and a replay
-    of the same text must still match.
+    ``blobs``) and fields named as secret params are left out. Malformed JSON
+    stays text: the gateway refuses it, and a replay of the same text must
+    still match.
     """
     document = json_document(text)
     if document is None:

@@ -140,6 +140,9 @@ def _check_signature(uri: str, params: list[tuple[str, str]], secret: str) -> No
         _check_aop_signature(api, dict(params), secret)
 
 
+#: The user tokens requests send (TOP's ``session``, the Open Platform's ``access_token``),
+#: learned as the access token.
+_TOKEN_PARAMS: Final = frozenset({"session", aop.ACCESS_TOKEN})
 #: The resellers' credential params, learned from their requests as the secret and app key.
 _RESELLER_CREDENTIALS: Final = {"key": APP_KEY_PLACEHOLDER, "secret": SECRET_PLACEHOLDER}
 #: Learned values shorter than this are not scrubbed: they would hit ordinary text.
@@ -164,7 +167,7 @@ class _Learned:
             self._add(api.app_key, APP_KEY_PLACEHOLDER, after_slash=True)
         reseller = reseller_api(uri) is not None
         for key, value in form.params:
-            if key == aop.ACCESS_TOKEN:
+            if key in _TOKEN_PARAMS:
                 self._add(value, ACCESS_TOKEN_PLACEHOLDER)
             elif reseller and key in _RESELLER_CREDENTIALS:
                 self._add(value, _RESELLER_CREDENTIALS[key])
