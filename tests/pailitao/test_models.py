@@ -356,12 +356,23 @@ json_values = st.recursive(
     ),
     max_leaves=12,
 )
+#: A count as the platforms spell it (20, "20", 20.0).
+count_spellings = st.integers(0, 100).flatmap(lambda n: st.sampled_from([n, str(n), float(n)]))
+mostly_counts = st.one_of(count_spellings, count_spellings, count_spellings, json_values)
 item_like = st.fixed_dictionaries(
     {},
     optional={
         key: json_values | st.text(max_size=8)
         for key in ("num_iid", "title", "price", "sales", "pic_url", "turnHead", "cat")
     },
+)
+#: An item whose every field is mostly usable: some answers then parse.
+item_mostly_usable = st.fixed_dictionaries(
+    {
+        "num_iid": st.one_of(st.integers(0, 10**6), st.integers(0, 10**6).map(str), json_values),
+        "title": st.one_of(st.text(max_size=8), st.text(max_size=8), json_values),
+    },
+    optional={"price": count_spellings | json_values, "sales": count_spellings | json_values},
 )
 answer_like = st.one_of(
     json_values,
@@ -372,16 +383,45 @@ answer_like = st.one_of(
         ),
         st.lists(item_like, max_size=3) | json_values,
     ),
+    st.builds(
+        lambda fields, item: top({**fields, "item": item}),
+        st.fixed_dictionaries(
+            dict.fromkeys(("page", "page_size", "total_results"), mostly_counts),
+            optional={"pagecount": mostly_counts},
+        ),
+        st.lists(item_mostly_usable, max_size=3),
+    ),
 )
+
+
+def _count_of(value: object) -> int:
+    """The number a count spelled ``20``, ``"20"`` or ``20.0`` stands for."""
+    assert isinstance(value, int | float | str)
+    return int(value.strip()) if isinstance(value, str) else int(value)
 
 
 @given(answer_like)
 def test_any_json_gives_a_page_or_a_typed_error(data: object) -> None:
     try:
-        result = parse_search_response(data)
+        page = parse_search_response(data)
     except (ResponseParseError, ApiError):
         return
-    assert isinstance(result, SearchPage)
+    # Only a TOP answer parses here, and its page holds what the answer says.
+    assert isinstance(data, dict)
+    sent = data["1688_items_search_img_response"]["items"]
+    size, total = _count_of(sent["page_size"]), _count_of(sent["total_results"])
+    assert (page.page, page.page_size, page.total_results) == (
+        _count_of(sent["page"]),
+        size,
+        total,
+    )
+    assert page.page_count == _count_of(sent.get("pagecount", -(-total // size)))
+    assert page.request_id == "13yki55kbv7ug"
+    entries = sent["item"] if isinstance(sent["item"], list) else [sent["item"]]
+    entries = [] if sent["item"] is None else entries
+    assert [(item.num_iid, item.title) for item in page.items] == [
+        (str(entry["num_iid"]).strip(), entry["title"]) for entry in entries
+    ]
 
 
 def test_answers_under_the_legacy_keys_still_parse() -> None:

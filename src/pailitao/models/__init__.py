@@ -27,6 +27,7 @@ import math
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Final
 
 from pydantic import (
@@ -88,6 +89,8 @@ __all__ = [
 _MONEY: Final = re.compile(r"\d+(?:\.\d+)?", re.ASCII)
 _SALES: Final = re.compile(r"(\d+(?:\.\d+)?)\s*([万wW亿]?)", re.ASCII)
 _SALES_MULTIPLIER: Final = {"": 1, "万": 10_000, "w": 10_000, "W": 10_000, "亿": 100_000_000}
+#: The largest count read, a Java ``long`` as AOP's ``monthSold`` (and far past any real one).
+_SALES_MAX: Final = 2**63 - 1
 _RESELLER_OK: Final = frozenset({"0000", "0", "200", ""})
 #: Longer digit strings are no platform code (and past 4,300 digits int() refuses them).
 _MAX_CODE_DIGITS: Final = 18
@@ -108,11 +111,16 @@ def _number(value: object, what: str, *, decimals: bool) -> Decimal:
     return Decimal(str(value))
 
 
+def _money_text(text: str) -> str:
+    """``"¥1,290.00"`` as ``"1290.00"``: the amount without its currency sign and commas."""
+    return text.strip().lstrip("¥￥").replace(",", "").strip()
+
+
 @blank_as_none
 def _money(value: object) -> Decimal:
     """A non-negative amount from ``90``, ``90.5``, ``"90.00"`` or ``"¥1,290.00"``."""
     if isinstance(value, str):
-        text = value.strip().lstrip("¥￥").replace(",", "").strip()
+        text = _money_text(value)
         if not _MONEY.fullmatch(text):
             raise ValueError("expected a price like '90.00' or '12.50-18.00'")
         amount = Decimal(text)
@@ -120,24 +128,51 @@ def _money(value: object) -> Decimal:
         amount = _number(value, "a price", decimals=True)
     if not amount.is_finite() or amount < 0:
         raise ValueError("a price must be a non-negative number")
-    return amount
+    return amount.copy_abs()  # -0.0 as 0.0, which reads back
+
+
+def _price_range(price: object) -> tuple[str, str] | None:
+    """The two ends of a range like ``"12.50-18.00"``; ``None`` for any other value."""
+    if not isinstance(price, str):
+        return None
+    low, dash, high = price.partition("-")
+    if dash and all(_MONEY.fullmatch(_money_text(end)) for end in (low, high)):
+        return low, high
+    return None  # "12-", "-12" or "1-2-3" is no range: the price's own check names it
 
 
 @blank_as_none
 def _sales(value: object) -> int:
-    """A count from ``803``, ``"803"``, ``"1000+"``, ``"1.2万"`` or ``"已售 3 件"``."""
+    """A count from ``803``, ``803.0``, ``"803"``, ``"1000+"``, ``"1.2万"`` or ``"已售 3 件"``,
+    at most :data:`_SALES_MAX`."""
     if isinstance(value, str):
         text = value.strip().removeprefix("已售").removeprefix("销量").strip()
         text = text.rstrip("+件笔个单 ").strip()
         match = _SALES.fullmatch(text)
         if not match:
             raise ValueError("expected a count like 803, '1000+' or '1.2万'")
-        count = Decimal(match.group(1)) * _SALES_MULTIPLIER[match.group(2)]
+        number, unit = Decimal(match.group(1)), _SALES_MULTIPLIER[match.group(2)]
     else:
-        count = _number(value, "sales", decimals=False)
-    if count < 0 or count != count.to_integral_value():
+        number, unit = _number(value, "sales", decimals=False), 1
+    if number > _SALES_MAX:  # before any arithmetic: "9" * 5000 is refused at once
+        raise ValueError("sales must be at most 2**63-1")
+    count = Fraction(number) * unit  # exact: Decimal rounds a product to 28 digits
+    if count < 0 or count.denominator != 1:
         raise ValueError("sales must be a whole, non-negative number")
+    if count > _SALES_MAX:
+        raise ValueError("sales must be at most 2**63-1")
     return int(count)
+
+
+def _whole(value: object) -> int:
+    """A page number or total from ``20``, ``20.0`` or ``"20"`` (digits 0-9, blanks around)."""
+    if isinstance(value, str) and is_digits(value.strip()):
+        return int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        return int(Decimal(str(value)))  # by its repr, as sales: 1e+20 is 10**20
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError("a count must be a whole number like 20 or '20'")
 
 
 class Item(WireModel):
@@ -193,10 +228,10 @@ class Item(WireModel):
     @model_validator(mode="before")
     @classmethod
     def _split_price_range(cls, data: Any) -> Any:
-        price = data.get("price") if isinstance(data, Mapping) else None
-        if not isinstance(price, str) or "-" not in price.strip().lstrip("-"):
+        ends = _price_range(data.get("price")) if isinstance(data, Mapping) else None
+        if ends is None:
             return data
-        low, _, high = price.partition("-")
+        low, high = ends
         data = {**data, "price": low}
         if data.get("price_max") in (None, ""):
             data["price_max"] = high
@@ -269,7 +304,11 @@ class Item(WireModel):
 
 
 class SearchPage(WireModel):
-    """One page of a search result."""
+    """One page of a search result.
+
+    Its counts are read from ``20``, ``20.0`` or ``"20"`` (digits 0-9); a missing
+    ``pagecount`` is ``total_results`` over ``page_size``, rounded up.
+    """
 
     items: list[Item] = Field(alias="item")
     page: int = Field(ge=1)
@@ -301,10 +340,10 @@ class SearchPage(WireModel):
         "page", "page_size", "total_results", "page_count", "real_total_results", mode="before"
     )
     @classmethod
-    def _count(cls, value: object) -> object:
+    def _count(cls, value: object) -> int | None:
         if isinstance(value, bool):  # pydantic's lax mode would read true as 1
             raise ValueError("a count must be a whole number, not true or false")
-        return value
+        return None if value is None else _whole(value)
 
     @model_validator(mode="before")
     @classmethod
@@ -343,10 +382,11 @@ class SearchPage(WireModel):
         return data
 
 
-def _page_count(total: object, size: object) -> object:
+def _page_count(total: object, size: object) -> int | None:
+    """``total / size`` rounded up, in whole numbers (a float loses a total past 2**53)."""
     try:
-        return math.ceil(int(str(total)) / int(str(size)))
-    except (ValueError, ZeroDivisionError, TypeError):
+        return -(-_whole(total) // _whole(size))
+    except (ValueError, ZeroDivisionError):
         return None  # let validation name the unusable field
 
 
@@ -380,13 +420,13 @@ def parse_error_response(data: Mapping[str, Any] | bytes | str) -> ApiError | No
             ) from None
         return api_error(
             number,
-            str(envelope.get("msg", "")),
+            _opt_str(envelope.get("msg")) or "",
             _opt_str(envelope.get("sub_code")),
             _opt_str(envelope.get("sub_msg")),
             _opt_str(envelope.get("request_id")),
         )
-    if "error_code" in data and str(data["error_code"]) not in _RESELLER_OK:
-        raw = str(data["error_code"])
+    raw = _opt_str(data.get("error_code")) or ""  # absent and null: no error, as ""
+    if raw not in _RESELLER_OK:
         if is_digits(raw) and len(raw) > _MAX_CODE_DIGITS:
             raise ResponseParseError(
                 f"error_code = {excerpt(raw, 80)}: expected a platform code "

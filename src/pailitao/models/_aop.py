@@ -87,7 +87,7 @@ def _amount(value: object) -> Decimal:
         amount = Decimal(str(value))
     if amount is None or not amount.is_finite() or amount < 0:
         raise ValueError("expected a non-negative amount like '12.50' in digits 0-9")
-    return amount
+    return amount.copy_abs()  # -0.0 as 0.0
 
 
 @blank_as_none
