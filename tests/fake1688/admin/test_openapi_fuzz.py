@@ -31,6 +31,7 @@ import pytest
 import schemathesis
 from fake1688 import FakeGateway
 from fake1688.admin.openapi import openapi_document
+from fake1688.engine.journal import JournalEntry, Verification
 from fake1688.engine.store import Image
 from hypothesis import event, settings
 from hypothesis import strategies as st
@@ -243,6 +244,27 @@ def test_signed_router_calls_are_documented(
     entry = fuzzed.journal.last()
     assert entry is not None
     event(f"sign {entry.verification}, code {entry.code}")  # --hypothesis-show-statistics
+    sent = {*query, *form} - {*SYSTEM, "sign"}
+    check_signed_router_outcome(entry, sent, real_image=source != "fuzzed")
+
+
+#: What the router refuses before the signature: a malformed body, a key sent twice
+#: with different values, a simplify that is no boolean; all are 41.
+BEFORE_SIGNATURE = 41
+
+
+def check_signed_router_outcome(entry: JournalEntry, sent: set[str], *, real_image: bool) -> None:
+    """A validly signed call passes the signature check (or is refused before it, as
+    41) and gets a success or an argument error (40, 41), never a signature error;
+    with a real image, an error names a param the call sent."""
+    if entry.verification is Verification.NOT_REACHED:
+        assert entry.code == BEFORE_SIGNATURE, entry.describe()
+        return
+    assert entry.verification is Verification.PASSED, entry.describe()
+    assert entry.code in (0, 40, 41), entry.describe()
+    if real_image and entry.code != 0:
+        assert entry.sub_msg is not None
+        assert any(name in entry.sub_msg for name in sent), (entry.sub_msg, sent)
 
 
 @image_apis.parametrize()
@@ -292,6 +314,14 @@ def test_signed_open_platform_calls_are_documented(
     entry = fuzzed.journal.last()
     assert entry is not None
     event(f"{api.name}: sign {entry.verification}, code {entry.code}")
+    # Signed with the app's secret and token: the signature passes; the answer is a
+    # success, the param missing, or a business 400; with a real image in a param drawn
+    # from its schema, a 400 names the field it refuses.
+    assert entry.verification is Verification.PASSED, entry.describe()
+    assert entry.code in (0, aop.BAD_REQUEST_CODE, "gw.ParamMissing"), entry.describe()
+    if source in ("uploaded", "catalog") and entry.code != 0:
+        assert entry.sub_msg is not None
+        assert entry.sub_msg.startswith(f"{name}."), entry.describe()
 
 
 def place_image(api: str, value: dict[str, Any], source: str, fuzzed: FakeGateway) -> None:

@@ -22,6 +22,7 @@ from fake1688.catalog.catalog import (
     CatalogFileError,
     DrawnImages,
     Offer,
+    _drawn_jpeg,
     _shipped_fingerprints,
 )
 from fake1688.catalog.dice import Dice
@@ -218,6 +219,25 @@ def test_images_are_drawn_jpegs(catalog: Catalog) -> None:
     image = Image.open(io.BytesIO(data))
     assert (image.format, image.size, image.mode) == ("JPEG", (256, 256), "RGB")
     assert data != catalog.image_bytes(catalog.offers[1])
+
+
+def test_the_photo_cache_keeps_the_512_most_recently_used_photos(catalog: Catalog) -> None:
+    """Bounded at 512 photos; the least recently used goes first, and a hit refreshes."""
+    _drawn_jpeg.cache_clear()
+    offers = catalog.offers[:513]
+    first = [catalog.image_bytes(offer) for offer in offers[:512]]
+    info = _drawn_jpeg.cache_info()
+    assert (info.maxsize, info.currsize, info.hits, info.misses) == (512, 512, 0, 512)
+    assert catalog.image_bytes(offers[0]) is first[0]  # a hit: now the most recently used
+    catalog.image_bytes(offers[512])  # one over the bound: offers[1] is the least recent
+    assert _drawn_jpeg.cache_info().currsize == 512
+    assert catalog.image_bytes(offers[0]) is first[0]
+    assert catalog.image_bytes(offers[2]) is first[2]
+    redrawn = catalog.image_bytes(offers[1])
+    assert redrawn == first[1]
+    assert redrawn is not first[1]  # evicted, so drawn again
+    info = _drawn_jpeg.cache_info()
+    assert (info.currsize, info.hits, info.misses) == (512, 3, 514)
 
 
 def test_constructor_rejects_inconsistent_input() -> None:

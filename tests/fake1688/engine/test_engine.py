@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fake1688 import Engine, FakeGateway, FakeRequest, Verification
+from fake1688 import App, Catalog, Engine, FakeGateway, FakeRequest, Verification
 from fake1688.admin import endpoints as admin
 from fake1688.engine.api import Call
 from fake1688.engine.errors import InvalidArguments
@@ -174,7 +174,7 @@ def test_random_request_ids_when_not_deterministic(catalog: Any, helpers: Any) -
 
 
 def test_reset_forgets_uploads_and_journal(
-    call: Any, gateway: FakeGateway, helpers: Any, photo: bytes
+    call: Any, gateway: FakeGateway, helpers: Any, photo: bytes, catalog: Any
 ) -> None:
     imgid = call(helpers.system_params("1688.upload.img", image=helpers.b64(photo)))
     name = imgid["1688_upload_img_response"]["items"]["item"]["name"]
@@ -182,7 +182,7 @@ def test_reset_forgets_uploads_and_journal(
     gateway.reset()
     assert (len(gateway.journal), len(gateway.store)) == (0, 0)
     assert call(helpers.system_params(imgid=name))["error_response"]["code"] == 41
-    assert gateway.catalog is not None
+    assert gateway.catalog is catalog  # the catalog stays: it is immutable
 
 
 def test_gates_see_verified_calls_only(
@@ -207,14 +207,19 @@ def test_gates_see_verified_calls_only(
 
 def test_engine_defaults(catalog: Any) -> None:
     engine = Engine(catalog)
-    assert engine.apps.get("test_app_key") is not None
+    assert list(engine.apps) == [
+        App("test_app_key", "test_app_secret", "demo", frozenset({"test_access_token"}))
+    ]
+    assert engine.apps.get("test_app_key") == App(
+        "test_app_key", "test_app_secret", "demo", frozenset({"test_access_token"})
+    )
     assert engine.max_body == 5 * 1024 * 1024 * 4 // 3 + 1024 * 1024
     assert engine.deterministic
 
 
 def test_the_default_gateway_uses_the_seeded_catalog() -> None:
     gateway = FakeGateway(seed=0)
-    assert len(gateway.catalog.offers) >= 2000  # type: ignore[attr-defined]
+    assert gateway.catalog is Catalog.default(0)
 
 
 # -- secrets in the journal and in error texts ------------------------------------------

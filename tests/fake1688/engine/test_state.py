@@ -50,9 +50,9 @@ def test_apps_from_json_and_toml(tmp_path: Path) -> None:
         '[[apps]]\napp_key = "k3"\napp_secret = "s3"\n'
     )
     assert list(AppRegistry.load(json_file)) == [App("k1", "s1", "CI")]
-    assert [(app.app_key, app.access_tokens) for app in AppRegistry.load(toml_file)] == [
-        ("k2", frozenset({"t2", "u2"})),
-        ("k3", frozenset()),
+    assert list(AppRegistry.load(toml_file)) == [
+        App("k2", "s2", "", frozenset({"t2", "u2"})),
+        App("k3", "s3", "", frozenset()),
     ]
 
 
