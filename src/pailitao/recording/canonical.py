@@ -334,12 +334,6 @@ def parse_canonical_body(text: str) -> dict[str, str]:
     return params
 
 
-def without_query(uri: str) -> str:
-    """The URI with its query string removed (its params move into the body)."""
-    parts = urlsplit(uri)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
 def aop_api(uri: str) -> aop.ApiPath | None:
     """The Open Platform API a request's URI names, or ``None`` for any other request."""
     return aop.parse_path(unquote(urlsplit(uri).path))

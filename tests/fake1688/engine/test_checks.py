@@ -333,7 +333,10 @@ def test_a_key_twice_with_different_values_is_41(client: httpx.Client, helpers: 
     answer = client.post("/router/rest", params={"v": "3.0"}, data=params).json()
     error = answer["error_response"]
     assert (error["code"], error["sub_code"]) == (41, "isv.invalid-parameter")
-    assert error["sub_msg"].startswith("'v' is given twice with different values")
+    assert error["sub_msg"] == (
+        "'v' is given twice with different values (query string and body are merged); send "
+        "each parameter once"
+    )
 
 
 def test_a_non_form_body_is_ignored_and_the_error_says_so(

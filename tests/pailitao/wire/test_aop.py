@@ -3,6 +3,7 @@ values and an independent ``hmac`` reference; paths; JSON params."""
 
 import hashlib
 import hmac
+import io
 import json
 
 import pytest
@@ -122,3 +123,56 @@ def test_object_params_are_compact_json_with_unicode_kept() -> None:
     text = aop.encode_param({"imageId": "123", "country": "en", "keyword": "鞋"})
     assert text == '{"imageId":"123","country":"en","keyword":"鞋"}'
     assert json.loads(text)["keyword"] == "鞋"
+
+
+def test_params_left_out_of_the_signature_do_not_end_it() -> None:
+    """The signature, ``None`` and file parts are skipped wherever they stand."""
+    params: dict[str, object] = {
+        "_aop_signature": "ABC",
+        "gone": None,
+        "file": b"\xff\xd8",
+        "photo": io.BytesIO(b"\xff\xd8"),
+        "b": "2",
+        "a": "1",
+    }
+    assert aop.canonical_string(PUBLISHED_PATH, params) == PUBLISHED_PATH + "a1b2"
+    assert aop.sign(PUBLISHED_PATH, params, "s") == aop.sign(
+        PUBLISHED_PATH, {"a": "1", "b": "2"}, "s"
+    )
+
+
+def test_booleans_are_signed_as_lower_case_words() -> None:
+    """``True`` and ``False`` sign as ``true`` and ``false``."""
+    assert aop.canonical_string(PUBLISHED_PATH, {"f": False, "t": True}) == (
+        PUBLISHED_PATH + "ffalsettrue"
+    )
+
+
+def test_a_path_neither_rooted_nor_under_openapi_is_signed_as_given() -> None:
+    """Only leading slashes and the ``/openapi/`` prefix are dropped from the signed path."""
+    assert aop.canonical_string("X/param2/1/ns/name/KEY", {"a": "1"}) == (
+        "X/param2/1/ns/name/KEYa1"
+    )
+
+
+@pytest.mark.parametrize("signature", [1234, b"ABC", ["ABC"]])
+def test_verify_refuses_a_signature_that_is_not_text(signature: object) -> None:
+    """A signature of another type is simply not valid."""
+    assert not aop.verify(PUBLISHED_PATH, {"a": "1", "_aop_signature": signature}, "s")
+
+
+@pytest.mark.parametrize(
+    ("base_url", "url"),
+    [
+        ("http://gw.example/PREFIX", "http://gw.example/PREFIX/param2/1/ns/name/KEYX"),
+        ("http://gw.example/PREFIX//", "http://gw.example/PREFIX/param2/1/ns/name/KEYX"),
+    ],
+)
+def test_a_url_drops_only_the_base_url_s_trailing_slashes(base_url: str, url: str) -> None:
+    """The base URL keeps every character but its trailing slashes."""
+    assert aop.ApiPath("ns", "name", "KEYX").url(base_url) == url
+
+
+def test_a_path_s_segments_are_kept_whole() -> None:
+    """Only slashes are stripped from a path's ends, never a segment's characters."""
+    assert aop.parse_path("/openapi/param2/1/ns/name/KEYX/") == aop.ApiPath("ns", "name", "KEYX")

@@ -133,3 +133,62 @@ def test_the_documented_names() -> None:
 )
 def test_an_open_platform_path_shows_its_app_key_masked(path: str, shown: str) -> None:
     assert Redaction().path(path) == shown
+
+
+def test_a_rule_without_secrets_shows_ordinary_values() -> None:
+    """With no secrets known, only the param names decide."""
+    rule = Redaction()
+    assert not rule.hides("note", "any value")
+    assert rule.param("note", "any value") == "any value"
+
+
+def test_a_one_character_secret_is_still_a_secret() -> None:
+    """Every non-empty known secret is hidden as a param value, however short."""
+    assert Redaction(frozenset({"z"})).param("note", "z") == REDACTED
+
+
+def test_an_empty_value_is_never_taken_for_a_secret() -> None:
+    """An empty secret (an app registered without one) hides no empty value."""
+    rule = Redaction(frozenset({"", "the-app-secret"}))
+    assert not rule.hides("note", "")
+    assert rule.param("note", "") == ""
+
+
+def test_with_secrets_returns_the_same_rule_when_it_knows_them_all() -> None:
+    """Nothing new to know gives back the rule itself, not a copy."""
+    assert RULE.with_secrets(None, "") is RULE
+    assert RULE.with_secrets("the-app-secret", "the-access-token") is RULE
+    empty = Redaction()
+    assert empty.with_secrets(None) is empty
+
+
+def test_an_app_key_ending_in_capitals_is_masked_whole() -> None:
+    """The path's last segment is masked as parsed, whatever its last characters."""
+    path = "/openapi/param2/1/ns/name/TESTAPPKEYX/"
+    assert Redaction().path(path) == "/openapi/param2/1/ns/name/TEST***EYX/"
+
+
+def test_a_query_value_may_hold_equals_signs() -> None:
+    """A param's name ends at its first ``=``: a padded base64 token is still a token."""
+    assert RULE.query("token=dG9rZW4=&image=aGVsbG8=&q=a=b") == (
+        "token=<redacted>&image=aGVsbG8=&q=a=b"
+    )
+
+
+def test_a_query_with_bytes_that_are_not_utf8_is_judged_and_shown_as_sent() -> None:
+    """Undecodable escapes become U+FFFD to be judged; the part is shown as sent."""
+    assert RULE.query("note=%ff&%ff=x&secret=%ff&%73ecret%ff=y") == (
+        "note=%ff&%ff=x&secret=<redacted>&%73ecret%ff=y"
+    )
+
+
+def test_text_takes_out_the_longer_of_two_overlapping_secrets_first() -> None:
+    """A secret that holds a shorter one goes whole, leaving no part of it."""
+    rule = Redaction(frozenset({"wxyz", "abc-wxyz"}))  # as text, the shorter sorts last
+    assert rule.text("sent abc-wxyz, then wxyz") == "sent <redacted>, then <redacted>"
+
+
+def test_text_takes_out_secrets_of_four_characters_or_more() -> None:
+    """Four characters are enough to be taken out of free text; three are not."""
+    rule = Redaction(frozenset({"wxyz", "abc"}))
+    assert rule.text("wxyz and abc") == "<redacted> and abc"

@@ -3,6 +3,8 @@ reference written here with hashlib/hmac, and properties that hold for all input
 
 import hashlib
 import hmac
+import io
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -219,3 +221,55 @@ def test_canonical_string_of_any_params(params: dict[str, object]) -> None:
     assert signing.canonical_string(params) == _reference_canonical(params)
     text_only = {key: value for key, value in params.items() if isinstance(value, str)}
     assert signing.canonical_string(text_only) == _reference_canonical(text_only)
+
+
+def test_file_objects_are_file_parts_and_not_signed() -> None:
+    """Anything with ``read`` is a file part, left out like raw bytes."""
+    params: dict[str, object] = {"a": "1", "photo": io.BytesIO(b"\xff\xd8\xff")}
+    assert signing.signed_keys(params) == ["a"]
+    assert signing.canonical_string(params) == "a1"
+    assert signing.sign(params, SECRET) == signing.sign({"a": "1"}, SECRET)
+
+
+def test_an_unknown_timestamp_style_is_refused_with_the_choices() -> None:
+    """``format_timestamp`` names the style it does not know and the two it does."""
+    message = "unknown timestamp style 'iso'; use 'datetime' or 'millis'"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        signing.format_timestamp(0, "iso")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1000000000", datetime(1970, 1, 12, 13, 46, 40, tzinfo=UTC)),  # 10 digits: the fewest
+        ("10000000000000", datetime(2286, 11, 20, 17, 46, 40, tzinfo=UTC)),  # 14: the most
+    ],
+)
+def test_epoch_milliseconds_take_10_to_14_digits(text: str, expected: datetime) -> None:
+    """Both ends of the digit range parse as epoch milliseconds."""
+    assert signing.parse_timestamp(text) == expected
+
+
+@pytest.mark.parametrize("text", ["999999999", "100000000000000"])  # 9 and 15 digits
+def test_epoch_milliseconds_outside_10_to_14_digits_are_refused(text: str) -> None:
+    """One digit fewer or more than the range is no timestamp."""
+    message = f"timestamp {text!r} is neither 'yyyy-MM-dd HH:mm:ss' (GMT+8) nor epoch milliseconds"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        signing.parse_timestamp(text)
+
+
+@pytest.mark.parametrize("text", ["2026-11-28 10:00:00", "1795831200000"])
+def test_parsed_timestamps_carry_the_utc_zone_itself(text: str) -> None:
+    """The result is in ``datetime.UTC``, not merely an equal instant in another zone."""
+    assert signing.parse_timestamp(text).tzinfo is UTC
+
+
+def test_a_refused_timestamp_is_quoted_to_its_first_40_characters() -> None:
+    """A long bad value is cut to 40 characters in the message."""
+    text = "0123456789" * 4 + "tail beyond forty"
+    message = (
+        "timestamp '0123456789012345678901234567890123456789' is neither "
+        "'yyyy-MM-dd HH:mm:ss' (GMT+8) nor epoch milliseconds"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        signing.parse_timestamp(text)
