@@ -124,6 +124,9 @@ class Engine:
         faults: Iterable[Fault | Mapping[str, Any]] = (),
         fault_seed: int = 0,
     ) -> None:
+        if timestamp_skew < timedelta(0):
+            seconds = timestamp_skew.total_seconds()
+            raise ValueError(f"timestamp_skew must be zero or more, not {seconds:g} s")
         self.apps = _registry(apps)
         self.clock = clock or time.time
         self.deterministic = deterministic

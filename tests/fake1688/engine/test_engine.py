@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -321,3 +323,18 @@ def test_an_engine_without_admin_answers_its_paths_as_unknown(gateway: FakeGatew
     assert json.loads(answer.body)["error_response"]["sub_code"] == "isv.path-not-found"
     assert gateway.journal.last() is not None  # an unknown path, journalled as any other
     assert admin.route(gateway.engine, "GET", b"/openapi.json", b"", None, b"").status == 200
+
+
+@pytest.mark.parametrize(
+    ("skew", "shown"), [(timedelta(seconds=-1), "-1 s"), (timedelta(microseconds=-1), "-1e-06 s")]
+)
+def test_a_negative_timestamp_skew_is_refused(catalog: Any, skew: timedelta, shown: str) -> None:
+    message = f"timestamp_skew must be zero or more, not {shown}"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        FakeGateway(catalog=catalog, timestamp_skew=skew)
+
+
+def test_a_zero_timestamp_skew_is_allowed(catalog: Any) -> None:
+    assert FakeGateway(catalog=catalog, timestamp_skew=timedelta(0)).engine.timestamp_skew == (
+        timedelta(0)
+    )
