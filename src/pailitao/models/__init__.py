@@ -42,6 +42,7 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
+from pydantic_core import InitErrorDetails
 
 from .._checks import excerpt, is_digits
 from ..errors import ApiError, ResponseParseError, api_error
@@ -331,7 +332,10 @@ class SearchPage(WireModel):
         info = data.get("aop") if isinstance(data, Mapping) else None
         if info is None:
             return handler(data)
-        aop = AopSearchInfo.model_validate(info)
+        try:
+            aop = AopSearchInfo.model_validate(info)
+        except ValidationError as error:  # raised here, it would be placed at the page itself
+            raise _under("aop", error) from None
         page = handler({key: value for key, value in data.items() if key != "aop"})
         page._aop = aop
         return page
@@ -390,14 +394,25 @@ def _page_count(total: object, size: object) -> int | None:
         return None  # let validation name the unusable field
 
 
-def _describe(error: ValidationError) -> str:
+def _describe(error: ValidationError, where: str) -> str:
+    """The first problem of ``error``, placed below ``where``, and a count of the rest."""
     first = error.errors(include_url=False)[0]
-    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"])
+    where += "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"])
     # A missing field's input is its whole parent object: not worth quoting.
     shown = "" if first["type"] == "missing" else f" = {excerpt(first.get('input'), 80)}"
     more = error.error_count() - 1
     tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"{where.lstrip('.') or 'answer'}{shown}: {first['msg']}{tail}"
+    return f"{where}{shown}: {first['msg']}{tail}"
+
+
+def _under(key: str, error: ValidationError) -> ValidationError:
+    """``error``, each of its problems placed under ``key``."""
+    problems = error.errors(include_url=False)
+    placed: list[InitErrorDetails] = [
+        {"type": p["type"], "loc": (key, *p["loc"]), "input": p["input"], "ctx": p.get("ctx", {})}
+        for p in problems
+    ]
+    return ValidationError.from_exception_data(error.title, placed)
 
 
 def parse_error_response(data: Mapping[str, Any] | bytes | str) -> ApiError | None:
@@ -507,7 +522,7 @@ def parse_search_response(data: object) -> SearchPage:
     try:
         return SearchPage.model_validate(fields)
     except ValidationError as error:
-        raise ResponseParseError(f"items.{_describe(error)}") from None
+        raise ResponseParseError(_describe(error, "items")) from None
 
 
 def _reseller_no_result(answer: Mapping[str, Any]) -> bool:
@@ -527,7 +542,7 @@ def _aop_search_page(answer: Mapping[str, Any]) -> SearchPage:
     try:
         page = AopPage.model_validate(inner)
     except ValidationError as error:
-        raise ResponseParseError(f"result.result.{_describe(error)}") from None
+        raise ResponseParseError(_describe(error, "result.result")) from None
     return SearchPage.model_validate(page.page_fields(status))
 
 

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple, Protocol
 import httpx
 import pytest
 from fake1688 import FakeGateway
-from fake1688.engine.search import _Lru
+from fake1688.engine.search import _Lru, low_price
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -381,3 +381,16 @@ def test_the_search_cache_is_bounded_and_evicts_the_least_recently_used() -> Non
     assert ("a" in cache, "b" in cache, "c" in cache) == (False, True, True)
     cache.clear()
     assert ("b" in cache, "c" in cache) == (False, False)
+
+
+@pytest.mark.parametrize(
+    ("price", "low"),
+    [("12.50", "12.50"), ("12.50-18.00", "12.50"), (" 3 - 4", "3"), ("", "0"), ("-5", "0")],
+)
+def test_the_low_price_is_a_ranges_first_end(price: str, low: str) -> None:
+    assert low_price(price) == Decimal(low)
+
+
+@pytest.mark.parametrize("price", ["面议", "1,290.00", "abc-12"])
+def test_an_unreadable_price_sorts_as_zero(price: str) -> None:
+    assert low_price(price) == 0
