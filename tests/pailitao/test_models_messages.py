@@ -6,6 +6,7 @@ longer values (81 characters of repr where the cut matters), so the cut is pinne
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -207,3 +208,11 @@ def test_a_rendered_page_keeps_real_total_results_only_when_sent() -> None:
     page = parse_search_response(_items(real_total_results=3))
     assert page.to_payload()["real_total_results"] == 3
     assert "real_total_results" not in SearchPage.model_validate(_items()["items"]).to_payload()
+
+
+def test_a_rendered_page_holds_json_types_only() -> None:
+    # Page info made in Python may hold a tuple; the rendering is what JSON reads back.
+    page = SearchPage.model_validate({**_items()["items"], "aop": {"seen": ("a", "b")}})
+    payload = page.to_payload()
+    assert payload["aop"]["seen"] == ["a", "b"]
+    assert json.loads(json.dumps(payload)) == payload
