@@ -17,6 +17,7 @@ never goes online.
 
 from fake1688.catalog.catalog import Catalog
 from fake1688.catalog.catalog_io import CatalogFileError
+from fake1688.catalog.photo import photo
 from fake1688.engine.apps import DEMO_APP, App, AppRegistry, AppsFileError
 from fake1688.engine.errors import GatewayError
 from fake1688.engine.faults import Fault, FaultKind, FaultPlan, load_faults
@@ -57,4 +58,5 @@ __all__ = [
     "UploadStore",
     "Verification",
     "load_faults",
+    "photo",
 ]

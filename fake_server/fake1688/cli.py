@@ -1,4 +1,5 @@
-"""The ``fake1688`` command: ``serve`` the fake over HTTP, ``index`` a photo folder.
+"""The ``fake1688`` command: ``serve`` the fake over HTTP, ``index`` a photo folder,
+draw a product ``photo`` to search with.
 
 Problems the user can fix (a bad catalog or apps file, a port in use, an
 address off loopback without an admin token) are reported as one line on
@@ -115,6 +116,22 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("directory", type=Path, metavar="DIR", help="folder of product photos")
     index.add_argument("--metadata", type=Path, help="CSV of offer fields, one row per photo")
     index.add_argument("-o", "--output", type=Path, required=True, help="catalog file to write")
+    photo = commands.add_parser(
+        "photo",
+        help="draw a product photo to search with (JPEG)",
+        description="Draw a photo of a kind of product in a colour, as the default catalog's "
+        "photos are drawn: searching with it finds that kind first, in that colour where "
+        "the catalog has it.",
+    )
+    photo.add_argument(
+        "kind", nargs="?", metavar="KIND", help="a kind: 小白鞋 or its English, e.g. 'wrench'"
+    )
+    photo.add_argument("--color", default="red", help="red, blue, … or 藏青色 … (default: red)")
+    photo.add_argument("--seed", default="0", help="varies size, tilt and background (default: 0)")
+    photo.add_argument("-o", "--output", type=Path, help="JPEG file to write")
+    photo.add_argument(
+        "--list", action="store_true", help="list the kinds, their English and usual colours"
+    )
     return parser
 
 
@@ -132,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "photo":
+            return _photo(args)
         return _index(args)
     except CliError as error:
         print(f"fake1688: {error}", file=sys.stderr)
@@ -179,6 +198,27 @@ def _serve(args: argparse.Namespace) -> int:
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
     return 0 if server.started else 1
+
+
+def _photo(args: argparse.Namespace) -> int:
+    from fake1688.catalog import photo  # noqa: PLC0415 - Pillow and the silhouettes: photo only
+
+    if args.list:
+        for line in photo.kind_list():
+            print(line)
+        return 0
+    if args.kind is None or args.output is None:
+        raise CliError("photo: name a KIND and an output file (-o FILE), or --list the kinds")
+    try:
+        data = photo.photo(args.kind, args.color, seed=args.seed)
+    except KeyError as error:
+        raise CliError(f"photo: {error.args[0]}") from None
+    try:
+        args.output.write_bytes(data)
+    except OSError as error:
+        raise CliError(f"photo: cannot write {args.output}: {error.strerror}") from None
+    print(f"wrote {args.output} ({len(data):,} bytes)")
+    return 0
 
 
 def _admin_access(args: argparse.Namespace) -> AdminAccess | None:

@@ -1,4 +1,4 @@
-"""``fake1688 serve|index``: one-line errors, the banner, a real server process."""
+"""``fake1688 serve|index|photo``: one-line errors, the banner, a real server process."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import requests
-from fake1688 import App, AppRegistry, Catalog, FakeGateway, Fault, RateLimits, cli
+from fake1688 import App, AppRegistry, Catalog, FakeGateway, Fault, RateLimits, cli, photo
 from fake1688.server import AdminAccess
 from PIL import Image
 
@@ -459,3 +459,46 @@ def test_without_admin_the_banner_says_so(catalog: Any) -> None:
         "\nAdmin: off (--no-admin)\n  OpenAPI: http://127.0.0.1:8688/openapi.json   faults: 0"
     ) in out.getvalue()
     assert "/__fake__" not in out.getvalue()
+
+
+def test_photo_writes_a_jpeg_of_the_kind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "shoe.jpg"
+    assert (
+        cli.main(["photo", "white sneakers", "--color", "red", "--seed", "3", "-o", str(out)]) == 0
+    )
+    data = out.read_bytes()
+    assert capsys.readouterr().out == f"wrote {out} ({len(data):,} bytes)\n"
+    assert Image.open(io.BytesIO(data)).format == "JPEG"
+    assert data == photo("小白鞋", "红色", seed="3")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["photo", "teapot", "-o", "x.jpg"], "photo: unknown kind 'teapot': name one such as"),
+        (["photo", "mug", "--color", "teal", "-o", "x.jpg"], "photo: unknown colour 'teal'"),
+        (["photo", "mug"], "photo: name a KIND and an output file (-o FILE), or --list the kinds"),
+        (["photo", "mug", "-o", "/nonexistent/x.jpg"], "photo: cannot write /nonexistent/x.jpg"),
+    ],
+)
+def test_photo_problems_are_one_line(
+    argv: list[str],
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"fake1688: {message}")
+    assert err.count("\n") == 1
+    assert not (tmp_path / "x.jpg").exists()
+
+
+def test_photo_lists_the_kinds(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["photo", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "小白鞋\twhite sneakers\t鞋靴: white, black, brown, red, grey" in lines

@@ -34,6 +34,7 @@ EXPECTED = {
     "UploadStore",
     "Verification",
     "load_faults",
+    "photo",
 }
 
 

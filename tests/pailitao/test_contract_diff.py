@@ -73,7 +73,7 @@ def test_a_request_the_fake_refuses_is_an_envelope_drift(
     gateway: FakeGateway, tmp_path: Path
 ) -> None:
     cassette = (DATA / "good" / "search_and_error.yaml").read_text("utf-8")
-    (tmp_path / "big.yaml").write_text(cassette.replace("page_size=2&", "page_size=80&"))
+    (tmp_path / "big.yaml").write_text(cassette.replace("page_size=20&", "page_size=80&"))
     report = diff_cassettes([tmp_path], gateway)
     assert report.lines()[0] == (
         f"{tmp_path}/big.yaml:0: $: envelope: platform 1688_items_search_img_response, fake "

@@ -482,7 +482,7 @@ def test_a_marker_s_catalog_path_is_taken_from_the_rootdir(
         "@pytest.mark.pailitao(catalog='data/mine.zip')\n"
         "def test_marked(pailitao_config, pailitao_fake, pytestconfig):\n"
         "    assert pailitao_config.catalog == pytestconfig.rootpath / 'data' / 'mine.zip'\n"
-        "    assert len(pailitao_fake.catalog.offers) == 2000\n"
+        "    assert len(pailitao_fake.catalog.offers) == 4000\n"
     )
     monkeypatch.chdir(tests)  # started from a subfolder: the path still means the rootdir's
     result = project.runpytest()

@@ -14,25 +14,23 @@ from pailitao.cli import main
 from pailitao.cli._search import text_width, truncate
 
 TABLE = """\
-page 1 of 50: 200 offers, 4 per page
+page 1 of 36: 142 offers, 4 per page
 
-#  title                                 price  sales  seller           area  link
-1  新款北欧不锈钢餐具套装客厅义乌…   0.90-1.05   2362  台州市鑫达日用…  台州  https://detail.1688.com/offer/637802845013.html
-2  跨境加厚玻璃垃圾桶客厅两元店货源       1.15    231  台州市宏发家居…  台州  https://detail.1688.com/offer/724491186055.html
-3  新款家用不锈钢餐具套装厨房             1.40     27  金华市金诚日用…  金华  https://detail.1688.com/offer/612045179952.html
-4  2025新款解压木制水枪                   1.60    937  汕头盛世玩具厂   汕头  https://detail.1688.com/offer/726436623078.html
+#  title                                price   sales  seller           area  link
+1  跨境办公加厚蓝色剪刀0.5mm        1.40-2.15       3  汕头市盛世文具…  汕头  https://detail.1688.com/offer/600197959397.html
+2  2024新款德式铬钒钢灰色扳手            2.30   54647  永康市富康工具…  永康  https://detail.1688.com/offer/605198929071.html
+3  日式玻璃蓝色垃圾桶客厅           2.35-3.05     490  义乌市博远家居…  义乌  https://detail.1688.com/offer/617839930604.html
+4  新款宠物四季通用蓝色宠物碗猫狗…       2.65  434517  南通市博远宠物…  南通  https://detail.1688.com/offer/650121583665.html
 
 more: --page 2
 """
 
 LAST_PAGE = """\
-page 50 of 50: 200 offers, 4 per page
+page 36 of 36: 142 offers, 4 per page
 
-  #  title                            price  sales  seller            area  link
-197  跨境工业级铬钒钢扳手五金配件工…  25.10     86  永康聚源五金制…   永康  https://detail.1688.com/offer/706704590220.html
-198  爆款补水温和口红女旅行装         13.00     45  义乌市恒源日化…   义乌  https://detail.1688.com/offer/707227289212.html
-199  整箱香辣独立包装螺蛳粉500g       50.70    542  长沙宏发食品厂    长沙  https://detail.1688.com/offer/707606634265.html
-200  2025新款日系牛津布行李箱通勤一…  72.30      7  广州市金诚箱包厂  广州  https://detail.1688.com/offer/708581772571.html
+  #  title                            price  sales  seller           area  link
+141  跨境多功能合金蓝色手锯套装批发   25.00      0  义乌市新宇工具…  义乌  https://detail.1688.com/offer/769365996460.html
+142  2025新款简约宽松针织藏青色卫衣…  27.80   4611  湖州市嘉禾服饰…  湖州  https://detail.1688.com/offer/789401439822.html
 """
 
 
@@ -96,13 +94,13 @@ def test_prints_a_padded_table_with_page_and_total(photo: Path) -> None:
 
 
 def test_numbers_rows_across_pages_and_stops_offering_more_on_the_last(photo: Path) -> None:
-    status, out, _ = run(["--fake", str(photo), "--page-size", "4", "--page", "50"])
+    status, out, _ = run(["--fake", str(photo), "--page-size", "4", "--page", "36"])
     assert (status, out) == (0, LAST_PAGE)
 
 
 def test_a_page_past_the_end_says_so(photo: Path) -> None:
     status, out, _ = run(["--fake", str(photo), "--page", "99"])
-    assert (status, out) == (0, "page 99 of 10: 200 offers, 20 per page\nno offers on this page\n")
+    assert (status, out) == (0, "page 99 of 8: 142 offers, 20 per page\nno offers on this page\n")
 
 
 def test_no_result_at_all_says_so_without_a_page_count(photo: Path) -> None:
@@ -117,7 +115,7 @@ def test_json_is_the_parsed_page_in_the_platforms_spelling(photo: Path) -> None:
     assert set(data) == {"item", "page", "page_size", "pagecount", "total_results",
                          "real_total_results", "request_id"}  # fmt: skip
     page = parse_search_response({"1688_items_search_img_response": {"items": data}})
-    assert [item.num_iid for item in page.items] == ["683393377085", "679460824680", "685652843687"]
+    assert [item.num_iid for item in page.items] == ["683393377085", "626681898408", "741301353244"]
     assert "683393377085" in out
     assert "\\u" not in out
 
@@ -165,7 +163,7 @@ def test_live_mode_reads_credentials_and_base_url_from_the_environment(
         monkeypatch.setenv("PAILITAO_BASE_URL", "http://127.0.0.1:9/nowhere")
         status, out, _ = run([str(photo), "--base-url", server.base_url, "--page-size", "1"])
         assert status == 0
-        assert out.startswith("page 1 of 200: 200 offers, 1 per page\n")
+        assert out.startswith("page 1 of 142: 142 offers, 1 per page\n")
 
 
 def test_an_unreachable_gateway_is_one_error_with_a_hint(

@@ -25,11 +25,12 @@ import string
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from fake1688.catalog.colour import COLOURS
 from fake1688.catalog.dice import Dice
 from fake1688.catalog.offer import Offer
 from fake1688.catalog.vocab import CATEGORIES
 
-__all__ = ["aop_offer", "english_title"]
+__all__ = ["aop_offer", "english_title", "english_word"]
 
 # -- English titles ------------------------------------------------------------------------
 
@@ -56,6 +57,11 @@ _ENGLISH: dict[str, str] = {
     "原味": "Original Flavor", "五香": "Five-Spice", "低脂": "Low-Fat", "手工": "Handmade",
     "猫咪": "Cat", "狗狗": "Dog", "宠物": "Pet", "中小型犬": "Small and Medium Dog",
     "韩国": "Korean", "小众": "Niche",
+    # colours
+    "红色": "Red", "酒红色": "Wine Red", "粉色": "Pink", "橙色": "Orange", "黄色": "Yellow",
+    "绿色": "Green", "军绿色": "Army Green", "蓝色": "Blue", "藏青色": "Navy", "紫色": "Purple",
+    "咖啡色": "Coffee", "卡其色": "Khaki", "黑色": "Black", "白色": "White", "米色": "Beige",
+    "灰色": "Grey",
     # fits and features
     "宽松": "Loose", "修身": "Slim-Fit", "显瘦": "Slimming", "oversize": "Oversized",
     "网面透气": "Breathable Mesh", "软底": "Soft-Sole", "厚底": "Platform",
@@ -79,40 +85,40 @@ _ENGLISH: dict[str, str] = {
     # products
     "短袖T恤": "Short-Sleeve T-Shirt", "连衣裙": "Dress", "衬衫": "Shirt",
     "半身裙": "Skirt", "阔腿裤": "Wide-Leg Pants", "卫衣": "Sweatshirt",
-    "开衫": "Cardigan", "西装外套": "Blazer",
-    "小白鞋": "White Sneakers", "老爹鞋": "Chunky Dad Sneakers", "帆布鞋": "Canvas Shoes",
+    "袜子": "Socks", "领带": "Necktie",
+    "小白鞋": "White Sneakers", "老爹鞋": "Chunky Dad Sneakers", "芭蕾舞鞋": "Ballet Flats",
     "马丁靴": "Martin Boots", "乐福鞋": "Loafers", "凉拖鞋": "Slides",
-    "跑步鞋": "Running Shoes",
+    "高跟鞋": "High Heels",
     "双肩包": "Backpack", "斜挎包": "Crossbody Bag", "托特包": "Tote Bag",
     "行李箱": "Suitcase", "钱包": "Wallet", "手提包": "Handbag", "腰包": "Waist Bag",
     "手机壳": "Phone Case", "数据线": "Charging Cable", "充电头": "Wall Charger",
     "蓝牙耳机": "Bluetooth Earbuds", "充电宝": "Power Bank", "手机支架": "Phone Stand",
-    "钢化膜": "Tempered Glass Screen Protector",
-    "收纳盒": "Storage Box", "保温杯": "Insulated Tumbler", "衣架": "Clothes Hangers",
-    "拖把": "Mop", "垃圾桶": "Trash Can", "置物架": "Storage Rack",
+    "U盘": "USB Flash Drive",
+    "收纳盒": "Storage Box", "马克杯": "Mug", "衣架": "Clothes Hangers",
+    "扫把": "Broom", "垃圾桶": "Trash Can", "置物架": "Storage Rack",
     "餐具套装": "Tableware Set",
-    "积木": "Building Blocks", "遥控车": "RC Car", "泡泡机": "Bubble Machine",
-    "拼图": "Jigsaw Puzzle", "玩偶": "Doll", "水枪": "Water Gun", "捏捏乐": "Squishy Toy",
+    "积木": "Building Blocks", "遥控车": "RC Car", "风筝": "Kite",
+    "拼图": "Jigsaw Puzzle", "玩偶": "Doll", "水枪": "Water Gun", "小黄鸭": "Rubber Duck",
     "口红": "Lipstick", "面膜": "Face Mask", "洗面奶": "Facial Cleanser",
-    "眼影盘": "Eyeshadow Palette", "护手霜": "Hand Cream", "身体乳": "Body Lotion",
+    "眼影盘": "Eyeshadow Palette", "吹风机": "Hair Dryer", "身体乳": "Body Lotion",
     "化妆刷": "Makeup Brushes",
     "螺丝刀套装": "Screwdriver Set", "扳手": "Wrench", "钳子": "Pliers",
-    "电钻": "Electric Drill", "卷尺": "Tape Measure", "工具箱": "Toolbox", "合页": "Hinge",
+    "电钻": "Electric Drill", "卷尺": "Tape Measure", "工具箱": "Toolbox", "手锯": "Hand Saw",
     "连体衣": "Romper", "口水巾": "Drool Bib", "奶瓶": "Baby Bottle",
-    "安抚奶嘴": "Pacifier", "学步鞋": "Toddler Shoes", "睡袋": "Sleep Sack",
-    "围兜": "Feeding Bib",
-    "瑜伽垫": "Yoga Mat", "帐篷": "Tent", "跳绳": "Jump Rope", "骑行手套": "Cycling Gloves",
+    "安抚奶嘴": "Pacifier", "摇篮": "Baby Cradle", "儿童牙刷": "Kids' Toothbrush",
+    "婴儿推车": "Baby Stroller",
+    "瑜伽垫": "Yoga Mat", "帐篷": "Tent", "跳绳": "Jump Rope", "拳击手套": "Boxing Gloves",
     "登山杖": "Trekking Pole", "哑铃": "Dumbbell", "运动水壶": "Sports Water Bottle",
     "中性笔": "Gel Pen", "笔记本": "Notebook", "便利贴": "Sticky Notes",
-    "文件夹": "File Folder", "修正带": "Correction Tape", "笔袋": "Pencil Case",
+    "文件夹": "File Folder", "剪刀": "Scissors", "订书机": "Stapler",
     "计算器": "Calculator",
-    "牛肉干": "Beef Jerky", "坚果礼盒": "Nut Gift Box", "辣条": "Spicy Gluten Strips",
-    "饼干": "Biscuits", "果干": "Dried Fruit", "麻花": "Fried Dough Twists",
+    "火腿肠": "Ham Sausage", "花生": "Peanuts", "糖果": "Candy",
+    "饼干": "Biscuits", "爆米花": "Popcorn", "牛角包": "Croissants",
     "螺蛳粉": "River Snail Rice Noodles",
     "猫窝": "Cat Bed", "牵引绳": "Leash", "逗猫棒": "Cat Teaser Wand",
     "猫抓板": "Cat Scratcher", "宠物碗": "Pet Bowl", "磨牙玩具": "Chew Toy",
-    "耳环": "Earrings", "项链": "Necklace", "手链": "Bracelet", "发夹": "Hair Clip",
-    "戒指": "Ring", "胸针": "Brooch",
+    "耳环": "Earrings", "项链": "Necklace", "手链": "Bracelet", "蝴蝶结发夹": "Bow Hair Clip",
+    "戒指": "Ring", "太阳镜": "Sunglasses",
     # who it is for, sizes and specs
     "女": "Women's", "女士": "Ladies'", "男": "Men's", "男士": "Men's",
     "情侣款": "Couple Style", "通勤": "Commuter", "厨房": "Kitchen", "卫生间": "Bathroom",
@@ -120,7 +126,7 @@ _ENGLISH: dict[str, str] = {
     "学生党": "Student", "套装": "Set", "五金配件": "Hardware Fittings",
     "0-3个月": "0-3 Months", "1-3岁": "1-3 Years", "四季": "All-Season",
     "男女": "Unisex", "健身": "Fitness", "露营": "Camping", "1米": "1m", "20W": "20W",
-    "10000毫安": "10000mAh", "黑色0.5mm": "Black 0.5mm", "500g": "500g",
+    "10000毫安": "10000mAh", "0.5mm": "0.5mm", "500g": "500g",
     "1斤装": "500g Pack", "散装称重": "Bulk by Weight", "猫狗通用": "for Cats and Dogs",
     "气质": "Elegant",
     # how it is sold
@@ -142,10 +148,20 @@ _ENGLISH: dict[str, str] = {
 _ENGLISH_IN: dict[tuple[str, str], str] = {("1046", "休闲"): "Snack"}
 
 # Each category's slots with the longer words first, so that a word is never cut short
-# by a shorter one it starts with; "" (a skipped slot) comes last.
+# by a shorter one it starts with; "" (a skipped slot) comes last. A title written by
+# hand may leave the colour out, though the generator always names one.
 _SLOTS: dict[str, tuple[tuple[str, ...], ...]] = {
-    c.cat: tuple(tuple(sorted(slot, key=len, reverse=True)) for slot in c.slots) for c in CATEGORIES
+    c.cat: tuple(
+        tuple(sorted((*slot, "") if set(slot) <= set(COLOURS) else slot, key=len, reverse=True))
+        for slot in c.slots
+    )
+    for c in CATEGORIES
 }
+
+
+def english_word(word: str) -> str | None:
+    """A vocabulary word in English (``扳手`` -> ``Wrench``), if it is one."""
+    return _ENGLISH.get(word)
 
 
 def english_title(offer: Offer) -> str | None:
@@ -199,11 +215,11 @@ _SUBCATEGORIES: dict[str, dict[str, tuple[int, int]]] = {
         "短袖T恤": (1031910, 127380009), "衬衫": (1031910, 127380013),
         "卫衣": (1031910, 127380024), "连衣裙": (1031912, 127381007),
         "半身裙": (1031912, 127381011), "阔腿裤": (1031913, 127384002),
-        "开衫": (1031919, 127382031), "西装外套": (1031919, 127382004),
+        "袜子": (1031921, 127386005), "领带": (1031923, 127388002),
     },
     "1038378": {  # 鞋靴: sneakers, sports shoes, boots, flats, sandals
         "小白鞋": (1038379, 126454005), "老爹鞋": (1038379, 126454012),
-        "帆布鞋": (1038379, 126454018), "跑步鞋": (1038380, 126460003),
+        "芭蕾舞鞋": (1038383, 126466008), "高跟鞋": (1038383, 126466014),
         "马丁靴": (1038382, 126462007), "乐福鞋": (1038383, 126466001),
         "凉拖鞋": (1038384, 126468009),
     },
@@ -214,57 +230,57 @@ _SUBCATEGORIES: dict[str, dict[str, tuple[int, int]]] = {
         "行李箱": (1042960, 127430006),
     },
     "1043472": {  # 数码配件: phone accessories, charging, audio
-        "手机壳": (1043473, 124186009), "钢化膜": (1043473, 124186013),
+        "手机壳": (1043473, 124186009), "U盘": (1043478, 124196005),
         "手机支架": (1043473, 124186021), "数据线": (1043474, 124188004),
         "充电头": (1043474, 124188007), "充电宝": (1043474, 124188012),
         "蓝牙耳机": (1043476, 124192003),
     },
     "122916002": {  # 家居日用: storage, cleaning, drinkware and tableware
         "收纳盒": (122916003, 122918011), "置物架": (122916003, 122918017),
-        "衣架": (122916003, 122918024), "拖把": (122916005, 122920006),
-        "垃圾桶": (122916005, 122920013), "保温杯": (122916007, 122922008),
+        "衣架": (122916003, 122918024), "扫把": (122916005, 122920002),
+        "垃圾桶": (122916005, 122920013), "马克杯": (122916007, 122922003),
         "餐具套装": (122916007, 122922015),
     },
     "1813": {  # 玩具: building and puzzles, RC, outdoor play, plush, fidgets
         "积木": (1813001, 125376004), "拼图": (1813001, 125376009),
-        "遥控车": (1813003, 125378002), "泡泡机": (1813005, 125380007),
+        "遥控车": (1813003, 125378002), "风筝": (1813005, 125380002),
         "水枪": (1813005, 125380011), "玩偶": (1813007, 125382005),
-        "捏捏乐": (1813009, 125384003),
+        "小黄鸭": (1813009, 125384008),
     },
     "1801": {  # 美妆个护: make-up, skin care, body care, tools
         "口红": (1801002, 121406004), "眼影盘": (1801002, 121406010),
         "面膜": (1801004, 121410002), "洗面奶": (1801004, 121410007),
-        "护手霜": (1801006, 121414003), "身体乳": (1801006, 121414008),
+        "吹风机": (1801010, 121422004), "身体乳": (1801006, 121414008),
         "化妆刷": (1801008, 121418001),
     },
     "1042841": {  # 五金工具: hand tools, power tools, measuring, fittings
         "螺丝刀套装": (1042842, 126212006), "扳手": (1042842, 126212011),
         "钳子": (1042842, 126212017), "工具箱": (1042842, 126212023),
         "电钻": (1042844, 126216004), "卷尺": (1042846, 126220002),
-        "合页": (1042848, 126224009),
+        "手锯": (1042842, 126212029),
     },
     "1044026": {  # 母婴用品: baby clothes, feeding, sleep, first steps
         "连体衣": (1044027, 127302005), "口水巾": (1044027, 127302012),
-        "围兜": (1044029, 127306011), "奶瓶": (1044029, 127306003),
-        "安抚奶嘴": (1044029, 127306008), "睡袋": (1044031, 127310004),
-        "学步鞋": (1044033, 127314002),
+        "婴儿推车": (1044035, 127318003), "奶瓶": (1044029, 127306003),
+        "安抚奶嘴": (1044029, 127306008), "儿童牙刷": (1044037, 127322006),
+        "摇篮": (1044031, 127310009),
     },
     "1035": {  # 运动户外: fitness, camping and hiking, cycling
         "瑜伽垫": (1035001, 123804007), "跳绳": (1035001, 123804012),
         "哑铃": (1035001, 123804018), "帐篷": (1035003, 123808002),
         "登山杖": (1035003, 123808009), "运动水壶": (1035003, 123808015),
-        "骑行手套": (1035005, 123812006),
+        "拳击手套": (1035001, 123804023),
     },
     "1037": {  # 办公文具: pens, paper, filing, desk tools
-        "中性笔": (1037001, 122002003), "笔袋": (1037001, 122002019),
+        "中性笔": (1037001, 122002003), "订书机": (1037007, 122014015),
         "笔记本": (1037003, 122006001), "便利贴": (1037003, 122006008),
-        "文件夹": (1037005, 122010004), "修正带": (1037007, 122014002),
+        "文件夹": (1037005, 122010004), "剪刀": (1037007, 122014006),
         "计算器": (1037007, 122014011),
     },
     "1046": {  # 食品: meat snacks, nuts and dried fruit, baked, instant food
-        "牛肉干": (1046001, 124602005), "辣条": (1046001, 124602013),
-        "坚果礼盒": (1046003, 124606002), "果干": (1046003, 124606009),
-        "饼干": (1046005, 124610003), "麻花": (1046005, 124610011),
+        "火腿肠": (1046001, 124602005), "糖果": (1046009, 124618004),
+        "花生": (1046003, 124606002), "爆米花": (1046005, 124610007),
+        "饼干": (1046005, 124610003), "牛角包": (1046005, 124610011),
         "螺蛳粉": (1046007, 124614001),
     },
     "1040": {  # 宠物用品: beds, walking, toys, feeding
@@ -275,7 +291,7 @@ _SUBCATEGORIES: dict[str, dict[str, tuple[int, int]]] = {
     "1045": {  # 饰品: earrings, necklaces and bracelets, rings, hair and brooches
         "耳环": (1045001, 123202006), "项链": (1045003, 123206001),
         "手链": (1045003, 123206007), "戒指": (1045005, 123210004),
-        "发夹": (1045007, 123214003), "胸针": (1045007, 123214009),
+        "蝴蝶结发夹": (1045007, 123214003), "太阳镜": (1045009, 123218002),
     },
 }  # fmt: skip
 

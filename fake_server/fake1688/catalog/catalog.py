@@ -6,7 +6,7 @@ drawn on demand; `Catalog.load(path)` opens a file written by `save()` or by
 perceptual fingerprints (`fake1688.catalog.imaging`, `fake1688.catalog.similarity`).
 
 The seed-0 catalog ships its fingerprints in `data/catalog-seed0.npz`, because
-drawing and hashing 2,000 photos takes seconds; other seeds compute them when built.
+drawing and hashing 4,000 photos takes a minute; other seeds compute them when built.
 After changing the vocabulary, drawing or hashing, rewrite that file with
 `python -m fake1688.catalog.catalog`.
 
@@ -28,9 +28,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
-from PIL import Image
 
-from fake1688.catalog import catalog_io, imaging, vocab
+from fake1688.catalog import catalog_io, imaging, photo, vocab
 from fake1688.catalog.catalog_io import CatalogFileError
 from fake1688.catalog.imaging import Fingerprint, ImageDecodeError
 from fake1688.catalog.offer import ImageSource, Offer, pic_path, record
@@ -46,32 +45,28 @@ __all__ = [
     "Offer",
 ]
 
-DEFAULT_SIZE = 2000
+DEFAULT_SIZE = 4000
 _SHIPPED = Path(__file__).parent / "data" / "catalog-seed0.npz"
 
 
 class DrawnImages:
-    """Photos drawn from each offer's num_iid in its category's look, served as JPEG."""
+    """Photos drawn as each offer's title names (kind, colour), varied by its num_iid."""
 
     stored = False
 
     def image(self, offer: Offer) -> tuple[bytes, str]:
         """The offer's photo as JPEG bytes (the same bytes on every call)."""
-        return _drawn_jpeg(offer.num_iid, offer.cat), "image/jpeg"
+        return _drawn_jpeg(offer.num_iid, offer.title), "image/jpeg"
 
     def fingerprint(self, offer: Offer) -> Fingerprint:
-        """The fingerprint of the drawn photo (before JPEG encoding)."""
-        return imaging.fingerprint_image(_draw(offer.num_iid, offer.cat))
-
-
-def _draw(num_iid: str, cat: str) -> Image.Image:
-    return imaging.draw(int(num_iid) if num_iid.isdigit() else num_iid, vocab.look_for(cat))
+        """The fingerprint of the photo as served (decoded from its JPEG bytes)."""
+        return imaging.fingerprint_image(imaging.decode(self.image(offer)[0]))
 
 
 @functools.lru_cache(maxsize=512)
-def _drawn_jpeg(num_iid: str, cat: str) -> bytes:
+def _drawn_jpeg(num_iid: str, title: str) -> bytes:
     # Drawing and encoding cost ~1 ms; a result page asks for the same few dozen photos.
-    return imaging.encode_jpeg(_draw(num_iid, cat))
+    return imaging.encode_jpeg(photo.draw_offer(num_iid, title))
 
 
 class Catalog:
@@ -150,7 +145,9 @@ class Catalog:
         return self._fingerprints[self._by_iid[offer.num_iid]]
 
     def search(self, fp: Fingerprint, *, cat: str | None = None, limit: int = 200) -> list[Offer]:
-        """Up to `limit` offers, most similar first; ties go to the smaller num_iid.
+        """Up to `limit` of the offers that match `fp`, most similar first; ties go to
+        the smaller num_iid. How many match depends on the photo: an offer scoring
+        past `fake1688.catalog.similarity.MATCH` is no match.
 
         With `cat`, only offers of that category (none if the catalog has no such
         category).
@@ -227,7 +224,7 @@ def _fingerprint_key(offers: Sequence[Offer]) -> str:
     """What the shipped fingerprints depend on: the offers, the drawing, the hash."""
     text = json.dumps([record(o) for o in offers], ensure_ascii=False, separators=(",", ":"))
     digest = hashlib.sha256(text.encode()).hexdigest()
-    return f"draw{imaging.DRAW_VERSION}-fp{imaging.FINGERPRINT_VERSION}-{digest}"
+    return f"draw{photo.DRAW_VERSION}-fp{imaging.FINGERPRINT_VERSION}-{digest}"
 
 
 def _shipped_fingerprints(offers: Sequence[Offer]) -> list[Fingerprint] | None:
@@ -237,9 +234,9 @@ def _shipped_fingerprints(offers: Sequence[Offer]) -> list[Fingerprint] | None:
             key, table = str(data["key"]), data["fingerprints"]
     except (OSError, KeyError, ValueError):
         return None
-    if key != _fingerprint_key(offers) or table.shape != (len(offers), 2):
+    if key != _fingerprint_key(offers) or table.shape != (len(offers), len(Fingerprint._fields)):
         return None
-    return [Fingerprint(int(w), int(t)) for w, t in table]
+    return [Fingerprint(*map(int, row)) for row in table]
 
 
 def _write_shipped_fingerprints(path: Path = _SHIPPED) -> None:

@@ -1,19 +1,22 @@
 """Catalog files: a zip archive holding a JSON manifest and, for user catalogs, the photos.
 
-Format "fake1688-catalog", version 1::
+Format "fake1688-catalog", version 2 (version 1 held the two-part fingerprints of
+fake1688 before its search by shape and colour; rebuild such a file with
+``fake1688 index``)::
 
-    catalog.json   {"format": "fake1688-catalog", "version": 1,
+    catalog.json   {"format": "fake1688-catalog", "version": 2,
                     "images": "drawn" | "stored",
                     "categories": {"10166": "服装", ...},
                     "offers": [{"num_iid": "...", ... every Offer field ...,
-                                "fingerprint": "<32 hex digits>",
+                                "fingerprint": "<64 hex digits>",
                                 "image": "images/<num_iid>.jpg"}, ...]}
     images/...     the photos as given, stored uncompressed (they are compressed already)
 
 A "drawn" catalog (the default catalog, saved) carries no photos and no "image" keys:
-its photos are drawn from each offer's num_iid and cat. A "stored" catalog carries
-every photo, so the file alone is enough to serve it. Entries have a fixed timestamp,
-so saving the same catalog twice gives the same bytes.
+its photos are drawn as each offer's title names them (kind, colour), varied by its
+num_iid. A "stored" catalog carries every photo, so the file alone is enough to serve
+it. Entries have a fixed timestamp, so saving the same catalog twice gives the same
+bytes.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from fake1688.catalog.offer import OFFER_FIELDS, ImageSource, Offer, content_typ
 __all__ = ["FORMAT", "VERSION", "CatalogFileError", "CatalogParts", "ZipImages", "read", "write"]
 
 FORMAT = "fake1688-catalog"
-VERSION = 1
+VERSION = 2
 _MANIFEST = "catalog.json"
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time zip can record
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp",

@@ -1,4 +1,4 @@
-"""Product photos for the fake catalog: deterministic drawing, decoding, fingerprints.
+"""Photos in and fingerprints out: decoding under the platform's rules, and fingerprints.
 
 Decoding applies the platform's image rules (:mod:`pailitao.wire.images`) to
 the header before a pixel is decoded: only JPEG, PNG, GIF, WebP and BMP, and
@@ -8,48 +8,48 @@ view of the header is checked again; a JPEG decodes as a reduced draft, and
 any other large image is reduced before it is converted, so one decode holds
 at most the decoded frame (64 MiB) and a copy a fraction of its size.
 
-A `Fingerprint` is two 64-bit pHashes: of the whole photo, and of the photo with its
-uniform margins peeled off. The distance between two fingerprints is the smaller of
-the two Hamming distances. Plain pHash of the whole photo survives re-encoding and
-resizing, but ranks an 8-px white-bordered copy outside the top 3 about once in 50;
-the trimmed hash is what lets a bordered copy find its original. Trimming alone is
-brittle the other way (JPEG noise can move where peeling stops), hence both.
+A `Fingerprint` holds four 64-bit codes of a photo:
+
+- ``whole`` and ``trimmed``: pHashes of the photo and of the photo with its
+  uniform margins peeled off. The smaller of their two Hamming distances finds
+  the same photo again: plain pHash survives re-encoding and resizing but ranks an
+  8-px white-bordered copy outside the top 3 about once in 50; the trimmed hash
+  lets a bordered copy find its original, and the whole one covers the cases
+  where JPEG noise moves where peeling stops.
+- ``shape``: a dHash of the product's silhouette: the pixels that differ from
+  the background (the colour of the last margin peeled, or of the outer ring),
+  cropped to their bounding box and centred in a square, so that the same kind
+  of product matches whatever its size, place and colour.
+- ``colour``: the product's colour signature (:func:`fake1688.catalog.colour.signature`).
 """
 
 from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import imagehash
 import numpy as np
-from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
-from fake1688.catalog.dice import Dice
+from fake1688.catalog import colour
 from pailitao.wire import images as rules
 
 __all__ = [
-    "DRAW_VERSION",
     "FINGERPRINT_VERSION",
     "Fingerprint",
     "ImageDecodeError",
     "ImageRefused",
-    "Look",
     "decode",
-    "draw",
     "encode_jpeg",
     "fingerprint_image",
 ]
 
-# Bump when a change to drawing or hashing would change stored fingerprints; the
-# shipped seed-0 fingerprints are keyed on both.
-DRAW_VERSION = 1
-FINGERPRINT_VERSION = 1
+# Bump when a change to hashing would change stored fingerprints; the shipped
+# seed-0 fingerprints are keyed on it (and on the drawing's version).
+FINGERPRINT_VERSION = 2
 
-SIZE = 256
 #: Pillow's names of the formats the platform takes: no other decoder is ever tried.
 PILLOW_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP")
 _HASH_INPUT = 512  # decoding may skip detail beyond this: hashes see 32x32
@@ -60,8 +60,9 @@ _TRIM_TOLERANCE = 24  # grey-level difference that still counts as "margin colou
 _TRIM_LAYERS = 3  # a border, the photo's background, and one spare
 _BLEND = 2  # rings of blur or ringing allowed between two margin layers
 _MIN_CONTENT = 16  # trimmed content smaller than this is noise, not a product
-
-RGB = tuple[int, int, int]
+_PRODUCT = 24  # colour difference (largest channel) from the background that is product
+_CELL = 8  # blobs are told apart on cells of this many pixels a side
+_MAIN_SHARE = 5
 
 
 class ImageDecodeError(ValueError):
@@ -73,142 +74,23 @@ class ImageRefused(ImageDecodeError, rules.ImageRuleError):
 
 
 class Fingerprint(NamedTuple):
-    """Perceptual fingerprint of a photo: two pHashes as unsigned 64-bit ints."""
+    """Perceptual fingerprint of a photo: four codes as unsigned 64-bit ints."""
 
     whole: int  # pHash of the whole photo
     trimmed: int  # pHash with uniform margins peeled off (== whole if there are none)
+    shape: int  # dHash of the product's silhouette
+    colour: int  # the product's colour signature
 
     def hex(self) -> str:
-        """32 hex digits: whole then trimmed."""
-        return f"{self.whole:016x}{self.trimmed:016x}"
+        """64 hex digits: whole, trimmed, shape, colour."""
+        return "".join(f"{part:016x}" for part in self)
 
     @classmethod
     def from_hex(cls, text: str) -> Fingerprint:
         """Parse `hex()` output; raises ValueError on anything else."""
-        if len(text) != 32 or text.strip("0123456789abcdef"):
-            raise ValueError(f"a fingerprint is 32 lower-case hex digits, not {text!r}")
-        return cls(int(text[:16], 16), int(text[16:], 16))
-
-
-@dataclass(frozen=True, slots=True)
-class Look:
-    """A category's visual flavour: background colours, a palette and motif names."""
-
-    backgrounds: tuple[RGB, ...]
-    palette: tuple[RGB, ...]
-    motifs: tuple[str, ...]
-
-
-Box = tuple[int, int, int, int]
-_Motif = Callable[[ImageDraw.ImageDraw, Box, RGB, Dice], None]
-
-
-def _box(d: ImageDraw.ImageDraw, b: Box, c: RGB, rng: Dice) -> None:
-    d.rounded_rectangle(b, radius=rng.between(0, 24), fill=c)
-
-
-def _ellipse(d: ImageDraw.ImageDraw, b: Box, c: RGB, rng: Dice) -> None:
-    d.ellipse(b, fill=c)
-
-
-def _ring(d: ImageDraw.ImageDraw, b: Box, c: RGB, rng: Dice) -> None:
-    d.ellipse(b, outline=c, width=rng.between(6, 20))
-
-
-def _tri(d: ImageDraw.ImageDraw, b: Box, c: RGB, rng: Dice) -> None:
-    x0, y0, x1, y1 = b
-    d.polygon([(rng.between(x0, x1), y0), (x1, y1), (x0, rng.between(y0, y1))], fill=c)
-
-
-def _stripe(d: ImageDraw.ImageDraw, b: Box, c: RGB, rng: Dice) -> None:
-    x0, y0, x1, y1 = b
-    step = rng.between(14, 36)
-    for y in range(y0, y1, step):
-        d.rectangle((x0, y, x1, y + step // 2), fill=c)
-
-
-def _dots(d: ImageDraw.ImageDraw, b: Box, c: RGB, rng: Dice) -> None:
-    x0, y0, x1, y1 = b
-    r = rng.between(6, 16)
-    for x in range(x0 + r, x1 - r, 3 * r):
-        for y in range(y0 + r, y1 - r, 3 * r):
-            d.ellipse((x - r, y - r, x + r, y + r), fill=c)
-
-
-def _tee(d: ImageDraw.ImageDraw, b: Box, c: RGB, rng: Dice) -> None:
-    x0, y0, x1, y1 = b
-    w, h = x1 - x0, y1 - y0
-    pts = [(0.3, 0), (0.7, 0), (1, 0.25), (0.8, 0.4), (0.8, 1), (0.2, 1), (0.2, 0.4), (0, 0.25)]
-    d.polygon([(x0 + px * w, y0 + py * h) for px, py in pts], fill=c)
-
-
-def _shoe(d: ImageDraw.ImageDraw, b: Box, c: RGB, rng: Dice) -> None:
-    x0, y0, x1, y1 = b
-    mid = (y0 + y1) // 2
-    d.rectangle((x0, y0, (x0 + x1) // 2, y1), fill=c)
-    d.ellipse((x0, mid, x1, y1), fill=c)
-
-
-def _bag(d: ImageDraw.ImageDraw, b: Box, c: RGB, rng: Dice) -> None:
-    x0, y0, x1, y1 = b
-    top = y0 + (y1 - y0) // 3
-    d.arc((x0 + 10, y0, x1 - 10, top * 2 - y0), 180, 360, fill=c, width=8)
-    d.rounded_rectangle((x0, top, x1, y1), radius=12, fill=c)
-
-
-def _phone(d: ImageDraw.ImageDraw, b: Box, c: RGB, rng: Dice) -> None:
-    x0, y0 = b[0], b[1]
-    d.rounded_rectangle(b, radius=18, fill=c)
-    d.ellipse((x0 + 10, y0 + 10, x0 + 34, y0 + 34), fill=(20, 20, 20))
-
-
-def _bottle(d: ImageDraw.ImageDraw, b: Box, c: RGB, rng: Dice) -> None:
-    x0, y0, x1, y1 = b
-    w = x1 - x0
-    d.rectangle((x0 + w // 3, y0, x1 - w // 3, y0 + (y1 - y0) // 4), fill=c)
-    d.rounded_rectangle((x0, y0 + (y1 - y0) // 4, x1, y1), radius=w // 5, fill=c)
-
-
-def _tool(d: ImageDraw.ImageDraw, b: Box, c: RGB, rng: Dice) -> None:
-    x0, y0, x1, y1 = b
-    d.line((x0, y1, x1, y0), fill=c, width=rng.between(12, 24))
-    d.ellipse((x1 - 40, y0, x1, y0 + 40), outline=c, width=10)
-
-
-_MOTIFS: dict[str, _Motif] = {
-    "bag": _bag, "bottle": _bottle, "box": _box, "dots": _dots, "ellipse": _ellipse,
-    "phone": _phone, "ring": _ring, "shoe": _shoe, "stripe": _stripe, "tee": _tee,
-    "tool": _tool, "tri": _tri,
-}  # fmt: skip
-_ACCENTS = ("box", "ellipse", "ring", "tri", "stripe", "dots")
-
-
-def _shade(c: RGB, rng: Dice) -> RGB:
-    # Varying lightness per shape matters: pHash and dHash only see luminance.
-    k = rng.between(-70, 70)
-    return (min(255, max(0, c[0] + k)), min(255, max(0, c[1] + k)), min(255, max(0, c[2] + k)))
-
-
-def _random_box(rng: Dice, lo: int, hi: int) -> Box:
-    w, h = rng.between(lo, hi), rng.between(lo, hi)
-    x, y = rng.between(-w // 4, SIZE - 3 * w // 4), rng.between(-h // 4, SIZE - 3 * h // 4)
-    return (x, y, x + w, y + h)
-
-
-def draw(seed: int | str, look: Look) -> Image.Image:
-    """Draw the SIZE x SIZE RGB photo for `seed` in `look` (same inputs, same pixels)."""
-    rng = Dice(seed)
-    img = Image.new("RGB", (SIZE, SIZE), rng.pick(look.backgrounds))
-    d = ImageDraw.Draw(img)
-    if rng.chance(50):  # a colour block gives the layout a strong low frequency
-        d.rectangle(_random_box(rng, 100, 220), fill=_shade(rng.pick(look.palette), rng))
-    for _ in range(rng.between(2, 4)):
-        _MOTIFS[rng.pick(_ACCENTS)](
-            d, _random_box(rng, 40, 120), _shade(rng.pick(look.palette), rng), rng
-        )
-    motif = _MOTIFS.get(rng.pick(look.motifs), _box)
-    motif(d, _random_box(rng, 110, 190), _shade(rng.pick(look.palette), rng), rng)
-    return img
+        if len(text) != 64 or text.strip("0123456789abcdef"):
+            raise ValueError(f"a fingerprint is 64 lower-case hex digits, not {text!r}")
+        return cls(*(int(text[i : i + 16], 16) for i in range(0, 64, 16)))
 
 
 def encode_jpeg(img: Image.Image, quality: int = 90) -> bytes:
@@ -338,21 +220,78 @@ def _margin(a: np.ndarray) -> int:
     return depth if min(h, w) - 2 * depth >= _MIN_CONTENT else 0
 
 
-def _bits(img: Image.Image) -> int:
-    h = imagehash.phash(img)
+def _bits(h: imagehash.ImageHash) -> int:
     return int.from_bytes(np.packbits(np.asarray(h.hash, dtype=bool).ravel()).tobytes(), "big")
+
+
+def _main_object(product: np.ndarray) -> np.ndarray:
+    """``product`` cut to the bounding box of its main blobs: the product itself (all
+    its parts: a fork and its knife), without a logo in a corner or a small piece set
+    apart. Blobs are found on a grid of _CELL-pixel cells, 8-connected; the main ones
+    are those at least 1/_MAIN_SHARE the size of the largest."""
+    h, w = product.shape
+    cells = product[: h - h % _CELL, : w - w % _CELL].reshape(h // _CELL, _CELL, w // _CELL, _CELL)
+    counts = cells.sum(axis=(1, 3)).tolist()
+    rows, cols = len(counts), len(counts[0]) if counts else 0
+    seen = [[False] * cols for _ in range(rows)]
+    blobs: list[tuple[int, int, int, int, int]] = []  # size, top, left, bottom, right
+    for r0 in range(rows):
+        for c0 in range(cols):
+            if seen[r0][c0] or not counts[r0][c0]:
+                continue
+            seen[r0][c0] = True
+            stack, size, top, left, bottom, right = [(r0, c0)], 0, r0, c0, r0, c0
+            while stack:
+                r, c = stack.pop()
+                size += counts[r][c]
+                top, left, bottom, right = min(top, r), min(left, c), max(bottom, r), max(right, c)
+                for rn in range(max(r - 1, 0), min(r + 2, rows)):
+                    for cn in range(max(c - 1, 0), min(c + 2, cols)):
+                        if counts[rn][cn] and not seen[rn][cn]:
+                            seen[rn][cn] = True
+                            stack.append((rn, cn))
+            blobs.append((size, top, left, bottom, right))
+    if not blobs:
+        return product
+    largest = max(blob[0] for blob in blobs)
+    main = [blob for blob in blobs if blob[0] * _MAIN_SHARE >= largest]
+    top, left = min(b[1] for b in main) * _CELL, min(b[2] for b in main) * _CELL
+    bottom, right = (max(b[3] for b in main) + 1) * _CELL, (max(b[4] for b in main) + 1) * _CELL
+    return product[top:bottom, left:right]
+
+
+def _silhouette(product: np.ndarray) -> Image.Image:
+    """The product pixels cropped to their bounding box and centred in a square."""
+    product = _main_object(product)
+    rows, cols = np.flatnonzero(product.any(axis=1)), np.flatnonzero(product.any(axis=0))
+    crop = product[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    side = max(crop.shape)
+    square = np.zeros((side, side), dtype=np.uint8)
+    top, left = (side - crop.shape[0]) // 2, (side - crop.shape[1]) // 2
+    square[top : top + crop.shape[0], left : left + crop.shape[1]] = crop * 255
+    return Image.fromarray(square)
 
 
 def fingerprint_image(img: Image.Image) -> Fingerprint:
     """The fingerprint of a decoded image."""
-    gray = img.convert("L")
-    # An integer box reduction is ~10x cheaper than the hash's own resampling and
-    # leaves plenty of pixels: pHash looks at 32x32.
-    factor = min(gray.size) // _WORK_SIZE
-    if factor > 1:
-        gray = gray.reduce(factor)
-    k = _margin(np.asarray(gray, dtype=np.int16))
-    whole = _bits(gray)
-    if k == 0:
-        return Fingerprint(whole, whole)
-    return Fingerprint(whole, _bits(gray.crop((k, k, gray.width - k, gray.height - k))))
+    # An integer box reduction is ~10x cheaper than the hashes' own resampling and
+    # leaves plenty of pixels: pHash looks at 32x32, dHash at 9x8.
+    factor = min(img.size) // _WORK_SIZE
+    work = img.reduce(factor) if factor > 1 else img
+    gray = work.convert("L")
+    depth = _margin(np.asarray(gray, dtype=np.int16))
+    whole = _bits(imagehash.phash(gray))
+    trimmed = whole
+    if depth:
+        trimmed = _bits(
+            imagehash.phash(gray.crop((depth, depth, gray.width - depth, gray.height - depth)))
+        )
+    rgb = np.asarray(work.convert("RGB"), dtype=np.int16)
+    rings = _ring_index(*rgb.shape[:2])
+    background = np.median(rgb[rings == max(depth - 1, 0)], axis=0)
+    product = (np.abs(rgb - background).max(axis=2) > _PRODUCT) & (rings >= depth)
+    if not product.any():  # a plain photo: all of it is what it shows
+        product = rings >= depth
+    shape = _bits(imagehash.dhash(_silhouette(product)))
+    pixels = rgb[product].astype(np.uint8)
+    return Fingerprint(whole, trimmed, shape, colour.signature(pixels))

@@ -1,9 +1,23 @@
-"""Nearest-fingerprint search: Hamming distance over uint64 columns, exact top-K.
+"""Nearest-photo search: one score per catalog photo from four Hamming distances, exact top-K.
 
-The distance between a query and a stored fingerprint is the smaller of the two
-pHash distances (whole photo, trimmed photo); see `fake1688.catalog.imaging`. Equal
-distances are ordered by a fixed per-row rank, so results never depend on how numpy
-happens to partition an array.
+A query's score against a stored fingerprint (`fake1688.catalog.imaging`) is::
+
+    SHAPE x shape distance  +  COLOUR x colour distance  +  PHOTO x min(photo distance, NEAR)
+
+where the shape distance (0-64) compares silhouettes, the colour distance (0-10) the
+colour signatures, and the photo distance (0-64) is the smaller of the two pHash
+distances (whole photo, trimmed photo). The shape ranks the same kind of product
+first; the colour then puts nearer colours before farther ones; the photo distance
+lifts the very photo searched for, or an edited copy of it, to the top. Past NEAR
+bits two photos are simply different photos, so the photo distance adds no noise to
+the ranking of the others.
+
+The weights are those that best met issue 22's goals on the default catalog
+(`bench/bench_search_quality.py` prints the figures).
+
+Offers scoring above `MATCH` are not results: how many offers a photo matches
+depends on the photo. Equal scores are ordered by a fixed per-row rank, so results
+never depend on how numpy happens to partition an array.
 """
 
 from __future__ import annotations
@@ -14,57 +28,63 @@ import numpy as np
 
 from fake1688.catalog.imaging import Fingerprint
 
-__all__ = ["SimilarityIndex"]
+__all__ = ["COLOUR", "MATCH", "NEAR", "PHOTO", "SHAPE", "SimilarityIndex"]
 
-_BITS = 64
+SHAPE = 5
+COLOUR = 7
+PHOTO = 2
+NEAR = 16
+#: The highest score that is still a match.
+MATCH = 170
 
 
 class SimilarityIndex:
-    """Fingerprints in two uint64 columns, each row with a unique tie-break rank."""
+    """Fingerprints in four uint64 columns, each row with a unique tie-break rank."""
 
-    __slots__ = ("_rank", "_trimmed", "_whole")
+    __slots__ = ("_columns", "_rank")
 
-    def __init__(self, whole: np.ndarray, trimmed: np.ndarray, rank: np.ndarray) -> None:
-        if not (whole.shape == trimmed.shape == rank.shape and whole.ndim == 1):
-            raise ValueError("whole, trimmed and rank must be 1-d arrays of one length")
-        # Contiguous columns: XOR and popcount then stream through memory once each.
-        self._whole = np.ascontiguousarray(whole, dtype=np.uint64)
-        self._trimmed = np.ascontiguousarray(trimmed, dtype=np.uint64)
+    def __init__(self, columns: np.ndarray, rank: np.ndarray) -> None:
+        if columns.ndim != 2 or columns.shape[1] != len(Fingerprint._fields):
+            raise ValueError("columns must be an (n, 4) array: whole, trimmed, shape, colour")
+        if rank.shape != (len(columns),):
+            raise ValueError("rank must be a 1-d array with a row's rank for each row")
+        # One contiguous array per column: XOR and popcount then stream through memory.
+        self._columns = tuple(
+            np.ascontiguousarray(columns[:, i], dtype=np.uint64) for i in range(4)
+        )
         self._rank = np.ascontiguousarray(rank, dtype=np.int64)
 
     @classmethod
     def build(cls, fingerprints: Sequence[Fingerprint], rank: np.ndarray) -> SimilarityIndex:
-        """An index over `fingerprints`; `rank[i]` orders row i among equal distances."""
-        table = np.array(fingerprints, dtype=np.uint64).reshape(-1, 2)
-        return cls(table[:, 0], table[:, 1], rank)
+        """An index over `fingerprints`; `rank[i]` orders row i among equal scores."""
+        table = np.array(fingerprints, dtype=np.uint64).reshape(-1, len(Fingerprint._fields))
+        return cls(table, rank)
 
     def __len__(self) -> int:
         return len(self._rank)
 
     def subset(self, rows: np.ndarray) -> SimilarityIndex:
         """An index over the given rows only (row i of the result is rows[i])."""
-        return SimilarityIndex(self._whole[rows], self._trimmed[rows], self._rank[rows])
+        return SimilarityIndex(np.stack([c[rows] for c in self._columns], axis=1), self._rank[rows])
 
-    def distances(self, fp: Fingerprint) -> np.ndarray:
-        """Distance (0-64) from `fp` to every row, as uint8."""
-        d: np.ndarray = np.bitwise_count(self._whole ^ np.uint64(fp.whole))
-        np.minimum(d, np.bitwise_count(self._trimmed ^ np.uint64(fp.trimmed)), out=d)
-        return d
+    def scores(self, fp: Fingerprint) -> np.ndarray:
+        """Every row's score for `fp` as uint16, lower is nearer (0-422 with these weights)."""
+        whole, trimmed, shape, colour = (
+            np.bitwise_count(column ^ np.uint64(code))
+            for column, code in zip(self._columns, fp, strict=True)
+        )
+        score: np.ndarray = np.minimum(np.minimum(whole, trimmed), NEAR).astype(np.uint16) * PHOTO
+        score += shape.astype(np.uint16) * SHAPE
+        score += colour.astype(np.uint16) * COLOUR
+        return score
 
-    def nearest(self, fp: Fingerprint, limit: int) -> np.ndarray:
-        """Row numbers of the `limit` nearest rows, nearest first, ties by rank."""
+    def nearest(self, fp: Fingerprint, limit: int, within: int = MATCH) -> np.ndarray:
+        """Row numbers of up to `limit` rows scoring at most `within`, nearest first."""
         if limit <= 0 or len(self) == 0:
             return np.empty(0, dtype=np.intp)
-        d = self.distances(fp)
-        if limit < len(d):
-            # Distances take only 65 values: count them to find the cut-off distance,
-            # then sort just the rows at or under it.
-            cumulative = np.cumsum(np.bincount(d, minlength=_BITS + 1))
-            cut = int(np.searchsorted(cumulative, limit))
-            rows = np.flatnonzero(d <= cut)
-        else:
-            rows = np.arange(len(d))
-        key = (d[rows].astype(np.int64) << 32) | self._rank[rows]
+        score = self.scores(fp)
+        rows = np.flatnonzero(score <= within)
+        key = (score[rows].astype(np.int64) << 32) | self._rank[rows]
         if len(rows) > limit:
             part = np.argpartition(key, limit - 1)[:limit]
             rows, key = rows[part], key[part]

@@ -46,8 +46,9 @@ __all__ = [
     "low_price",
 ]
 
-#: How many offers the similar set holds: the platform caps results near this.
-SIMILAR_LIMIT: Final = 200
+#: The most offers a search finds: the platform's ceiling (40 pages of 50; see
+#: docs/fake-gateway.md). Below it, the catalog's similarity threshold decides.
+SIMILAR_LIMIT: Final = 2000
 
 _ORDERS: Final = ("relevance", "price_asc", "price_desc", "sales_asc", "sales_desc")
 #: Accepted ``sort`` values and their canonical names (the reseller aliases included).

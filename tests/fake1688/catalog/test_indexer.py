@@ -9,18 +9,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fake1688.catalog import imaging, vocab
+from fake1688.catalog import photo as photos
 from fake1688.catalog.catalog import Catalog, Offer
+from fake1688.catalog.colour import COLOURS
 from fake1688.catalog.indexer import IndexBuildError, build_catalog
 from PIL import Image, ImageOps
 
-LOOK = vocab.look_for("10166")
 HEADER = "file,num_iid,title,price,promotion_price,sales,seller_nick,area,turnHead,cat\n"
 ROW = "tee.jpg,612345678901,纯棉短袖T恤女,12.50-18.00,11.00,1200,广州某某服饰厂,广州,15%,10166\n"
 
 
 def photo(seed: int) -> Image.Image:
-    return imaging.draw(seed, LOOK)
+    return photos.draw(seed, "短袖T恤", tuple(COLOURS.values())[seed % len(COLOURS)])
 
 
 def pattern() -> Image.Image:

@@ -1,4 +1,4 @@
-"""Search by visual similarity: degraded photos find their offer; ranking rules."""
+"""Search by visual similarity: degraded photos find their offer; the score and its ranking rules."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from fake1688.catalog import imaging
+from fake1688.catalog import imaging, similarity
+from fake1688.catalog import photo as photos
 from fake1688.catalog.catalog import Catalog, Fingerprint, ImageDecodeError
+from fake1688.catalog.colour import COLOURS
 from fake1688.catalog.similarity import SimilarityIndex
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image, ImageOps
 
-SAMPLE = range(0, 2000, 20)  # a fixed sample of 100 offers
+SAMPLE = range(0, 4000, 20)  # a fixed sample of 200 offers
 
 
 def jpeg(image: Image.Image, quality: int = 90) -> bytes:
@@ -46,7 +48,7 @@ def test_degraded_photo_ranks_its_offer_in_the_top_3(catalog: Catalog, name: str
         found = catalog.search(catalog.fingerprint(degrade(photo)), limit=3)
         if offer not in found:
             misses.append(i)
-    assert misses == []
+    assert len(misses) <= len(SAMPLE) // 100, misses  # the goal: 99% in the top 3
 
 
 def test_exact_photo_ranks_first(catalog: Catalog) -> None:
@@ -56,7 +58,7 @@ def test_exact_photo_ranks_first(catalog: Catalog) -> None:
 
 
 def test_a_border_is_trimmed_off() -> None:
-    photo = imaging.draw(11, imaging.Look(((250, 250, 250),), ((20, 20, 20),), ("box",)))
+    photo = photos.draw(11, "收纳盒", COLOURS["黑色"])
     plain = imaging.fingerprint_image(photo)
     for colour in ("white", "black", (0, 128, 255)):
         framed = imaging.fingerprint_image(ImageOps.expand(photo, 16, fill=colour))
@@ -74,109 +76,178 @@ def test_transparency_is_flattened_onto_white() -> None:
 
 def test_a_blank_image_has_a_fingerprint() -> None:
     blank = imaging.fingerprint_image(Image.new("RGB", (64, 64), "white"))
-    assert blank == Fingerprint(1 << 63, 1 << 63)  # only the DC coefficient is above 0
+    # pHash: only the DC coefficient is above the median; dHash: no gradient at all;
+    # colour: every pixel white (family 9 of 11), five fifths of them.
+    assert blank == Fingerprint(1 << 63, 1 << 63, 0, 0b11111 << 45)
+
+
+def test_plain_colours_have_their_own_signatures() -> None:
+    plain = {
+        name: imaging.fingerprint_image(Image.new("RGB", (64, 64), rgb))
+        for name, rgb in {
+            "red": (200, 30, 40),
+            "blue": (40, 90, 200),
+            "green": (40, 150, 70),
+        }.items()
+    }
+    assert len({fp.colour for fp in plain.values()}) == 3
+    assert len({(fp.whole, fp.trimmed, fp.shape) for fp in plain.values()}) == 1
+
+
+def test_photos_differing_only_in_colour_rank_differently(catalog: Catalog) -> None:
+    found = {
+        colour: catalog.search(catalog.fingerprint(photos.photo("马克杯", colour, seed=3)))
+        for colour in ("pink", "blue", "green", "白色")  # colours mugs come in
+    }
+    firsts = {colour: [o.num_iid for o in offers[:10]] for colour, offers in found.items()}
+    assert len({tuple(first) for first in firsts.values()}) == 4
+    for colour, offers in found.items():
+        family = photos.colour_named(colour).family
+        assert photos.shown_in(offers[0].title, offers[0].num_iid)[1].family == family
 
 
 # --- ranking rules -------------------------------------------------------------------
 
 
-def test_limit_bounds_the_similar_set(catalog: Catalog) -> None:
+def score(a: Fingerprint, b: Fingerprint) -> int:
+    """The documented score, from Python ints."""
+    photo = min((a.whole ^ b.whole).bit_count(), (a.trimmed ^ b.trimmed).bit_count())
+    return (
+        similarity.SHAPE * (a.shape ^ b.shape).bit_count()
+        + similarity.COLOUR * (a.colour ^ b.colour).bit_count()
+        + similarity.PHOTO * min(photo, similarity.NEAR)
+    )
+
+
+def test_limit_bounds_the_matches(catalog: Catalog) -> None:
     fp = catalog.fingerprint_of(catalog.offers[0])
-    assert len(catalog.search(fp)) == 200
+    everything = catalog.search(fp, limit=10_000)
+    matches = [
+        o for o in catalog.offers if score(fp, catalog.fingerprint_of(o)) <= similarity.MATCH
+    ]
+    assert sorted(o.num_iid for o in everything) == sorted(o.num_iid for o in matches)
+    assert 10 < len(everything) < len(catalog)
     assert catalog.search(fp, limit=0) == []
     assert catalog.search(fp, limit=-5) == []
-    everything = catalog.search(fp, limit=10_000)
-    assert sorted(o.num_iid for o in everything) == sorted(o.num_iid for o in catalog.offers)
     assert catalog.search(fp, limit=7) == everything[:7]
+    assert catalog.search(fp) == everything[:200]
+
+
+def test_totals_depend_on_the_photo(catalog: Catalog) -> None:
+    totals = {
+        len(catalog.search(catalog.fingerprint_of(catalog.offers[i]), limit=4000))
+        for i in range(0, 4000, 400)
+    }
+    assert len(totals) >= 5
 
 
 def test_unknown_category_finds_nothing(catalog: Catalog) -> None:
-    assert catalog.search(Fingerprint(0, 0), cat="999") == []
+    assert catalog.search(Fingerprint(0, 0, 0, 0), cat="999") == []
 
 
-def distance(a: Fingerprint, b: Fingerprint) -> int:
-    return min((a.whole ^ b.whole).bit_count(), (a.trimmed ^ b.trimmed).bit_count())
-
-
-fingerprints = st.builds(Fingerprint, st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1))
+@st.composite
+def near_fingerprints(draw: st.DrawFn, catalog: Catalog) -> Fingerprint:
+    """A catalog photo's fingerprint with a few bits of each part flipped: a query
+    that matches some offers and misses others."""
+    offer = catalog.offers[draw(st.integers(0, len(catalog) - 1))]
+    parts = []
+    for part in catalog.fingerprint_of(offer):
+        flips = draw(st.lists(st.integers(0, 63), max_size=6))
+        parts.append(part ^ sum({1 << bit for bit in flips}))
+    return Fingerprint(*parts)
 
 
 @pytest.fixture(scope="module")
 def brute_force(catalog: Catalog) -> Callable[[Fingerprint], list[int]]:
-    """Offer positions sorted by (distance, num_iid as a number), the slow obvious way."""
-    whole = np.array([catalog.fingerprint_of(o).whole for o in catalog.offers], np.uint64)
-    trimmed = np.array([catalog.fingerprint_of(o).trimmed for o in catalog.offers], np.uint64)
-    numbers = np.array([int(o.num_iid) for o in catalog.offers], np.int64)
+    """Positions of the matching offers by (score, num_iid as a number), the slow obvious way."""
+    stored = [catalog.fingerprint_of(o) for o in catalog.offers]
 
     def order(fp: Fingerprint) -> list[int]:
-        d = np.minimum(
-            np.bitwise_count(whole ^ np.uint64(fp.whole)),
-            np.bitwise_count(trimmed ^ np.uint64(fp.trimmed)),
-        ).astype(np.int64)
-        result: list[int] = np.argsort(d * 10**13 + numbers, kind="stable").tolist()
-        return result
+        scores = [score(fp, other) for other in stored]
+        matching = [i for i, value in enumerate(scores) if value <= similarity.MATCH]
+        return sorted(matching, key=lambda i: (scores[i], int(catalog.offers[i].num_iid)))
 
     return order
 
 
-@given(fp=fingerprints, limit=st.integers(1, 300))
-def test_search_is_ordered_by_distance_then_num_iid(
-    catalog: Catalog, brute_force: Callable[[Fingerprint], list[int]], fp: Fingerprint, limit: int
+@given(data=st.data(), limit=st.integers(1, 300))
+def test_search_is_ordered_by_score_then_num_iid(
+    catalog: Catalog,
+    brute_force: Callable[[Fingerprint], list[int]],
+    data: st.DataObject,
+    limit: int,
 ) -> None:
+    fp = data.draw(near_fingerprints(catalog))
     found = catalog.search(fp, limit=limit)
     assert found == [catalog.offers[i] for i in brute_force(fp)[:limit]]
-    assert len({o.num_iid for o in found}) == limit
 
 
-@given(fp=fingerprints, cat_index=st.integers(0, 13), limit=st.integers(1, 300))
+@given(data=st.data(), cat_index=st.integers(0, 13), limit=st.integers(1, 300))
 def test_cat_filter_returns_only_that_category(
-    catalog: Catalog, fp: Fingerprint, cat_index: int, limit: int
+    catalog: Catalog, data: st.DataObject, cat_index: int, limit: int
 ) -> None:
+    fp = data.draw(near_fingerprints(catalog))
     cat = sorted(catalog.categories)[cat_index]
     found = catalog.search(fp, cat=cat, limit=limit)
-    in_cat = [o for o in catalog.offers if o.cat == cat]
-    assert len(found) == min(limit, len(in_cat))
-    assert {o.cat for o in found} == {cat}
-    assert found == [o for o in catalog.search(fp, limit=2000) if o.cat == cat][:limit]
+    assert {o.cat for o in found} <= {cat}
+    assert found == [o for o in catalog.search(fp, limit=4000) if o.cat == cat][:limit]
+
+
+small_fingerprints = st.builds(Fingerprint, *[st.integers(0, 7)] * 4)
 
 
 @given(
-    rows=st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), min_size=1, max_size=60),
-    query=st.tuples(st.integers(0, 7), st.integers(0, 7)),
+    rows=st.lists(small_fingerprints, min_size=1, max_size=60),
+    query=small_fingerprints,
     limit=st.integers(0, 70),
+    within=st.integers(0, 40),
     seed=st.integers(0, 1000),
 )
 def test_index_matches_a_brute_force_sort(
-    rows: list[tuple[int, int]], query: tuple[int, int], limit: int, seed: int
+    rows: list[Fingerprint], query: Fingerprint, limit: int, within: int, seed: int
 ) -> None:
     # Three-bit fingerprints make ties common, which is where top-K gets subtle.
     rank = np.random.default_rng(seed).permutation(len(rows))
-    index = SimilarityIndex.build([Fingerprint(*r) for r in rows], rank)
-    q = Fingerprint(*query)
-    expected = sorted(range(len(rows)), key=lambda i: (distance(q, Fingerprint(*rows[i])), rank[i]))
-    assert index.nearest(q, limit).tolist() == expected[:limit]
-    assert index.subset(np.arange(len(rows))).nearest(q, limit).tolist() == expected[:limit]
+    index = SimilarityIndex.build(rows, rank)
+    matching = [i for i in range(len(rows)) if score(query, rows[i]) <= within]
+    expected = sorted(matching, key=lambda i: (score(query, rows[i]), rank[i]))
+    assert index.nearest(query, limit, within).tolist() == expected[:limit]
+    everything = np.arange(len(rows))
+    assert index.subset(everything).nearest(query, limit, within).tolist() == expected[:limit]
+    assert index.scores(query).tolist() == [score(query, row) for row in rows]
 
 
 def test_ties_go_to_the_lower_rank() -> None:
-    same = [Fingerprint(5, 5)] * 3
+    same = [Fingerprint(5, 5, 5, 5)] * 3
     index = SimilarityIndex.build(same, np.array([2, 0, 1]))
-    assert index.nearest(Fingerprint(5, 5), 3).tolist() == [1, 2, 0]
-    assert index.distances(Fingerprint(4, 5)).tolist() == [0, 0, 0]
-    assert index.distances(Fingerprint(0, 0)).tolist() == [2, 2, 2]
-    with pytest.raises(ValueError, match="1-d arrays of one length"):
-        SimilarityIndex(np.zeros(2, np.uint64), np.zeros(3, np.uint64), np.zeros(2, np.int64))
+    assert index.nearest(Fingerprint(5, 5, 5, 5), 3).tolist() == [1, 2, 0]
+    assert index.scores(Fingerprint(4, 5, 5, 5)).tolist() == [0, 0, 0]  # the trimmed hash
+    assert (
+        index.scores(Fingerprint(0, 0, 0, 0)).tolist()
+        == [similarity.PHOTO * 2 + similarity.SHAPE * 2 + similarity.COLOUR * 2] * 3
+    )
+    with pytest.raises(ValueError, match=r"an \(n, 4\) array"):
+        SimilarityIndex(np.zeros((2, 2), np.uint64), np.zeros(2, np.int64))
+    with pytest.raises(ValueError, match="a row's rank for each row"):
+        SimilarityIndex(np.zeros((2, 4), np.uint64), np.zeros(3, np.int64))
+
+
+def test_a_photo_distance_counts_up_to_near() -> None:
+    index = SimilarityIndex.build([Fingerprint(0, 0, 0, 0)], np.array([0]))
+    assert index.scores(Fingerprint(2**64 - 1, 2**64 - 1, 0, 0)).tolist() == [
+        similarity.PHOTO * similarity.NEAR
+    ]
 
 
 # --- fingerprints and decoding -------------------------------------------------------
 
 
 def test_fingerprint_hex_round_trip() -> None:
-    fp = Fingerprint(0x0123456789ABCDEF, 2**64 - 1)
-    assert fp.hex() == "0123456789abcdefffffffffffffffff"
+    fp = Fingerprint(0x0123456789ABCDEF, 2**64 - 1, 0, 1)
+    assert fp.hex() == "0123456789abcdef" + "f" * 16 + "0" * 16 + "0" * 15 + "1"
     assert Fingerprint.from_hex(fp.hex()) == fp
-    for bad in ("", "0" * 31, "0" * 33, "G" * 32, "0123456789ABCDEF" * 2):
-        with pytest.raises(ValueError, match="32 lower-case hex digits"):
+    for bad in ("", "0" * 63, "0" * 65, "G" * 64, "0123456789ABCDEF" * 4, "0" * 32):
+        with pytest.raises(ValueError, match="64 lower-case hex digits"):
             Fingerprint.from_hex(bad)
 
 
