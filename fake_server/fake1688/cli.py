@@ -17,10 +17,12 @@ import errno
 import importlib.metadata
 import ipaddress
 import logging
+import math
 import os
 import socket
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -410,12 +412,17 @@ def _index(args: argparse.Namespace) -> int:
 
 
 class _Progress:
-    """A one-line progress bar on a terminal; a line per tenth elsewhere."""
+    """A one-line progress bar on a terminal, a line per tenth elsewhere: photos done,
+    the rate so far and the time left at that rate."""
 
-    def __init__(self, out: TextIO, width: int = 30) -> None:
+    def __init__(
+        self, out: TextIO, width: int = 30, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.out = out
         self.width = width
         self.tty = out.isatty()
+        self._clock = clock
+        self._start = clock()
         self._shown = -1
         self._open = False
 
@@ -428,6 +435,15 @@ class _Progress:
         filled = self.width * done // total if total else self.width
         bar = "#" * filled + "." * (self.width - filled)
         line = f"indexing [{bar}] {done}/{total}"
+        elapsed = self._clock() - self._start
+        if done and elapsed > 0:
+            rate = done / elapsed
+            when = (
+                f"done in {_duration(elapsed)}"
+                if done >= total
+                else (f"{_duration((total - done) / rate)} left")
+            )
+            line += f"  {rate:.1f} photos/s, {when}"
         if self.tty:
             self.out.write("\r" + line + ("\n" if done >= total else ""))
             self._open = done < total
@@ -440,3 +456,9 @@ class _Progress:
         if self._open:
             self.out.write("\n")
             self._open = False
+
+
+def _duration(seconds: float) -> str:
+    """``23 s`` or ``1 min 30 s``, rounded up to the second."""
+    whole = math.ceil(seconds)
+    return f"{whole // 60} min {whole % 60} s" if whole >= 60 else f"{whole} s"

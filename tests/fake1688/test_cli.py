@@ -117,15 +117,31 @@ def test_the_banner_never_prints_secrets_from_a_file(catalog: Any) -> None:
     assert "ci_secret" not in text
 
 
-def test_progress_without_a_terminal_prints_tenths() -> None:
+def test_progress_without_a_terminal_prints_tenths_with_rate_and_time_left() -> None:
     out = io.StringIO()
-    progress = cli._Progress(out, width=10)
+    now = [0.0]
+    progress = cli._Progress(out, width=10, clock=lambda: now[0])
     for done in range(101):
         progress(done, 100)
+        now[0] += 0.25  # four photos a second
     lines = out.getvalue().splitlines()
     assert len(lines) == 11
     assert lines[0] == "indexing [..........] 0/100"
-    assert lines[-1] == "indexing [##########] 100/100"
+    assert lines[1] == "indexing [#.........] 10/100  4.0 photos/s, 23 s left"
+    assert lines[-1] == "indexing [##########] 100/100  4.0 photos/s, done in 25 s"
+
+
+def test_progress_left_time_reads_in_minutes_past_a_minute() -> None:
+    out = io.StringIO()
+    now = [0.0]
+    progress = cli._Progress(out, width=4, clock=lambda: now[0])
+    progress(0, 1000)
+    now[0] = 10.0
+    progress(100, 1000)
+    assert (
+        out.getvalue().splitlines()[-1]
+        == "indexing [....] 100/1000  10.0 photos/s, 1 min 30 s left"
+    )
 
 
 def test_index_needs_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -44,9 +44,9 @@ SIZE = 256
 _WHITE_ON = (160, 185)  # a white or beige product stands on a darker ground
 _GROUND = (226, 250)
 _OUTLINE = 0.62  # the rim is the paint this much darker: a white product keeps its edge
-_SECOND_COLOUR = 25  # percent of photos
-_SECOND_PIECE = 8
-_LOGO = 12
+_SECOND_COLOUR = 25  # percent of photos with a second-colour band
+_SECOND_PIECE = 8  # percent of photos showing a pair
+_LOGO = 12  # percent of photos with a shop's logo block
 _TILT = 30  # tenths of a degree, either way
 _LOGO_GAP = 36  # pixels between a logo and the product: search must see them apart
 

@@ -218,10 +218,16 @@ def test_signed_router_calls_are_documented(
     query = {k: v for k, v in (case.query or {}).items() if isinstance(v, str) and k not in drop}
     form: dict[str, Any] = {}
     if isinstance(case.body, dict):  # text fields and the file part: the form sent is signed
+        # A multipart field's name goes with '"', CR and LF escaped (%22, %0D, %0A: the
+        # WHATWG form encoding, httpx's too), and servers read it as sent, the platform's
+        # included: a client would sign a name the gateway never sees. Not fuzzed here.
+        multipart = (case.media_type or "").startswith("multipart/")
         form = {
             k: v
             for k, v in case.body.items()
-            if (isinstance(v, str) or k == "file") and k not in drop
+            if (isinstance(v, str) or k == "file")
+            and k not in drop
+            and not (multipart and any(c in k for c in '"\r\n'))
         }
         case.body = form
     offer = fuzzed.catalog.offers[0]
