@@ -221,8 +221,9 @@ def _default(seed: int) -> Catalog:
 
 
 def _fingerprint_key(offers: Sequence[Offer]) -> str:
-    """What the shipped fingerprints depend on: the offers, the drawing, the hash."""
-    text = json.dumps([record(o) for o in offers], ensure_ascii=False, separators=(",", ":"))
+    """What the shipped fingerprints depend on: what each photo is drawn from (its
+    offer's num_iid and title), the drawing and the hashing."""
+    text = "\n".join(f"{o.num_iid}\t{o.title}" for o in offers)
     digest = hashlib.sha256(text.encode()).hexdigest()
     return f"draw{photo.DRAW_VERSION}-fp{imaging.FINGERPRINT_VERSION}-{digest}"
 

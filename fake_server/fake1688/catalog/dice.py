@@ -40,6 +40,11 @@ class Dice:
         """One of `items`, uniformly."""
         return items[self.below(len(items))]
 
+    def word(self, alphabet: str, length: int) -> str:
+        """``length`` picks from ``alphabet``, as text (the draws of ``pick``, faster)."""
+        draw, size = self._rng.random, len(alphabet)
+        return "".join([alphabet[int(draw() * size)] for _ in range(length)])
+
     def weighted(self, items: Sequence[T], weights: Sequence[int]) -> T:
         """One of `items`, in proportion to its integer weight."""
         roll = self.below(sum(weights))

@@ -305,7 +305,7 @@ def _num_iid(dice: Dice, seen: set[str]) -> str:
 def _offer(dice: Dice, cat: Category, supplier: _Supplier, num_iid: str) -> Offer:
     price, promotion = _prices(dice, cat)
     magnitude = dice.weighted(range(len(_SALES_WEIGHTS)), _SALES_WEIGHTS)
-    image = "".join(dice.pick(_ALNUM) for _ in range(22))
+    image = dice.word(_ALNUM, 22)
     return Offer(
         num_iid=num_iid,
         title="".join(dice.pick(slot) for slot in cat.slots),

@@ -144,6 +144,13 @@ def test_dice_stays_in_range() -> None:
     assert Counter(dice.weighted("ab", (1, 0)) for _ in range(50)) == {"a": 50}
 
 
+@given(seed=st.integers(0, 2**32), length=st.integers(0, 30))
+def test_a_word_is_the_picks_it_stands_for(seed: int, length: int) -> None:
+    alphabet = "abcXYZ019"
+    picks = Dice(seed)
+    assert Dice(seed).word(alphabet, length) == "".join(picks.pick(alphabet) for _ in range(length))
+
+
 # --- offers and lookups --------------------------------------------------------------
 
 
