@@ -394,3 +394,17 @@ def test_the_low_price_is_a_ranges_first_end(price: str, low: str) -> None:
 @pytest.mark.parametrize("price", ["面议", "1,290.00", "abc-12"])
 def test_an_unreadable_price_sorts_as_zero(price: str) -> None:
     assert low_price(price) == 0
+
+
+@pytest.mark.parametrize("name", DIALECTS)
+def test_the_total_is_every_match_past_two_hundred(
+    catalog: Any, http: httpx.Client, name: str
+) -> None:
+    # A photo matching many offers: the total is all of them, not a page's or a default's worth.
+    counts = {i: len(catalog.search(catalog.fingerprint_of(o), limit=4000))
+              for i, o in enumerate(catalog.offers[:200])}  # fmt: skip
+    busiest = max(counts, key=counts.__getitem__)
+    assert counts[busiest] > 200
+    url = catalog.offers[busiest].pic_url
+    page = DIALECTS[name].search(http, url, Query(), "", number=1, size=50)
+    assert page.total == counts[busiest]
