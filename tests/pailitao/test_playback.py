@@ -30,14 +30,14 @@ from pailitao.wire import IN_PROCESS_HOST, aop, reseller, signing, top
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ROOT / "cassettes"
 PHOTO = (CASSETTES / "blobs").joinpath(
-    "f05701301ca1ce2d69e8bc8dea9f10a0ec5b0f79809fe80efaf1e99414d8048f.jpeg"
+    "132c5a7d9c349e81428f4d061b8e2d132ff386cd3f11c0c31d1dd224815f62bb.jpeg"
 )
 SECRET, KEY, TOKEN = "test_app_secret", "test_app_key", "test_access_token"
 SEARCH_PATH = f"/openapi/param2/1/{aop.NAMESPACE}/{aop.SEARCH_API}/{KEY}"
 AOP_QUERY = {
     "beginPage": 1,
     "country": "en",
-    "imageAddress": "https://cbu01.alicdn.com/img/ibank/O1CN01xLh6kLepjV83nN4OdBuOdO_!!2093476219-0-cib.jpg",
+    "imageAddress": "https://cbu01.alicdn.com/img/ibank/O1CN01umAHekM0f7FWdwCJ7F483v_!!3984015137-0-cib.jpg",
     "pageSize": 10,
 }
 #: The fake's request ids, shaped like the platform's ``13yki55kbv7ug``.
