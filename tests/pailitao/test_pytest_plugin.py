@@ -1,10 +1,12 @@
 """The pytest plugin, driven through pytester: every mode, fixture, option, marker
 check, skip message and the --help text."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fake1688 import Catalog, FakeGateway
+from fake1688.catalog import catalog as catalog_module
 from fake1688.server import ThreadedServer
 
 pytest_plugins = ["pytester"]
@@ -291,6 +293,17 @@ def test_marker_faults_skip_outside_the_fake(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*faults= needs the fake gateway; this run is in replay mode*"])
 
 
+@pytest.fixture
+def small_other_catalogs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Catalogs of seeds other than 0 hold 200 offers in this test, not 4,000: only seed 0's
+    fingerprints ship, and computing 4,000 takes 40 s (the inner runs are in process)."""
+    monkeypatch.setattr(catalog_module, "DEFAULT_SIZE", 200)
+    catalog_module._default.cache_clear()
+    yield
+    catalog_module._default.cache_clear()
+
+
+@pytest.mark.usefixtures("small_other_catalogs")
 def test_marker_and_option_choose_mode_and_seed(project: pytest.Pytester) -> None:
     project.makepyfile(
         """
@@ -448,6 +461,7 @@ def test_respx_fixture_routes_your_own_httpx_client(project: pytest.Pytester) ->
     project.runpytest().assert_outcomes(passed=1)
 
 
+@pytest.mark.usefixtures("small_other_catalogs")
 def test_pailitao_config_is_the_override_point(project: pytest.Pytester) -> None:
     project.makeconftest(
         """
