@@ -6,7 +6,9 @@ drawn on demand; `Catalog.load(path)` opens a file written by `save()` or by
 perceptual fingerprints (`fake1688.catalog.imaging`, `fake1688.catalog.similarity`).
 
 The seed-0 catalog ships its fingerprints in `data/catalog-seed0.npz`, because
-drawing and hashing 4,000 photos takes a minute; other seeds compute them when built.
+drawing and hashing 4,000 photos takes about 40 seconds; other seeds compute them
+once and keep them in a cache folder (`FAKE1688_CACHE_DIR`, by default
+``~/.cache/fake1688``), where the next start finds them.
 After changing the vocabulary, drawing or hashing, rewrite that file with
 `python -m fake1688.catalog.catalog`.
 
@@ -19,6 +21,7 @@ Errors::
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -46,6 +49,9 @@ __all__ = [
 ]
 
 DEFAULT_SIZE = 4000
+#: Where the fingerprints of seeds other than 0 are kept once computed (default:
+#: ``$XDG_CACHE_HOME/fake1688``, else ``~/.cache/fake1688``).
+CACHE_ENV = "FAKE1688_CACHE_DIR"
 _SHIPPED = Path(__file__).parent / "data" / "catalog-seed0.npz"
 
 
@@ -215,9 +221,28 @@ def _default(seed: int) -> Catalog:
     offers = vocab.generate(seed, DEFAULT_SIZE)
     images = DrawnImages()
     categories = {c.cat: c.name for c in vocab.CATEGORIES}
-    shipped = _shipped_fingerprints(offers) if seed == 0 else None
-    fps = shipped if shipped is not None else [images.fingerprint(o) for o in offers]
+    kept = _SHIPPED if seed == 0 else _cache_dir() / f"catalog-seed{seed}.npz"
+    fps = _stored_fingerprints(kept, offers)
+    if fps is None:
+        fps = [images.fingerprint(o) for o in offers]
+        if seed != 0:
+            _keep_quietly(kept, offers, fps)
     return Catalog(offers, fps, images, categories)
+
+
+def _cache_dir() -> Path:
+    """Where the fingerprints of seeds other than 0 are kept once computed."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fake1688"
+
+
+def _keep_quietly(path: Path, offers: Sequence[Offer], fps: Sequence[Fingerprint]) -> None:
+    """Keep computed fingerprints for the next start; a cache that cannot be written
+    only costs the next start the same wait."""
+    with contextlib.suppress(OSError):
+        _write_fingerprints(path, offers, fps)
 
 
 def _fingerprint_key(offers: Sequence[Offer]) -> str:
@@ -228,25 +253,38 @@ def _fingerprint_key(offers: Sequence[Offer]) -> str:
     return f"draw{photo.DRAW_VERSION}-fp{imaging.FINGERPRINT_VERSION}-{digest}"
 
 
-def _shipped_fingerprints(offers: Sequence[Offer]) -> list[Fingerprint] | None:
-    """The shipped fingerprints, or None if the file is missing or for other offers."""
+def _stored_fingerprints(path: Path, offers: Sequence[Offer]) -> list[Fingerprint] | None:
+    """The fingerprints stored at `path`, or None if the file is missing, unreadable or
+    for other offers (or another drawing or hashing)."""
     try:
-        with np.load(_SHIPPED, allow_pickle=False) as data:
+        with np.load(path, allow_pickle=False) as data:
             key, table = str(data["key"]), data["fingerprints"]
-    except (OSError, KeyError, ValueError):
+    except (OSError, KeyError, ValueError, EOFError):
         return None
     if key != _fingerprint_key(offers) or table.shape != (len(offers), len(Fingerprint._fields)):
         return None
     return [Fingerprint(*map(int, row)) for row in table]
 
 
+def _shipped_fingerprints(offers: Sequence[Offer]) -> list[Fingerprint] | None:
+    """The shipped fingerprints, or None if the file is missing or for other offers."""
+    return _stored_fingerprints(_SHIPPED, offers)
+
+
+def _write_fingerprints(path: Path, offers: Sequence[Offer], fps: Sequence[Fingerprint]) -> None:
+    """Store `fps` of `offers` at `path`, whole or not at all."""
+    table = np.array(fps, dtype=np.uint64).reshape(-1, len(Fingerprint._fields))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    with partial.open("wb") as f:
+        np.savez_compressed(f, key=np.array(_fingerprint_key(offers)), fingerprints=table)
+    os.replace(partial, path)
+
+
 def _write_shipped_fingerprints(path: Path = _SHIPPED) -> None:
     """Compute the seed-0 fingerprints and store them where `default()` looks."""
     offers = vocab.generate(0, DEFAULT_SIZE)
-    table = np.array([DrawnImages().fingerprint(o) for o in offers], dtype=np.uint64)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as f:
-        np.savez_compressed(f, key=np.array(_fingerprint_key(offers)), fingerprints=table)
+    _write_fingerprints(path, offers, [DrawnImages().fingerprint(o) for o in offers])
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import json
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -112,16 +113,45 @@ def test_generation_is_a_function_of_the_seed(seed: int) -> None:
         check_offer(offer)
 
 
-def test_other_seeds_compute_fingerprints(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(catalog_module, "DEFAULT_SIZE", 60)  # 4,000 would take a minute
-    try:
-        other = Catalog.default(7)
-    finally:
-        catalog_module._default.cache_clear()
+@pytest.fixture
+def small_catalogs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """60-offer default catalogs (4,000 would take 40 s) and an empty cache folder."""
+    monkeypatch.setattr(catalog_module, "DEFAULT_SIZE", 60)
+    monkeypatch.setenv(catalog_module.CACHE_ENV, str(tmp_path / "cache"))
+    catalog_module._default.cache_clear()
+    yield tmp_path / "cache"
+    catalog_module._default.cache_clear()
+
+
+def test_other_seeds_compute_fingerprints_once(
+    small_catalogs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = Catalog.default(7)
     assert len(other) == 60
     assert other.digest() != SEED0_DIGEST
     offer = other.offers[3]
     assert other.search(other.fingerprint(other.image_bytes(offer)), limit=1) == [offer]
+    assert [p.name for p in small_catalogs.iterdir()] == ["catalog-seed7.npz"]
+    # The next start reads them: nothing is drawn or hashed again.
+    catalog_module._default.cache_clear()
+    monkeypatch.setattr(DrawnImages, "fingerprint", None)
+    again = Catalog.default(7)
+    assert [again.fingerprint_of(o) for o in again.offers] == [
+        other.fingerprint_of(o) for o in other.offers
+    ]
+
+
+def test_a_stale_or_unwritable_cache_is_computed_anew(
+    small_catalogs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small_catalogs.mkdir()
+    (small_catalogs / "catalog-seed7.npz").write_bytes(b"not an npz")
+    first = Catalog.default(7)
+    catalog_module._default.cache_clear()
+    blocked = small_catalogs / "a-file"
+    blocked.write_text("")
+    monkeypatch.setenv(catalog_module.CACHE_ENV, str(blocked))  # a file: nothing is written
+    assert [o.num_iid for o in Catalog.default(7).offers] == [o.num_iid for o in first.offers]
 
 
 def test_shipped_fingerprints_match_a_recomputation(catalog: Catalog) -> None:
