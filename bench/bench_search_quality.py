@@ -28,7 +28,7 @@ import time
 from collections import defaultdict
 
 from fake1688 import Catalog
-from fake1688.catalog import glyphs, imaging, photo, vocab
+from fake1688.catalog import imaging, photo, vocab
 from fake1688.catalog.colour import COLOURS
 from fake1688.catalog.dice import Dice
 from PIL import Image, ImageOps
@@ -89,10 +89,8 @@ def main() -> None:
     drawn_same, drawn_family, drawn = 0.0, 0, 0
     worst: dict[str, list[float]] = defaultdict(list)
     for category in vocab.CATEGORIES:
-        colours = next(slot for slot in category.slots if all(w in COLOURS for w in slot))
-        kinds = next(slot for slot in category.slots if all(w in glyphs.SOURCES for w in slot))
-        for kind in kinds:
-            for word in colours:
+        for kind in category.kinds:
+            for word in category.colours:
                 query = photo.photo(kind, word, seed=f"bench-{kind}-{word}")
                 found = catalog.search(catalog.fingerprint(query), limit=10)
                 share = sum(kind_of(o) == kind for o in found) / 10

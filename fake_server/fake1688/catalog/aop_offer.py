@@ -25,7 +25,6 @@ import string
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from fake1688.catalog.colour import COLOURS
 from fake1688.catalog.dice import Dice
 from fake1688.catalog.offer import Offer
 from fake1688.catalog.vocab import CATEGORIES
@@ -152,7 +151,7 @@ _ENGLISH_IN: dict[tuple[str, str], str] = {("1046", "休闲"): "Snack"}
 # hand may leave the colour out, though the generator always names one.
 _SLOTS: dict[str, tuple[tuple[str, ...], ...]] = {
     c.cat: tuple(
-        tuple(sorted((*slot, "") if set(slot) <= set(COLOURS) else slot, key=len, reverse=True))
+        tuple(sorted((*slot, "") if slot == c.colours else slot, key=len, reverse=True))
         for slot in c.slots
     )
     for c in CATEGORIES

@@ -197,9 +197,8 @@ def kind_list() -> list[str]:
     """One line a kind: the noun, its English, its category and the colours it comes in."""
     lines = []
     for category in vocab.CATEGORIES:
-        colours = next(slot for slot in category.slots if set(slot) <= set(COLOURS))
-        usual = ", ".join(dict.fromkeys(COLOURS[word].family for word in colours))
-        for kind in next(slot for slot in category.slots if set(slot) <= set(glyphs.SOURCES)):
+        usual = ", ".join(dict.fromkeys(COLOURS[word].family for word in category.colours))
+        for kind in category.kinds:
             english = (aop_offer.english_word(kind) or kind).lower()
             lines.append(f"{kind}\t{english}\t{category.name}: {usual}")
     return lines

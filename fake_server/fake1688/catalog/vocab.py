@@ -19,6 +19,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
+from fake1688.catalog.colour import COLOURS
 from fake1688.catalog.dice import Dice
 from fake1688.catalog.offer import PIC_HOST, Offer
 
@@ -42,6 +43,16 @@ class Category:
     slots: tuple[tuple[str, ...], ...]
     cities: tuple[str, ...]
     supplier_patterns: tuple[str, ...]  # "{city}" and "{name}" are filled in
+
+    @property
+    def colours(self) -> tuple[str, ...]:
+        """The colour slot: the colours this category's offers come in."""
+        return next(slot for slot in self.slots if set(slot) <= set(COLOURS))
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The product-noun slot, right after the colour: the kinds of product it holds."""
+        return self.slots[self.slots.index(self.colours) + 1]
 
 
 # Two-character trade names, the way small Chinese factories name themselves.

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from fake1688 import Catalog
 from fake1688 import photo as public_photo
-from fake1688.catalog import glyphs, photo
+from fake1688.catalog import glyphs, photo, vocab
 from fake1688.catalog.colour import COLOURS, FAMILIES, LEVELS
 from PIL import Image
 
@@ -85,3 +85,11 @@ def test_the_kind_list_has_a_line_for_each_kind() -> None:
     lines = photo.kind_list()
     assert len(lines) == len(glyphs.kinds())
     assert "扳手\twrench\t五金工具: red, black, yellow, orange, blue, grey" in lines
+
+
+def test_each_category_names_its_colours_and_then_its_kinds() -> None:
+    kinds = [kind for category in vocab.CATEGORIES for kind in category.kinds]
+    assert sorted(kinds) == sorted(glyphs.kinds())
+    for category in vocab.CATEGORIES:
+        assert len(category.colours) == 6
+        assert set(category.colours) <= set(COLOURS)
