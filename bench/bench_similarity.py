@@ -3,7 +3,7 @@
 Builds a `SimilarityIndex` of 10k, 100k and 1M synthetic fingerprints (seeded) and
 times `nearest(fp, 2000)` (what the engine asks for: the platform's ceiling) for
 queries, printing p50/p95 against the goals. The rows are made like a catalog's:
-100 kinds (shape codes a few bits apart within a kind), colours from one of 11
+100 kinds (both shape codes a few bits apart within a kind), colours from one of 11
 families, photos all different; about one row in ten has a trimmed hash unlike its
 whole one. Each query is a stored row with a few bits flipped, so it matches its
 kind as a catalog photo does.
@@ -40,11 +40,12 @@ def synthetic_table(size: int, rng: np.random.Generator) -> np.ndarray:
     trimmed = whole.copy()
     margins = rng.random(size) < 0.1
     trimmed[margins] = rng.integers(0, 2**64, int(margins.sum()), dtype=np.uint64)
-    kinds = rng.integers(0, 2**64, KINDS, dtype=np.uint64, endpoint=False)
-    shape = _flip(kinds[rng.integers(0, KINDS, size)], 6, rng)
+    kinds = rng.integers(0, 2**64, (KINDS, 2), dtype=np.uint64, endpoint=False)
+    kind = rng.integers(0, KINDS, size)
+    shape, upright = (_flip(kinds[kind, i], 6, rng) for i in range(2))
     families = np.array([0b11111 << (5 * i) for i in range(11)], dtype=np.uint64)
     colour = families[rng.integers(0, 11, size)]
-    return np.stack([whole, trimmed, shape, colour], axis=1)
+    return np.stack([whole, trimmed, shape, upright, colour], axis=1)
 
 
 def latencies_ms(index: SimilarityIndex, queries: list[Fingerprint]) -> np.ndarray:
@@ -72,6 +73,7 @@ def main() -> None:
         index = SimilarityIndex(table, rng.permutation(size))
         rows = table[rng.integers(0, size, args.queries)]
         rows[:, 2] = _flip(rows[:, 2], 3, rng)
+        rows[:, 3] = _flip(rows[:, 3], 3, rng)
         queries = [Fingerprint(*map(int, row)) for row in rows]
         p50, p95 = np.percentile(latencies_ms(index, queries), [50, 95])
         found = int(np.median([len(index.nearest(q, LIMIT)) for q in queries[:20]]))

@@ -30,7 +30,7 @@ from pailitao.wire import IN_PROCESS_HOST, aop, reseller, signing, top
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ROOT / "cassettes"
 PHOTO = (CASSETTES / "blobs").joinpath(
-    "132c5a7d9c349e81428f4d061b8e2d132ff386cd3f11c0c31d1dd224815f62bb.jpeg"
+    "041d820095421cd7646142514a514748699e1dc0d8da8631283f99c62ba25973.jpeg"
 )
 SECRET, KEY, TOKEN = "test_app_secret", "test_app_key", "test_access_token"
 SEARCH_PATH = f"/openapi/param2/1/{aop.NAMESPACE}/{aop.SEARCH_API}/{KEY}"

@@ -14,23 +14,24 @@ from pailitao.cli import main
 from pailitao.cli._search import text_width, truncate
 
 TABLE = """\
-page 1 of 36: 142 offers, 4 per page
+page 1 of 27: 107 offers, 4 per page
 
-#  title                                price   sales  seller           area  link
-1  跨境办公加厚蓝色剪刀0.5mm        1.40-2.15       3  汕头市盛世文具…  汕头  https://detail.1688.com/offer/600197959397.html
-2  2024新款德式铬钒钢灰色扳手            2.30   54647  永康市富康工具…  永康  https://detail.1688.com/offer/605198929071.html
-3  日式玻璃蓝色垃圾桶客厅           2.35-3.05     490  义乌市博远家居…  义乌  https://detail.1688.com/offer/617839930604.html
-4  新款宠物四季通用蓝色宠物碗猫狗…       2.65  434517  南通市博远宠物…  南通  https://detail.1688.com/offer/650121583665.html
+#  title                                 price  sales  seller           area  link
+1  办公A4黄色剪刀大容量一件代发           0.60   7561  汕头市盛世文具…  汕头  https://detail.1688.com/offer/762708165868.html
+2  新款简约中性黄色计算器0.5mm文具…       1.15      8  温州优品办公用…  温州  https://detail.1688.com/offer/686776130342.html
+3  跨境办公加厚黄色中性笔0.5mm       1.40-2.15      3  汕头市盛世文具…  汕头  https://detail.1688.com/offer/600197959397.html
+4  爆款卡通黄色水枪男孩幼儿园礼物    2.30-3.55     13  汕头市明辉玩具…  汕头  https://detail.1688.com/offer/600975488909.html
 
 more: --page 2
 """
 
 LAST_PAGE = """\
-page 36 of 36: 142 offers, 4 per page
+page 27 of 27: 107 offers, 4 per page
 
-  #  title                            price  sales  seller           area  link
-141  跨境多功能合金蓝色手锯套装批发   25.00      0  义乌市新宇工具…  义乌  https://detail.1688.com/offer/769365996460.html
-142  2025新款简约宽松针织藏青色卫衣…  27.80   4611  湖州市嘉禾服饰…  湖州  https://detail.1688.com/offer/789401439822.html
+  #  title                                    price  sales  seller           area  link
+105  2025新款卡通塑料黄色玩偶女孩地…           8.70      8  义乌市优品玩具…  义乌  https://detail.1688.com/offer/747126370645.html
+106  2024新货原味休闲黄色饼干零食批发   23.70-33.60  88313  柳州市瑞丰食品…  柳州  https://detail.1688.com/offer/753624485596.html
+107  2025新款家用碳钢黄色电钻套装      74.70-118.70    244  永康市富康工具…  永康  https://detail.1688.com/offer/797285320219.html
 """
 
 
@@ -94,13 +95,13 @@ def test_prints_a_padded_table_with_page_and_total(photo: Path) -> None:
 
 
 def test_numbers_rows_across_pages_and_stops_offering_more_on_the_last(photo: Path) -> None:
-    status, out, _ = run(["--fake", str(photo), "--page-size", "4", "--page", "36"])
+    status, out, _ = run(["--fake", str(photo), "--page-size", "4", "--page", "27"])
     assert (status, out) == (0, LAST_PAGE)
 
 
 def test_a_page_past_the_end_says_so(photo: Path) -> None:
     status, out, _ = run(["--fake", str(photo), "--page", "99"])
-    assert (status, out) == (0, "page 99 of 8: 142 offers, 20 per page\nno offers on this page\n")
+    assert (status, out) == (0, "page 99 of 6: 107 offers, 20 per page\nno offers on this page\n")
 
 
 def test_no_result_at_all_says_so_without_a_page_count(photo: Path) -> None:
@@ -115,7 +116,7 @@ def test_json_is_the_parsed_page_in_the_platforms_spelling(photo: Path) -> None:
     assert set(data) == {"item", "page", "page_size", "pagecount", "total_results",
                          "real_total_results", "request_id"}  # fmt: skip
     page = parse_search_response({"1688_items_search_img_response": {"items": data}})
-    assert [item.num_iid for item in page.items] == ["683393377085", "626681898408", "741301353244"]
+    assert [item.num_iid for item in page.items] == ["683393377085", "727378794766", "675011522857"]
     assert "683393377085" in out
     assert "\\u" not in out
 
@@ -163,7 +164,7 @@ def test_live_mode_reads_credentials_and_base_url_from_the_environment(
         monkeypatch.setenv("PAILITAO_BASE_URL", "http://127.0.0.1:9/nowhere")
         status, out, _ = run([str(photo), "--base-url", server.base_url, "--page-size", "1"])
         assert status == 0
-        assert out.startswith("page 1 of 142: 142 offers, 1 per page\n")
+        assert out.startswith("page 1 of 107: 107 offers, 1 per page\n")
 
 
 def test_an_unreachable_gateway_is_one_error_with_a_hint(

@@ -1,14 +1,13 @@
 """Catalog files: a zip archive holding a JSON manifest and, for user catalogs, the photos.
 
-Format "fake1688-catalog", version 2 (version 1 held the two-part fingerprints of
-fake1688 before its search by shape and colour; rebuild such a file with
-``fake1688 index``)::
+Format "fake1688-catalog", version 3 (versions 1 and 2 held fingerprints of two
+and four codes; rebuild such a file with ``fake1688 index``)::
 
-    catalog.json   {"format": "fake1688-catalog", "version": 2,
+    catalog.json   {"format": "fake1688-catalog", "version": 3,
                     "images": "drawn" | "stored",
                     "categories": {"10166": "服装", ...},
                     "offers": [{"num_iid": "...", ... every Offer field ...,
-                                "fingerprint": "<64 hex digits>",
+                                "fingerprint": "<80 hex digits>",
                                 "image": "images/<num_iid>.jpg"}, ...]}
     images/...     the photos as given, stored uncompressed (they are compressed already)
 
@@ -35,7 +34,7 @@ from fake1688.catalog.offer import OFFER_FIELDS, ImageSource, Offer, content_typ
 __all__ = ["FORMAT", "VERSION", "CatalogFileError", "CatalogParts", "ZipImages", "read", "write"]
 
 FORMAT = "fake1688-catalog"
-VERSION = 2
+VERSION = 3
 _MANIFEST = "catalog.json"
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time zip can record
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp",

@@ -40,6 +40,14 @@ class Dice:
         """One of `items`, uniformly."""
         return items[self.below(len(items))]
 
+    def shuffled(self, items: Sequence[T]) -> list[T]:
+        """A copy of `items` in a uniformly random order (Fisher-Yates)."""
+        deck = list(items)
+        for i in range(len(deck) - 1, 0, -1):
+            j = self.below(i + 1)
+            deck[i], deck[j] = deck[j], deck[i]
+        return deck
+
     def word(self, alphabet: str, length: int) -> str:
         """``length`` picks from ``alphabet``, as text (the draws of ``pick``, faster)."""
         draw, size = self._rng.random, len(alphabet)

@@ -19,7 +19,8 @@ import functools
 import hashlib
 import re
 
-from PIL import Image, ImageChops, ImageDraw, ImageFilter
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
 
 from fake1688.catalog import aop_offer, glyphs, vocab
 from fake1688.catalog.colour import COLOURS, Colour, colour_named
@@ -39,12 +40,13 @@ __all__ = [
 
 # Bump when a change to drawing (or to the shipped silhouettes) would change stored
 # fingerprints; the shipped seed-0 fingerprints are keyed on it.
-DRAW_VERSION = 2
+DRAW_VERSION = 3
 SIZE = 256
 _WHITE_ON = (160, 185)  # a white or beige product stands on a darker ground
 _GROUND = (226, 250)
 _OUTLINE = 0.62  # the rim is the paint this much darker: a white product keeps its edge
 _SECOND_COLOUR = 25  # percent of photos with a second-colour band
+_BAND_SHARE = (15, 30)  # percent of the product the band covers: its colour stays the title's
 _SECOND_PIECE = 8  # percent of photos showing a pair
 _LOGO = 12  # percent of photos with a shop's logo block
 _TILT = 30  # tenths of a degree, either way
@@ -72,6 +74,17 @@ def _paint(img: Image.Image, mask: Image.Image, colour: Colour, at: tuple[int, i
     img.paste(colour.rgb, (*at, at[0] + mask.width, at[1] + mask.height), mask)
 
 
+def _band(mask: Image.Image, percent: int) -> Image.Image:
+    """The lower part of ``mask`` that holds ``percent`` of the product: whole rows from
+    the bottom up, as few as reach that share."""
+    pixels = np.asarray(mask, dtype=np.int64)
+    from_bottom = np.cumsum(pixels.sum(axis=1)[::-1]) * 100
+    first = mask.height - 1 - int(np.searchsorted(from_bottom, int(pixels.sum()) * percent))
+    band = np.asarray(mask).copy()
+    band[: max(first, 0)] = 0
+    return Image.fromarray(band)
+
+
 def _product_box(mask: Image.Image, at: tuple[int, int]) -> tuple[int, int, int, int]:
     left, top, right, bottom = mask.getbbox() or (0, 0, 0, 0)
     return (at[0] + left, at[1] + top, at[0] + right, at[1] + bottom)
@@ -97,8 +110,11 @@ def _logo(img: Image.Image, dice: Dice, product: tuple[int, int, int, int]) -> N
             return
 
 
-def draw(seed: int | str, kind: str, colour: Colour) -> Image.Image:
+def draw(seed: int | str, kind: str, colour: Colour, *, one_colour: bool = False) -> Image.Image:
     """The SIZE x SIZE RGB photo of ``kind`` in ``colour`` for ``seed``.
+
+    With ``one_colour``, no part of the product is painted in a second colour (the
+    seed's other variations stay as they are).
 
     Raises KeyError for a kind :func:`fake1688.catalog.glyphs.kinds` does not list.
     """
@@ -119,11 +135,10 @@ def draw(seed: int | str, kind: str, colour: Colour) -> Image.Image:
     _paint(img, mask, colour, at)
     if dice.chance(_SECOND_COLOUR):  # a sole, a lid, a band: the lower part in another colour
         other = dice.pick(_BANDS)
-        cut = at[1] + mask.height * dice.between(55, 75) // 100
-        below = Image.new("L", mask.size, 0)
-        ImageDraw.Draw(below).rectangle((0, cut - at[1], mask.width, mask.height), fill=255)
-        band = ImageChops.multiply(mask, below)
-        img.paste(other.rgb, (*at, at[0] + mask.width, at[1] + mask.height), band)
+        share = dice.between(*_BAND_SHARE)
+        if not one_colour:
+            band = _band(mask, share)
+            img.paste(other.rgb, (*at, at[0] + mask.width, at[1] + mask.height), band)
     if dice.chance(_LOGO):
         _logo(img, dice, _product_box(mask, at))
     return img
@@ -190,7 +205,8 @@ def photo(kind: str, color: str = "red", *, seed: int | str = 0, quality: int = 
     finds that kind first, in that colour where the catalog has it. Raises KeyError
     naming what is unknown.
     """
-    return encode_jpeg(draw(seed, kind_named(kind), colour_named(color)), quality=quality)
+    picture = draw(seed, kind_named(kind), colour_named(color), one_colour=True)
+    return encode_jpeg(picture, quality=quality)
 
 
 def kind_list() -> list[str]:

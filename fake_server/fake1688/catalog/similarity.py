@@ -1,10 +1,11 @@
-"""Nearest-photo search: one score per catalog photo from four Hamming distances, exact top-K.
+"""Nearest-photo search: one score per catalog photo from Hamming distances, exact top-K.
 
 A query's score against a stored fingerprint (`fake1688.catalog.imaging`) is::
 
     SHAPE x shape distance  +  COLOUR x colour distance  +  PHOTO x min(photo distance, NEAR)
 
-where the shape distance (0-64) compares silhouettes, the colour distance (0-10) the
+where the shape distance (0-128) compares silhouettes (both dHashes, across and
+down), the colour distance (0-10) the
 colour signatures, and the photo distance (0-64) is the smaller of the two pHash
 distances (whole photo, trimmed photo). The shape ranks the same kind of product
 first; the colour then puts nearer colours before farther ones; the photo distance
@@ -30,27 +31,28 @@ from fake1688.catalog.imaging import Fingerprint
 
 __all__ = ["COLOUR", "MATCH", "NEAR", "PHOTO", "SHAPE", "SimilarityIndex"]
 
-SHAPE = 5
-COLOUR = 7
+SHAPE = 3
+COLOUR = 9
 PHOTO = 2
 NEAR = 16
 #: The highest score that is still a match.
-MATCH = 170
+MATCH = 205
 
 
 class SimilarityIndex:
-    """Fingerprints in four uint64 columns, each row with a unique tie-break rank."""
+    """Fingerprints in uint64 columns, one a code, each row with a unique tie-break rank."""
 
     __slots__ = ("_columns", "_rank")
 
     def __init__(self, columns: np.ndarray, rank: np.ndarray) -> None:
         if columns.ndim != 2 or columns.shape[1] != len(Fingerprint._fields):
-            raise ValueError("columns must be an (n, 4) array: whole, trimmed, shape, colour")
+            fields = Fingerprint._fields
+            raise ValueError(f"columns must be an (n, {len(fields)}) array: {', '.join(fields)}")
         if rank.shape != (len(columns),):
             raise ValueError("rank must be a 1-d array with a row's rank for each row")
         # One contiguous array per column: XOR and popcount then stream through memory.
         self._columns = tuple(
-            np.ascontiguousarray(columns[:, i], dtype=np.uint64) for i in range(4)
+            np.ascontiguousarray(columns[:, i], dtype=np.uint64) for i in range(columns.shape[1])
         )
         self._rank = np.ascontiguousarray(rank, dtype=np.int64)
 
@@ -68,13 +70,13 @@ class SimilarityIndex:
         return SimilarityIndex(np.stack([c[rows] for c in self._columns], axis=1), self._rank[rows])
 
     def scores(self, fp: Fingerprint) -> np.ndarray:
-        """Every row's score for `fp` as uint16, lower is nearer (0-422 with these weights)."""
-        whole, trimmed, shape, colour = (
+        """Every row's score for `fp` as uint16, lower is nearer (0-506 with these weights)."""
+        whole, trimmed, shape, upright, colour = (
             np.bitwise_count(column ^ np.uint64(code))
             for column, code in zip(self._columns, fp, strict=True)
         )
         score: np.ndarray = np.minimum(np.minimum(whole, trimmed), NEAR).astype(np.uint16) * PHOTO
-        score += shape.astype(np.uint16) * SHAPE
+        score += (shape.astype(np.uint16) + upright) * SHAPE
         score += colour.astype(np.uint16) * COLOUR
         return score
 

@@ -292,10 +292,19 @@ def generate(seed: int, count: int) -> list[Offer]:
                  for c in CATEGORIES}  # fmt: skip
     weights = [c.weight for c in CATEGORIES]
     seen: set[str] = set()
+    # Each colour of each kind once a round, in an order drawn apart from the rest:
+    # a category of n offers has every kind in every colour n // (kinds x colours)
+    # times or once more, and every other field is drawn as if titles were free.
+    shuffler = Dice(f"{seed}-kinds-and-colours")
+    decks: dict[str, list[tuple[str, str]]] = {c.cat: [] for c in CATEGORIES}
     offers = []
     for _ in range(count):
         cat = dice.weighted(CATEGORIES, weights)
-        offers.append(_offer(dice, cat, dice.pick(suppliers[cat.cat]), _num_iid(dice, seen)))
+        deck = decks[cat.cat]
+        if not deck:
+            deck.extend(shuffler.shuffled([(c, k) for c in cat.colours for k in cat.kinds]))
+        shown = deck.pop()
+        offers.append(_offer(dice, cat, dice.pick(suppliers[cat.cat]), _num_iid(dice, seen), shown))
     return offers
 
 
@@ -313,13 +322,18 @@ def _num_iid(dice: Dice, seen: set[str]) -> str:
             return num_iid
 
 
-def _offer(dice: Dice, cat: Category, supplier: _Supplier, num_iid: str) -> Offer:
+def _offer(
+    dice: Dice, cat: Category, supplier: _Supplier, num_iid: str, shown: tuple[str, str]
+) -> Offer:
+    """An offer whose title names ``shown``, a (colour, kind), in those two slots."""
     price, promotion = _prices(dice, cat)
     magnitude = dice.weighted(range(len(_SALES_WEIGHTS)), _SALES_WEIGHTS)
     image = dice.word(_ALNUM, 22)
+    dealt = dict(zip((cat.colours, cat.kinds), shown, strict=True))
+    drawn = [dice.pick(slot) for slot in cat.slots]
     return Offer(
         num_iid=num_iid,
-        title="".join(dice.pick(slot) for slot in cat.slots),
+        title="".join(dealt.get(slot, word) for slot, word in zip(cat.slots, drawn, strict=True)),
         price=price,
         promotion_price=promotion,
         sales=dice.between(10**magnitude // 10, 10 ** (magnitude + 1) - 1),

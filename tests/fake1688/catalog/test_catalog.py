@@ -16,7 +16,8 @@ import httpx
 import numpy as np
 import pytest
 from fake1688.catalog import catalog as catalog_module
-from fake1688.catalog import catalog_io, vocab
+from fake1688.catalog import catalog_io, colour, vocab
+from fake1688.catalog import photo as photos
 from fake1688.catalog.catalog import (
     _SHIPPED,
     DEFAULT_SIZE,
@@ -33,10 +34,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from PIL import Image
 
-SEED0_DIGEST = "5a1bd053e724a10a541a67c4b22d89941b711ae5de6a85ba6d3e00850e7449fb"
+SEED0_DIGEST = "dd348b99e0304c6949622760b3918babd3caa4959d19b82301c01f0efde00283"
 FIRST = Offer(
     num_iid="683393377085",
-    title="2025新款多功能碳钢蓝色扳手批发",
+    title="2025新款多功能碳钢黄色手锯批发",
     price="29.90",
     promotion_price="24.80",
     sales=34,
@@ -102,6 +103,27 @@ def test_default_catalog_is_pinned_and_seeded(catalog: Catalog) -> None:
     other = vocab.generate(1, DEFAULT_SIZE)
     assert other != list(catalog.offers)
     assert other[0].num_iid != FIRST.num_iid
+
+
+def test_each_kind_comes_in_each_of_its_colours_as_often_give_or_take_one(
+    catalog: Catalog,
+) -> None:
+    for category in vocab.CATEGORIES:
+        shown = Counter(
+            photos.shown_in(o.title, o.num_iid)[:2] for o in catalog.offers if o.cat == category.cat
+        )
+        pairs = [(k, colour.COLOURS[c]) for c in category.colours for k in category.kinds]
+        counts = [shown[pair] for pair in pairs]
+        assert sum(counts) == sum(shown.values())  # no title names anything else
+        assert max(counts) - min(counts) <= 1
+        assert min(counts) >= 4
+
+
+@given(seed=st.integers(0, 2**32), items=st.lists(st.integers(), max_size=30))
+def test_a_shuffle_is_a_permutation_drawn_from_the_seed(seed: int, items: list[int]) -> None:
+    deck = Dice(seed).shuffled(items)
+    assert sorted(deck) == sorted(items)
+    assert deck == Dice(seed).shuffled(items)
 
 
 @given(seed=st.integers(min_value=0, max_value=2**64))
@@ -317,7 +339,7 @@ def test_saved_default_catalog_round_trips(catalog: Catalog, tmp_path: Path) -> 
         manifest = json.loads(archive.read("catalog.json"))
     assert (manifest["format"], manifest["version"], manifest["images"]) == (
         "fake1688-catalog",
-        2,
+        3,
         "drawn",
     )
     assert manifest["offers"][0] == {
@@ -341,7 +363,7 @@ def manifest_file(tmp_path: Path, manifest: object, **members: bytes) -> Path:
 
 def good_manifest(catalog: Catalog) -> dict[str, object]:
     entry = {**record(FIRST), "fingerprint": catalog.fingerprint_of(FIRST).hex()}
-    return {"format": "fake1688-catalog", "version": 2, "images": "drawn",
+    return {"format": "fake1688-catalog", "version": 3, "images": "drawn",
             "categories": {"1042841": "五金工具"}, "offers": [entry]}  # fmt: skip
 
 
@@ -355,7 +377,7 @@ BAD_MANIFESTS = [
     (
         {"version": 1},
         "catalog format version 1 is not supported (this fake1688 reads "
-        "version 2); rebuild it with `fake1688 index`",
+        "version 3); rebuild it with `fake1688 index`",
     ),
     ({"images": "some"}, "'images' must be 'drawn' or 'stored', not 'some'"),
     ({"categories": ["x"]}, "'categories' must map category ids to names"),
@@ -382,7 +404,7 @@ def test_bad_manifest(
         ("sales", True, "'sales' must be a whole number >= 0, not True"),
         ("price", 12.5, "'price' must be a string, not 12.5"),
         ("pic_url", "https://x/y.jpg", "pic_url 'https://x/y.jpg' is not an /img/ibank/ URL"),
-        ("fingerprint", "xyz", "a fingerprint is 64 lower-case hex digits, not 'xyz'"),
+        ("fingerprint", "xyz", "a fingerprint is 80 lower-case hex digits, not 'xyz'"),
         ("image", None, "image None is not in the file"),
     ],
 )
@@ -435,9 +457,9 @@ def test_files_that_are_no_catalogs(tmp_path: Path) -> None:
 
 
 def test_catalog_io_constants() -> None:
-    assert (catalog_io.FORMAT, catalog_io.VERSION) == ("fake1688-catalog", 2)
+    assert (catalog_io.FORMAT, catalog_io.VERSION) == ("fake1688-catalog", 3)
     with np.load(_SHIPPED) as shipped:
-        assert shipped["fingerprints"].shape == (4000, 4)
+        assert shipped["fingerprints"].shape == (4000, 5)
 
 
 def test_a_saved_catalog_is_an_ordinary_file(catalog: Catalog, tmp_path: Path) -> None:

@@ -66,7 +66,42 @@ def test_catalog_photos_are_painted_in_the_colour_their_title_names(catalog: Cat
         == photo.shown_in(o.title, o.num_iid)[1].family
         for o in sample
     )
-    assert agree >= 0.95 * len(sample)  # a second-colour band can outweigh the first
+    assert agree == len(sample)  # a second-colour band covers a third of the product at most
+
+
+BAND_COLOURS = {c.rgb for c in photo._BANDS}
+
+
+def painted(image: Image.Image, rgb: tuple[int, int, int]) -> int:
+    return int(np.all(np.asarray(image) == rgb, axis=2).sum())
+
+
+def test_some_catalog_photos_have_a_band_and_the_helpers_never_do() -> None:
+    pink = COLOURS["粉色"]
+    banded = 0
+    for seed in range(40):
+        catalog_style = photo.draw(seed, "扫把", pink)
+        helper_style = photo.draw(seed, "扫把", pink, one_colour=True)
+        bands = sum(painted(catalog_style, rgb) for rgb in BAND_COLOURS - {pink.rgb})
+        banded += bands > 0
+        assert sum(painted(helper_style, rgb) for rgb in BAND_COLOURS - {pink.rgb}) == 0
+        if bands:  # the title's colour stays the main one
+            assert bands < painted(catalog_style, pink.rgb) / 2
+    assert 4 <= banded <= 20  # a quarter of photos, give or take
+
+
+@pytest.mark.parametrize("kind", ["扫把", "小白鞋", "马克杯", "剪刀"])
+@pytest.mark.parametrize("percent", [1, 15, 30, 99])
+def test_a_band_covers_the_share_of_the_product_asked_for(kind: str, percent: int) -> None:
+    mask = glyphs.silhouette(kind).resize((160, 160))
+    product = np.asarray(mask, dtype=np.int64)
+    band = np.asarray(photo._band(mask, percent), dtype=np.int64)
+    first = int(np.flatnonzero(band.any(axis=1))[0])
+    assert (band[first:] == product[first:]).all()  # whole rows
+    assert not band[:first].any()
+    # The band holds at least `percent` of the product; one row fewer would hold less.
+    assert band.sum() * 100 >= product.sum() * percent
+    assert band[first + 1 :].sum() * 100 < product.sum() * percent
 
 
 @pytest.mark.parametrize(

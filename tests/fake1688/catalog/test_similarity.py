@@ -76,9 +76,9 @@ def test_transparency_is_flattened_onto_white() -> None:
 
 def test_a_blank_image_has_a_fingerprint() -> None:
     blank = imaging.fingerprint_image(Image.new("RGB", (64, 64), "white"))
-    # pHash: only the DC coefficient is above the median; dHash: no gradient at all;
+    # pHash: only the DC coefficient is above the median; dHashes: no gradient at all;
     # colour: every pixel white (family 9 of 11), five fifths of them.
-    assert blank == Fingerprint(1 << 63, 1 << 63, 0, 0b11111 << 45)
+    assert blank == Fingerprint(1 << 63, 1 << 63, 0, 0, 0b11111 << 45)
 
 
 def test_plain_colours_have_their_own_signatures() -> None:
@@ -91,7 +91,7 @@ def test_plain_colours_have_their_own_signatures() -> None:
         }.items()
     }
     assert len({fp.colour for fp in plain.values()}) == 3
-    assert len({(fp.whole, fp.trimmed, fp.shape) for fp in plain.values()}) == 1
+    assert len({(fp.whole, fp.trimmed, fp.shape, fp.upright) for fp in plain.values()}) == 1
 
 
 def test_photos_differing_only_in_colour_rank_differently(catalog: Catalog) -> None:
@@ -113,7 +113,7 @@ def score(a: Fingerprint, b: Fingerprint) -> int:
     """The documented score, from Python ints."""
     photo = min((a.whole ^ b.whole).bit_count(), (a.trimmed ^ b.trimmed).bit_count())
     return (
-        similarity.SHAPE * (a.shape ^ b.shape).bit_count()
+        similarity.SHAPE * ((a.shape ^ b.shape).bit_count() + (a.upright ^ b.upright).bit_count())
         + similarity.COLOUR * (a.colour ^ b.colour).bit_count()
         + similarity.PHOTO * min(photo, similarity.NEAR)
     )
@@ -142,7 +142,7 @@ def test_totals_depend_on_the_photo(catalog: Catalog) -> None:
 
 
 def test_unknown_category_finds_nothing(catalog: Catalog) -> None:
-    assert catalog.search(Fingerprint(0, 0, 0, 0), cat="999") == []
+    assert catalog.search(Fingerprint(0, 0, 0, 0, 0), cat="999") == []
 
 
 @st.composite
@@ -193,7 +193,7 @@ def test_cat_filter_returns_only_that_category(
     assert found == [o for o in catalog.search(fp, limit=4000) if o.cat == cat][:limit]
 
 
-small_fingerprints = st.builds(Fingerprint, *[st.integers(0, 7)] * 4)
+small_fingerprints = st.builds(Fingerprint, *[st.integers(0, 7)] * len(Fingerprint._fields))
 
 
 @given(
@@ -218,23 +218,23 @@ def test_index_matches_a_brute_force_sort(
 
 
 def test_ties_go_to_the_lower_rank() -> None:
-    same = [Fingerprint(5, 5, 5, 5)] * 3
+    same = [Fingerprint(5, 5, 5, 5, 5)] * 3
     index = SimilarityIndex.build(same, np.array([2, 0, 1]))
-    assert index.nearest(Fingerprint(5, 5, 5, 5), 3).tolist() == [1, 2, 0]
-    assert index.scores(Fingerprint(4, 5, 5, 5)).tolist() == [0, 0, 0]  # the trimmed hash
+    assert index.nearest(Fingerprint(5, 5, 5, 5, 5), 3).tolist() == [1, 2, 0]
+    assert index.scores(Fingerprint(4, 5, 5, 5, 5)).tolist() == [0, 0, 0]  # the trimmed hash
     assert (
-        index.scores(Fingerprint(0, 0, 0, 0)).tolist()
-        == [similarity.PHOTO * 2 + similarity.SHAPE * 2 + similarity.COLOUR * 2] * 3
+        index.scores(Fingerprint(0, 0, 0, 0, 0)).tolist()
+        == [similarity.PHOTO * 2 + similarity.SHAPE * 4 + similarity.COLOUR * 2] * 3
     )
-    with pytest.raises(ValueError, match=r"an \(n, 4\) array"):
+    with pytest.raises(ValueError, match=r"an \(n, 5\) array"):
         SimilarityIndex(np.zeros((2, 2), np.uint64), np.zeros(2, np.int64))
     with pytest.raises(ValueError, match="a row's rank for each row"):
-        SimilarityIndex(np.zeros((2, 4), np.uint64), np.zeros(3, np.int64))
+        SimilarityIndex(np.zeros((2, 5), np.uint64), np.zeros(3, np.int64))
 
 
 def test_a_photo_distance_counts_up_to_near() -> None:
-    index = SimilarityIndex.build([Fingerprint(0, 0, 0, 0)], np.array([0]))
-    assert index.scores(Fingerprint(2**64 - 1, 2**64 - 1, 0, 0)).tolist() == [
+    index = SimilarityIndex.build([Fingerprint(0, 0, 0, 0, 0)], np.array([0]))
+    assert index.scores(Fingerprint(2**64 - 1, 2**64 - 1, 0, 0, 0)).tolist() == [
         similarity.PHOTO * similarity.NEAR
     ]
 
@@ -243,11 +243,11 @@ def test_a_photo_distance_counts_up_to_near() -> None:
 
 
 def test_fingerprint_hex_round_trip() -> None:
-    fp = Fingerprint(0x0123456789ABCDEF, 2**64 - 1, 0, 1)
-    assert fp.hex() == "0123456789abcdef" + "f" * 16 + "0" * 16 + "0" * 15 + "1"
+    fp = Fingerprint(0x0123456789ABCDEF, 2**64 - 1, 0, 2, 1)
+    assert fp.hex() == "0123456789abcdef" + "f" * 16 + "0" * 16 + "0" * 15 + "2" + "0" * 15 + "1"
     assert Fingerprint.from_hex(fp.hex()) == fp
-    for bad in ("", "0" * 63, "0" * 65, "G" * 64, "0123456789ABCDEF" * 4, "0" * 32):
-        with pytest.raises(ValueError, match="64 lower-case hex digits"):
+    for bad in ("", "0" * 79, "0" * 81, "G" * 80, "0123456789ABCDEF" * 5, "0" * 64):
+        with pytest.raises(ValueError, match="80 lower-case hex digits"):
             Fingerprint.from_hex(bad)
 
 
