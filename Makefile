@@ -9,7 +9,7 @@ PORT    ?= 8688
 NODE_DIR   := tests/sdks/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 
-.PHONY: install node-sdks test lint typecheck pytest cov docs scan contract example newest serve cassettes mutation clean
+.PHONY: install node-sdks redis-server test lint typecheck pytest cov docs scan contract example newest serve cassettes mutation clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "pailitao needs Python >= 3.11")'
@@ -39,6 +39,19 @@ $(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 
 node-sdks: $(NODE_STAMP)
 
+# The real redis-server that the shared-state tests start and stop on free loopback
+# ports (tests/fake1688/redis_server.py). On a root Debian/Ubuntu machine without it,
+# apt installs it.
+redis-server:
+	@command -v redis-server >/dev/null || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing redis-server with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	else \
+		echo "make redis-server: redis-server is missing; install Redis >= 6 (Debian: apt-get install redis-server), or run make as root on Debian/Ubuntu" >&2; \
+		exit 1; \
+	fi
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -47,11 +60,11 @@ typecheck: install
 	$(BIN)/mypy
 
 # One worker per core (pytest-xdist): the suite is CPU-bound.
-pytest: install node-sdks
+pytest: install node-sdks redis-server
 	$(BIN)/pytest -n auto
 
 # The same suite under coverage, its subprocesses included; fails under 97% (pyproject.toml).
-cov: install node-sdks
+cov: install node-sdks redis-server
 	$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest -n auto
 	$(BIN)/coverage combine --quiet

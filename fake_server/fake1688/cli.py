@@ -13,12 +13,15 @@ prints it whole. Off loopback, the banner prints no secret.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
+import gc
 import importlib.metadata
 import ipaddress
 import logging
 import math
 import os
+import signal
 import socket
 import sys
 import time
@@ -30,6 +33,7 @@ from fake1688.admin.endpoints import LOCAL_ONLY, AdminAccess, exposure_refusal, 
 from fake1688.engine.apps import DEMO_APP, AppRegistry
 from fake1688.engine.faults import Fault, load_faults
 from fake1688.engine.ratelimits import RateLimits
+from fake1688.engine.state import StateBackend
 from pailitao.wire import aop
 
 from .gateway import FakeGateway
@@ -41,6 +45,9 @@ DEFAULT_PORT = 8688
 #: Where ``serve`` reads the admin token when ``--admin-token`` is not given.
 TOKEN_ENV = "FAKE1688_ADMIN_TOKEN"  # noqa: S105 - the variable's name
 _ROUTER = "/openapi/router/rest"
+#: Where ``serve`` reads the shared state's URL when ``--state`` is not given.
+STATE_ENV = "FAKE1688_STATE"
+_MOST_WORKERS = 64
 _EXPOSURE_ADVICE = f"set --admin-token TOKEN (or ${TOKEN_ENV}), or serve none with --no-admin"
 
 
@@ -72,6 +79,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--seed", type=int, default=0, help="seed of the generated catalog (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_count,
+        default=1,
+        metavar="N",
+        help="serve with N processes on one port (N > 1 needs --state) (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--state",
+        metavar="URL",
+        help="keep uploads, rate limits, faults and the journal in Redis, shared by every "
+        f"worker and host given the same URL: redis://HOST:PORT/DB (default: ${STATE_ENV})",
     )
     serve.add_argument("--catalog", type=Path, help="a catalog file from `fake1688 index`")
     serve.add_argument("--apps", type=Path, help="a JSON or TOML file of app keys and secrets")
@@ -137,6 +157,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _count(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= _MOST_WORKERS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count of workers: use 1 to 64")
+    return int(text)
+
+
 def _port(text: str) -> int:
     if not text.isascii() or not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(
@@ -169,6 +195,7 @@ def _serve(args: argparse.Namespace) -> int:
     admin = _admin_access(args)
     if _is_address(args.host):  # a name is judged by the address it binds, below
         _check_exposure(args.host, admin)
+    state = _state(args.state or os.environ.get(STATE_ENV) or None, args.workers)
     catalog = _load_catalog(args.catalog, args.seed)
     apps = _load_apps(args.apps)
     fault_seed, faults = _load_faults(args.faults)
@@ -179,6 +206,7 @@ def _serve(args: argparse.Namespace) -> int:
         limits=_limits(args.qps, args.daily_quota),
         faults=faults,
         fault_seed=fault_seed,
+        state=state,
     )
     sock = _bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
@@ -187,19 +215,80 @@ def _serve(args: argparse.Namespace) -> int:
     except CliError:
         sock.close()
         raise
-    _banner(sys.stdout, host, port, gateway, admin)
-    app = serving_app(gateway, admin)
-    config = uvicorn.Config(
-        app,
-        log_level=args.log_level,
-        lifespan="off",
-        access_log=False,
-        http=ResettableHTTPProtocol,  # an injected connection reset drops the connection
-    )
+    _banner(sys.stdout, host, port, gateway, admin, workers=args.workers)
     _access_log(args.log_level)
-    server = uvicorn.Server(config)
-    server.run(sockets=[sock])
-    return 0 if server.started else 1
+
+    def run() -> int:
+        config = uvicorn.Config(
+            serving_app(gateway, admin),
+            log_level=args.log_level,
+            lifespan="off",
+            access_log=False,
+            http=ResettableHTTPProtocol,  # an injected connection reset drops the connection
+        )
+        server = uvicorn.Server(config)
+        server.run(sockets=[sock])
+        return 0 if server.started else 1
+
+    return run() if args.workers == 1 else _prefork(args.workers, run)
+
+
+def _state(url: str | None, workers: int) -> StateBackend | None:
+    """The shared state ``--state`` names, reached once; None: this process's memory."""
+    if url is None:
+        if workers > 1:
+            raise CliError(
+                f"--workers {workers} needs --state redis://HOST:PORT/DB (or ${STATE_ENV}): "
+                "without it each worker would keep its own uploads, rate limits, faults "
+                "and journal"
+            )
+        return None
+    try:
+        from fake1688.engine.errors import StateUnavailable  # noqa: PLC0415
+        from fake1688.engine.shared import RedisState  # noqa: PLC0415 - redis: --state only
+    except ImportError:
+        raise CliError("--state needs the redis package: pip install 'pailitao[shared]'") from None
+    try:
+        state = RedisState(url)
+        state.check()
+    except (ValueError, StateUnavailable) as error:
+        raise CliError(f"--state: {error}") from None
+    return state
+
+
+def _prefork(workers: int, run: Callable[[], int]) -> int:
+    """Run ``run`` in ``workers`` forked processes sharing the bound socket; wait for them.
+
+    Forked after the catalog is built, the workers share its memory page for page
+    (``gc.freeze`` keeps the collector from touching, and so copying, it). A signal
+    to this process (TERM, INT) goes on to every worker; the status is the worst of
+    theirs, a worker stopped by that signal counting as a success.
+    """
+    gc.freeze()
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker
+            status = 1
+            try:
+                status = run()
+            finally:
+                os._exit(status)
+        children.append(pid)
+
+    stopped_by: list[int] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        stopped_by.append(signum)
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    statuses = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children]
+    # uvicorn stops gracefully, then raises the signal again: stopped as asked is success.
+    return max((0 if -status in stopped_by else status) for status in statuses)
 
 
 def _photo(args: argparse.Namespace) -> int:
@@ -325,6 +414,8 @@ def _banner(
     port: int,
     gateway: FakeGateway,
     admin: AdminAccess | None = LOCAL_ONLY,
+    *,
+    workers: int = 1,
 ) -> None:
     """What is served where, and how to call it; off loopback, no secret at all."""
     shown = f"[{host}]" if ":" in host else host
@@ -333,6 +424,10 @@ def _banner(
     picture = f"http://{shown}:{port}{_path(offers[0].pic_url)}" if offers else None
     local = is_loopback(host)
     lines = [f"fake1688 serving on {url}"]
+    shared = getattr(gateway.engine.state, "shown", None)  # a URL, its password hidden
+    if shared or workers > 1:
+        processes = f"{workers} workers" if workers > 1 else "1 worker"
+        lines.append(f"  {processes}, state in {shared or 'memory'}")
     if DEMO_APP.app_key in gateway.apps and local:
         lines.append(f"  demo app: app_key={DEMO_APP.app_key} app_secret={DEMO_APP.app_secret}")
         key, secret = DEMO_APP.app_key, DEMO_APP.app_secret

@@ -27,6 +27,7 @@ from fake1688.engine.journal import DEFAULT_MAX_BYTES, Journal
 from fake1688.engine.pipeline import DEFAULT_MAX_IMAGE_BYTES, Engine
 from fake1688.engine.ratelimits import RateLimiter, RateLimits
 from fake1688.engine.search import CatalogLike
+from fake1688.engine.state import StateBackend
 from fake1688.engine.store import UploadLimits, UploadStore
 from fake1688.http.asgi import create_app
 from fake1688.http.transport import AsyncFakeTransport, FakeTransport
@@ -50,7 +51,10 @@ class FakeGateway:
     timestamps are checked against, and rate limits counted by. With
     ``deterministic`` the same request always gets the same bytes, request id
     included. ``limits`` (default: none) and ``faults`` (drawn from
-    ``fault_seed``, default ``seed``) are what ``reset()`` returns to.
+    ``fault_seed``, default ``seed``) are what ``reset()`` returns to. ``state``
+    is where uploads, journal, limits and faults are kept: this process (the
+    default) or, for several processes serving one fake,
+    ``fake1688.engine.shared.RedisState(url)``.
     """
 
     def __init__(
@@ -69,6 +73,7 @@ class FakeGateway:
         limits: RateLimits | None = None,
         faults: Iterable[Fault | Mapping[str, Any]] = (),
         fault_seed: int | None = None,
+        state: StateBackend | None = None,
     ) -> None:
         self.engine = Engine(
             catalog if catalog is not None else _default_catalog(seed),
@@ -83,6 +88,7 @@ class FakeGateway:
             limits=limits,
             faults=faults,
             fault_seed=seed if fault_seed is None else fault_seed,
+            state=state,
         )
 
     @property

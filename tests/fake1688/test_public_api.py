@@ -66,6 +66,7 @@ def test_gateway_signature() -> None:
         "limits",
         "faults",
         "fault_seed",
+        "state",
     ]
     keyword_only = [n for n, p in parameters.items() if p.kind is p.KEYWORD_ONLY]
     assert keyword_only == list(parameters)[3:]

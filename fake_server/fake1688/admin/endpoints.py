@@ -47,6 +47,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
+from fake1688.engine.errors import StateUnavailable
 from fake1688.engine.faults import Fault
 from fake1688.engine.protocol import FakeResponse
 from fake1688.engine.ratelimits import RateLimits
@@ -371,6 +372,8 @@ def _run(handler: Handler, engine: State, query: bytes, body: bytes) -> FakeResp
         return _json(200, dumps(handler(engine, params, body)))
     except _BadRequest as error:
         return _error(400, str(error))
+    except StateUnavailable as lost:  # Redis down: try again once it is back
+        return _error(503, str(lost))
     except Exception as error:  # a bug: say so in the admin's shape, not the router's envelope
         return _error(500, f"the admin endpoint failed ({type(error).__name__}); a fake1688 bug")
 

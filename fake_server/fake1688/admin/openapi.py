@@ -248,6 +248,10 @@ def _admin(
         responses["400"] = json_response("the request cannot be carried out", ref("AdminError"))
     if guarded:
         responses["403"] = json_response(_REFUSED, ref("AdminError"))
+    responses["503"] = json_response(
+        "the shared state (fake1688 serve --state) cannot be reached; try again",
+        ref("AdminError"),
+    )
     operation: dict[str, Any] = {"summary": summary, "tags": ["admin"], "responses": responses}
     if guarded:  # the token is needed off loopback, or wherever serve was given one
         operation["security"] = [{}, {"adminToken": []}]

@@ -69,6 +69,7 @@ __all__ = [
     "PlatformError",
     "RemoteServiceError",
     "ServiceUnavailable",
+    "StateUnavailable",
     "ban_message",
 ]
 
@@ -87,6 +88,11 @@ SUB_QPS: Final = "accesscontrol.limited-by-api-access-count"
 
 #: The platform's ``msg`` per code, as live answers spell it, for injected errors.
 PLATFORM_MESSAGES: Final[dict[int, str]] = {**PLATFORM_CODES, **LIVE_SPELLINGS}
+
+
+class StateUnavailable(Exception):
+    """The shared state (Redis) cannot be reached; the message names its URL, never a
+    password. The engine answers the call with its dialect's internal error (15)."""
 
 
 class GatewayError(Exception):

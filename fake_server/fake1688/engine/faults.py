@@ -42,7 +42,7 @@ import json
 import random
 import threading
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
@@ -270,6 +270,10 @@ class FaultPlan:
         self._rules: list[_Rule] = []
         self._random = _generator(seed)
         self._lock = threading.Lock()
+        self._start()
+
+    def _start(self) -> None:
+        """Install the rules it was built with (a shared plan joins those already there)."""
         self.reset()
 
     @property
@@ -318,33 +322,47 @@ class FaultPlan:
         if not self._rules:
             return NOTHING  # the common case costs one check
         with self._lock:
-            delay, chosen = 0.0, None
-            for rule in list(self._rules):
-                fault = rule.fault
-                latency = fault.kind == "latency"
-                if fault.method not in (None, api_method) or not (latency or chosen is None):
-                    continue
-                if self._random.random() >= fault.probability:
-                    continue
-                self._spend(rule)
-                if latency:
-                    delay = max(delay, self._delay(fault))
-                else:
-                    chosen = fault
-            return Injected(delay, chosen, self._random.random() if chosen else 0.5)
+            return _decide(api_method, list(self._rules), self._random, self._spend)
 
-    def _spend(self, rule: _Rule) -> None:
+    def _spend(self, rule: _Rule) -> bool:
         if rule.remaining is not None:
             rule.remaining -= 1
             if rule.remaining == 0:
                 self._rules.remove(rule)
+        return True
 
-    def _delay(self, fault: Fault) -> float:
-        if fault.delay_max is not None:
-            return self._random.uniform(fault.delay, fault.delay_max)
-        if fault.sigma is not None and fault.delay > 0:
-            return min(MAX_DELAY, self._random.lognormvariate(0.0, fault.sigma) * fault.delay)
-        return fault.delay
+
+def _decide(
+    api_method: str,
+    rules: Iterable[_Rule],
+    draws: random.Random,
+    spend: Callable[[_Rule], bool],
+) -> Injected:
+    """The faults of one call: each matching rule draws; ``spend`` says whether a rule
+    that drew may still fire (a shared plan's may have run out in another process)."""
+    delay, chosen = 0.0, None
+    for rule in rules:
+        fault = rule.fault
+        latency = fault.kind == "latency"
+        if fault.method not in (None, api_method) or not (latency or chosen is None):
+            continue
+        if draws.random() >= fault.probability:
+            continue
+        if not spend(rule):
+            continue
+        if latency:
+            delay = max(delay, _delay(fault, draws))
+        else:
+            chosen = fault
+    return Injected(delay, chosen, draws.random() if chosen else 0.5)
+
+
+def _delay(fault: Fault, draws: random.Random) -> float:
+    if fault.delay_max is not None:
+        return draws.uniform(fault.delay, fault.delay_max)
+    if fault.sigma is not None and fault.delay > 0:
+        return min(MAX_DELAY, draws.lognormvariate(0.0, fault.sigma) * fault.delay)
+    return fault.delay
 
 
 def _generator(seed: int) -> random.Random:

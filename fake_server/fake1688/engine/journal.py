@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Final
@@ -251,13 +251,21 @@ class Journal:
         params = redact_params(pairs, redaction)
         path = redaction.path(request.path)
         duration_ms = round(duration_ms, 3)
-        with self._lock:
-            self._seq += 1
-            entry = JournalEntry(
-                self._seq, received_at, request.method, path, api_method, params, files,
+
+        def build(seq: int) -> JournalEntry:
+            return JournalEntry(
+                seq, received_at, request.method, path, api_method, params, files,
                 verification, status, code, sub_code, sub_msg, request_id, duration_ms,
                 traceback, fault,
             )  # fmt: skip
+
+        self._append(build)
+
+    def _append(self, build: Callable[[int], JournalEntry]) -> None:
+        """Keep the entry ``build`` makes with the next sequence number."""
+        with self._lock:
+            self._seq += 1
+            entry = build(self._seq)
             self._add(entry, _estimated_size(entry))
 
     def _add(self, entry: JournalEntry, size: int) -> None:

@@ -56,17 +56,24 @@ from .aop_api import AopImageApi
 from .aop_errors import AopError, AopGatewayError, from_gateway_error
 from .api import Call, ImageSearchApi
 from .apps import App, AppRegistry
-from .errors import GatewayError, HttpActionNotAllowed, PathNotFound, RemoteServiceError
-from .faults import NOTHING, Fault, FaultAnswer, FaultPlan, Injected
-from .journal import DEFAULT_MAX_BYTES, Journal, Verification
+from .errors import (
+    GatewayError,
+    HttpActionNotAllowed,
+    PathNotFound,
+    RemoteServiceError,
+    StateUnavailable,
+)
+from .faults import NOTHING, Fault, FaultAnswer, Injected
+from .journal import DEFAULT_MAX_BYTES, Verification
 from .protocol import FakeRequest, FakeResponse, parse_http
-from .ratelimits import RateLimiter, RateLimits
+from .ratelimits import RateLimits
 from .reseller_api import ResellerApi
 from .reseller_errors import ResellerError
 from .reseller_errors import answer as reseller_answer
 from .reseller_errors import from_gateway_error as reseller_error
 from .search import CatalogLike
-from .store import UploadLimits, UploadStore
+from .state import InMemory, StateBackend
+from .store import UploadLimits
 
 __all__ = [
     "DEFAULT_MAX_IMAGE_BYTES",
@@ -123,6 +130,7 @@ class Engine:
         limits: RateLimits | None = None,
         faults: Iterable[Fault | Mapping[str, Any]] = (),
         fault_seed: int = 0,
+        state: StateBackend | None = None,
     ) -> None:
         if timestamp_skew < timedelta(0):
             seconds = timestamp_skew.total_seconds()
@@ -131,19 +139,21 @@ class Engine:
         self.clock = clock or time.time
         self.deterministic = deterministic
         self.timestamp_skew = timestamp_skew
-        self.store = UploadStore(upload_limits)
-        self.journal = Journal(journal_size, journal_max_bytes)
+        #: Where uploads, journal, limits and faults are kept: this process, or Redis.
+        self.state = state if state is not None else InMemory()
+        self.store = self.state.uploads(upload_limits)
+        self.journal = self.state.journal(journal_size, journal_max_bytes)
         self.api = ImageSearchApi(catalog, self.store, max_image_bytes=max_image_bytes)
         #: The Open Platform's image APIs, over the same backend.
         self.aop_api = AopImageApi(self.api)
         #: The resellers' REST APIs, over the same backend.
         self.reseller_api = ResellerApi(self.api)
         #: Rate limits per app key (a gate); ``limits.set(RateLimits(qps=...))``.
-        self.limits = RateLimiter(self.clock, limits)
+        self.limits = self.state.rate_limiter(self.clock, limits)
         #: Checks run on every verified call before its handler; may raise a GatewayError.
         self.gates: list[Gate] = [self.limits]
         #: Injected faults, drawn after the gates for every verified call.
-        self.faults = FaultPlan(fault_seed, faults)
+        self.faults = self.state.fault_plan(fault_seed, faults)
         #: Whether the admin endpoints (``/__fake__/*``) are served; when not, their
         #: paths get the router's 404 envelope as any unknown path does.
         self.serves_admin = True
@@ -230,28 +240,51 @@ class Engine:
                 response = response._replace(status=answer.response.status)
             else:
                 response = _fault_response(answer, request, request_id, is_aop=is_aop)
+        except StateUnavailable as lost:
+            error = _in_dialect(RemoteServiceError(f"{lost}; try again"), is_aop, reseller_path)
+            response = self._error_response(error, request, request_id, started)
         except Exception as unexpected:
             error, details = self._failed(request, request_id, unexpected, is_aop, reseller_path)
             response = self._error_response(error, request, request_id, started)
         response = outcome.injected.shape(response)
-        self.journal.record(
-            request,
-            received_at=received_at,
-            api_method=outcome.api_method,
-            verification=outcome.verification,
-            status=response.status,
-            error=error,
-            request_id=request_id,
-            duration_ms=(time.perf_counter() - started) * 1000,
-            traceback=details,
-            fault=outcome.injected.describe(),
-            redaction=self.redaction,
-        )
+        self._journal(
+            request, outcome, response, error=error, request_id=request_id,
+            received_at=received_at, started=started, details=details,
+        )  # fmt: skip
         # As Python does at the end of an ``except`` block: the error's
         # traceback holds this frame, and through it the server's whole request;
         # kept, they would be a cycle that only the garbage collector frees.
         del error
         return response
+
+    def _journal(
+        self,
+        request: FakeRequest,
+        outcome: _Outcome,
+        response: FakeResponse,
+        *,
+        error: GatewayError | AopError | ResellerError | None,
+        request_id: str,
+        received_at: float,
+        started: float,
+        details: str | None,
+    ) -> None:
+        try:
+            self.journal.record(
+                request,
+                received_at=received_at,
+                api_method=outcome.api_method,
+                verification=outcome.verification,
+                status=response.status,
+                error=error,
+                request_id=request_id,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                traceback=details,
+                fault=outcome.injected.describe(),
+                redaction=self.redaction,
+            )
+        except StateUnavailable as lost:  # the answer still goes out
+            _LOG.warning("request_id %s was not journaled: %s", request_id, lost)
 
     def _failed(
         self,
@@ -267,11 +300,7 @@ class Engine:
             f"the fake gateway failed ({type(unexpected).__name__}); its journal keeps "
             f"the details under request_id {request_id}"
         )
-        error: GatewayError | AopError | ResellerError = failed
-        if is_aop:
-            error = from_gateway_error(failed)
-        elif reseller_path is not None:
-            error = ResellerError("5000", failed.sub_msg)
+        error = _in_dialect(failed, is_aop, reseller_path)
         details = self.redaction.text(traceback.format_exc(), (*request.query, *request.form))
         _LOG.error("request_id %s: the fake gateway failed\n%s", request_id, details)
         return error, details
@@ -441,6 +470,17 @@ def _registry(apps: AppRegistry | Iterable[App] | None) -> AppRegistry:
     if apps is None:
         return AppRegistry.demo()
     return apps if isinstance(apps, AppRegistry) else AppRegistry(apps)
+
+
+def _in_dialect(
+    failed: RemoteServiceError, is_aop: bool, reseller_path: reseller_api.ResellerPath | None
+) -> GatewayError | AopError | ResellerError:
+    """The fake's own failure (15) as the request's dialect answers it."""
+    if is_aop:
+        return from_gateway_error(failed)
+    if reseller_path is not None:
+        return ResellerError("5000", failed.sub_msg)
+    return failed
 
 
 def internal_error_response() -> FakeResponse:

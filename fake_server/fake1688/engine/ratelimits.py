@@ -166,9 +166,16 @@ class RateLimiter:
     the gateway was built with, so a test's changes do not outlive it.
     """
 
-    def __init__(self, clock: Callable[[], float], limits: RateLimits | None = None) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        limits: RateLimits | None = None,
+        *,
+        storage: Storage | None = None,
+    ) -> None:
         self.clock = clock
-        self.storage = ClockedStorage(clock)
+        #: Where the counters are: by default this process, on ``clock``'s time.
+        self.storage = storage if storage is not None else ClockedStorage(clock)
         self._qps = MovingWindowRateLimiter(self.storage)
         self._daily = FixedWindowRateLimiter(self.storage)
         self._built = limits or RateLimits()

@@ -25,6 +25,7 @@ __all__ = [
     "UploadStore",
     "imgid_for",
     "imgid_token",
+    "upload_names",
 ]
 
 #: Where the platform hosts uploaded images; imgids are URLs under it.
@@ -97,6 +98,12 @@ def imgid_token(reference: str) -> str | None:
     return match.group(1) if match else None
 
 
+def upload_names(sha256: bytes) -> tuple[str, Upload]:
+    """The store's key for an image (its imgid's token) and the names it is uploaded under."""
+    token = _token(sha256)
+    return token, Upload(_url(token), _image_id(sha256))
+
+
 class UploadStore:
     """Uploaded images by imgid, LRU-bounded; safe to share between threads."""
 
@@ -109,8 +116,7 @@ class UploadStore:
 
     def put(self, image: Image) -> Upload:
         """Keep an image; returns its names (the same for the same bytes)."""
-        token = _token(image.sha256)
-        upload = Upload(_url(token), _image_id(image.sha256))
+        token, upload = upload_names(image.sha256)
         with self._lock:
             if token in self._images:
                 self._images.move_to_end(token)
