@@ -16,17 +16,34 @@ faults         the rules in their order, how many times each may still fire
 journal        a capped stream (``XADD … MAXLEN``), numbered by one counter
 ============== ============================================================
 
-Redis errors (down, unreachable, too slow past ``TIMEOUT``) become
+A call that needs no state (a search of the catalog with no limits and no faults
+set) makes no round trip to Redis: each process keeps the settings (limits, fault
+rules) in a cache, and journal entries go to Redis in batches from a background
+thread. A watcher thread in each process, subscribed to ``fake1688:sync``, empties
+the cache and sends the journal's entries whenever any process changes a setting
+or reads the journal (:meth:`RedisState.sync`, which returns once every process
+has done so).
+
+The watcher also pings Redis four times a second. While it cannot reach Redis
+(down, unreachable, slower than ``TIMEOUT``), every call gets
 :class:`~fake1688.engine.errors.StateUnavailable`, naming the URL without its
-password; the engine answers the call with the dialect's internal-error envelope
-and recovers by itself when Redis answers again (each call opens a connection
-if the last one broke).
+password, which the engine answers with the dialect's internal-error envelope; when
+Redis answers again the watcher says so, and the fake serves again with no restart.
+Journal entries of that time wait in the process (the newest ``journal_size``) and
+reach Redis when it is back.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
+import os
 import random
+import threading
+import time
+import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final
@@ -48,6 +65,14 @@ STATE_ENV: Final = "FAKE1688_STATE"
 #: Seconds a call waits for Redis (to connect, or for an answer) before it is lost.
 TIMEOUT: Final = 0.5
 _PREFIX: Final = "fake1688:"
+#: How often the watcher pings Redis; two pings unanswered and Redis is lost.
+_PING_EVERY: Final = 0.25
+#: How long the watcher waits before it tries to reach a lost Redis again.
+_RETRY: Final = 0.1
+#: How long a change waits for every process to see it, at most.
+_ACK_WAIT: Final = 1.0
+#: How long the journal's thread gathers entries before it sends them all at once.
+_GATHER: Final = 0.01
 
 
 def shown_url(url: str) -> str:
@@ -80,6 +105,13 @@ class RedisState:
         except ValueError as bad:
             raise ValueError(f"{self.shown} is not a Redis URL: {bad}") from None
         self._scripts = {name: self.redis.register_script(code) for name, code in _LUA.items()}
+        self._watching: int | None = None  # the process whose watcher runs
+        self._generation = 0  # bumped by every change seen: cached settings are stale
+        self._subscribed = False
+        self._lost: str | None = None
+        self._cache: dict[str, tuple[int, Any]] = {}
+        self._on_sync: list[Callable[[], None]] = []
+        self._on_close: list[Callable[[], None]] = []
 
     def __repr__(self) -> str:
         return f"RedisState({self.shown!r})"
@@ -116,6 +148,101 @@ class RedisState:
         """Reach the server once; raises StateUnavailable saying why not."""
         with self.reached():
             self.redis.ping()
+
+    def alive(self) -> None:
+        """Raise StateUnavailable while the watcher cannot reach Redis."""
+        if self._watching != os.getpid():
+            self._watch()
+        if self._lost is not None:
+            raise StateUnavailable(self._lost)
+
+    def cached(self, name: str, load: Callable[[], Any]) -> Any:
+        """``load()``'s value, kept until a change to the settings is seen."""
+        self.alive()
+        generation = self._generation
+        kept = self._cache.get(name)
+        if kept is not None and kept[0] == generation:
+            return kept[1]
+        value = load()
+        if self._subscribed and generation == self._generation:
+            self._cache[name] = (generation, value)
+        return value
+
+    def close(self) -> None:
+        """Stop this process's threads (the journal's entries sent first, if Redis answers)."""
+        for hook in self._on_close:
+            hook()
+        self._watching = None  # the watcher ends at its next ping
+
+    def on_close(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` at :meth:`close`."""
+        self._on_close.append(hook)
+
+    def on_sync(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` in this process at every :meth:`sync` (a journal sends its entries)."""
+        self._on_sync.append(hook)
+
+    def sync(self) -> None:
+        """Tell every process that the settings may have changed and to send what it
+        holds for Redis; returns once each has done so."""
+        self._generation += 1
+        token = uuid.uuid4().hex
+        (receivers,) = self.batch(("PUBLISH", "sync", token))
+        deadline = time.monotonic() + _ACK_WAIT
+        while receivers and time.monotonic() < deadline:
+            (seen,) = self.batch(("GET", f"seen:{token}"))
+            if int(seen or 0) >= receivers:
+                return
+            time.sleep(0.002)
+
+    def _watch(self) -> None:
+        """Start this process's watcher (again, in a forked worker)."""
+        self._watching = os.getpid()
+        self._generation += 1
+        self._subscribed = False
+        self._cache = {}
+        threading.Thread(target=self._watcher, name="fake1688-state-watch", daemon=True).start()
+
+    def _watcher(self) -> None:
+        pid = os.getpid()
+        while self._watching == pid:
+            pubsub = self.redis.pubsub()  # type: ignore[no-untyped-call]
+            try:
+                pubsub.subscribe(self.key("sync"))
+                pinged = answered = time.monotonic()
+                while self._watching == pid:
+                    message = pubsub.get_message(timeout=_PING_EVERY)
+                    now = time.monotonic()
+                    if message is not None:
+                        answered = now
+                        self._seen(message)
+                    if now - answered > 2 * _PING_EVERY + TIMEOUT:
+                        raise redis.TimeoutError(f"no answer to a ping for {now - answered:.1f} s")
+                    if now - pinged >= _PING_EVERY:
+                        pubsub.ping()
+                        pinged = now
+            except (redis.RedisError, StateUnavailable) as lost:
+                self._subscribed = False
+                self._generation += 1
+                self._lost = (
+                    str(lost)
+                    if isinstance(lost, StateUnavailable)
+                    else (f"the shared state at {self.shown} is unreachable: {lost}")
+                )
+                time.sleep(_RETRY)
+            finally:
+                pubsub.close()
+
+    def _seen(self, message: dict[str, Any]) -> None:
+        if message["type"] == "subscribe":
+            self._generation += 1
+            self._subscribed, self._lost = True, None
+        elif message["type"] == "message":
+            self._generation += 1
+            for hook in self._on_sync:
+                hook()
+            token = message["data"].decode()
+            self.batch(("INCR", f"seen:{token}"), ("EXPIRE", f"seen:{token}", 10))
 
     # The engine's stores.
 
@@ -184,29 +311,93 @@ class RedisUploadStore(UploadStore):
 
 class RedisJournal(Journal):
     """The journal as a Redis stream capped at ``maxlen`` entries (``XADD … MAXLEN``),
-    numbered by one counter for every process. The byte budget is not enforced here:
-    entries are small (images are kept as their size), so the count bounds them."""
+    numbered by one counter for every process.
+
+    Entries wait in this process (the newest ``maxlen``) until a background thread
+    sends them, a few milliseconds later, many in one round trip; reading or clearing
+    the journal first has every process send what it holds (:meth:`RedisState.sync`).
+    The byte budget is not enforced here: entries are small (images are kept as their
+    size), so the count bounds them."""
 
     def __init__(
         self, state: RedisState, maxlen: int = 1000, max_bytes: int = DEFAULT_MAX_BYTES
     ) -> None:
         super().__init__(maxlen, max_bytes)
         self._state = state
+        state.on_sync(self.flush)
+        state.on_close(self._stop)
+        self._pending: deque[str] = deque(maxlen=maxlen)
+        self._sending: int | None = None  # the process whose sender runs
+        self._wake = threading.Event()
+        self._send_lock = threading.Lock()
 
     def _append(self, build: Callable[[int], JournalEntry]) -> None:
-        entry = build(0).to_dict()
-        del entry["seq"]
-        self._state.script("journal", ["journal", "journal:seq"], [self.maxlen, json.dumps(entry)])
+        entry = build(0)
+        # The fields after seq, as a JSON list: a tenth of the cost of asdict's dict.
+        row = json.dumps([getattr(entry, name) for name in _ENTRY_FIELDS])
+        with self._lock:
+            self._pending.append(row)
+        if self._sending != os.getpid():
+            self._start_sending()
+        self._wake.set()
+
+    def _start_sending(self) -> None:
+        self._sending = os.getpid()
+        self._wake, self._send_lock = threading.Event(), threading.Lock()
+        threading.Thread(target=self._sender, name="fake1688-journal", daemon=True).start()
+
+    def _sender(self) -> None:
+        pid = os.getpid()
+        while self._sending == pid:
+            self._wake.wait()
+            self._wake.clear()
+            time.sleep(_GATHER)
+            try:
+                self.flush()
+            except StateUnavailable:
+                time.sleep(_RETRY)
+                self._wake.set()
+
+    def _stop(self) -> None:
+        self._sending = None
+        self._wake.set()
+        with contextlib.suppress(StateUnavailable):
+            self.flush()
+
+    def flush(self) -> None:
+        """Send the entries this process holds (its sender does it by itself)."""
+        with self._send_lock:
+            with self._lock:
+                batch = list(self._pending)
+                self._pending.clear()
+            if not batch:
+                return
+            try:
+                self._state.script("journal", ["journal", "journal:seq"], [self.maxlen, *batch])
+            except StateUnavailable:
+                with self._lock:  # back in front of any newer ones; the newest maxlen stay
+                    newer = list(self._pending)
+                    self._pending.clear()
+                    self._pending.extend([*batch, *newer])
+                raise
+
+    def _settled(self) -> None:
+        """Before a read: every process's entries sent."""
+        self.flush()
+        self._state.sync()
 
     def entries(self) -> list[JournalEntry]:
+        """Every process's entries, in the order their calls were received."""
+        self._settled()
         (rows,) = self._state.batch(("XRANGE", "journal", "-", "+"))
-        return [_entry(fields) for _, fields in rows]
+        return sorted((_entry(fields) for _, fields in rows), key=lambda e: e.received_at)
 
     def last(self) -> JournalEntry | None:
-        (rows,) = self._state.batch(("XREVRANGE", "journal", "+", "-", "COUNT", 1))
-        return _entry(rows[0][1]) if rows else None
+        entries = self.entries()
+        return entries[-1] if entries else None
 
     def clear(self) -> None:
+        self._settled()  # entries of calls answered before the reset go before it
         self._state.batch(("DEL", "journal"))
 
     @property
@@ -214,12 +405,17 @@ class RedisJournal(Journal):
         return sum(_estimated_size(entry) for entry in self.entries())
 
     def __len__(self) -> int:
+        self._settled()
         (count,) = self._state.batch(("XLEN", "journal"))
         return int(count)
 
 
+#: What a stream entry holds, in this order (``seq`` is numbered by Redis).
+_ENTRY_FIELDS: Final = tuple(f.name for f in dataclasses.fields(JournalEntry))[1:]
+
+
 def _entry(fields: Mapping[bytes, bytes]) -> JournalEntry:
-    data = json.loads(fields[b"e"])
+    data = dict(zip(_ENTRY_FIELDS, json.loads(fields[b"e"]), strict=True))
     data["verification"] = Verification(data["verification"])
     return JournalEntry(seq=int(fields[b"s"]), **data)
 
@@ -241,6 +437,9 @@ class RedisRateLimiter(RateLimiter):
             state.redis.set(state.key("limits:default"), _limits_json(self._built), nx=True)
 
     def __call__(self, call: Any) -> None:
+        limits = self.limits_for(call.app.app_key)  # cached: no round trip
+        if limits.qps is None and limits.daily_quota is None:
+            return
         with self._state.reached():
             super().__call__(call)
 
@@ -249,12 +448,21 @@ class RedisRateLimiter(RateLimiter):
             self._state.batch(("SET", "limits:default", _limits_json(limits)))
         else:
             self._state.batch(("HSET", "limits:apps", app_key, _limits_json(limits)))
+        self._state.sync()
 
     def limits_for(self, app_key: str) -> RateLimits:
-        default, own = self._state.batch(
-            ("GET", "limits:default"), ("HGET", "limits:apps", app_key)
+        default, apps = self._settings()
+        return apps.get(app_key, default)
+
+    def _settings(self) -> tuple[RateLimits, dict[str, RateLimits]]:
+        settings: tuple[RateLimits, dict[str, RateLimits]] = self._state.cached(
+            "limits", self._load
         )
-        return _limits(own or default)
+        return settings
+
+    def _load(self) -> tuple[RateLimits, dict[str, RateLimits]]:
+        default, apps = self._state.batch(("GET", "limits:default"), ("HGETALL", "limits:apps"))
+        return _limits(default), {key.decode(): _limits(raw) for key, raw in apps.items()}
 
     def _restore(self, default: RateLimits) -> None:
         self._state.batch(
@@ -262,6 +470,7 @@ class RedisRateLimiter(RateLimiter):
         )
         with self._state.reached():
             self.storage.reset()
+        self._state.sync()
 
     def clear(self) -> None:
         self._restore(RateLimits())
@@ -270,10 +479,10 @@ class RedisRateLimiter(RateLimiter):
         self._restore(self._built)
 
     def to_dict(self) -> dict[str, Any]:
-        default, apps = self._state.batch(("GET", "limits:default"), ("HGETALL", "limits:apps"))
+        default, apps = self._settings()
         return {
-            "default": _limits(default).to_dict(),
-            "apps": {k.decode(): _limits(v).to_dict() for k, v in sorted(apps.items())},
+            "default": default.to_dict(),
+            "apps": {key: limits.to_dict() for key, limits in sorted(apps.items())},
         }
 
 
@@ -309,18 +518,19 @@ class RedisFaultPlan(FaultPlan):
         self, state: RedisState, seed: int = 0, faults: Iterable[Fault | Mapping[str, Any]] = ()
     ) -> None:
         self._state = state
-        self._cache: tuple[bytes | None, int, list[_SharedRule]] = (None, seed, [])
         super().__init__(seed, faults)
 
     def _start(self) -> None:
         # The first process to start installs the built rules; the others join them.
-        self._state.script("faults_reset", _FAULT_KEYS, [0, *self._reset_args()])
+        if self._state.script("faults_reset", _FAULT_KEYS, [0, *self._reset_args()]):
+            self._state.sync()
 
     def _reset_args(self) -> list[Any]:
         return [self._seed, *(json.dumps(f.to_dict()) for f in self._built)]
 
     def reset(self) -> None:
         self._state.script("faults_reset", _FAULT_KEYS, [1, *self._reset_args()])
+        self._state.sync()
 
     @property
     def seed(self) -> int:
@@ -330,40 +540,34 @@ class RedisFaultPlan(FaultPlan):
     def add(self, fault: Fault | Mapping[str, Any]) -> Fault:
         fault = _as_fault(fault)
         self._state.script("faults_add", _FAULT_KEYS, [json.dumps(fault.to_dict())])
+        self._state.sync()
         return fault
 
     def clear(self) -> None:
-        self._state.batch(
-            ("DEL", "faults:rules"), ("DEL", "faults:left"), ("INCR", "faults:version"), atomic=True
-        )
+        self._state.batch(("DEL", "faults:rules"), ("DEL", "faults:left"), atomic=True)
+        self._state.sync()
 
     def reseed(self, seed: int) -> None:
-        self._state.batch(
-            ("SET", "faults:seed", seed),
-            ("SET", "faults:draws", 0),
-            ("INCR", "faults:version"),
-            atomic=True,
-        )
+        self._state.batch(("SET", "faults:seed", seed), ("SET", "faults:draws", 0), atomic=True)
+        self._state.sync()
 
     def rules(self) -> list[dict[str, Any]]:
-        return [{**rule.fault.to_dict(), "remaining": rule.remaining} for rule in self._load()[2]]
+        return [{**rule.fault.to_dict(), "remaining": rule.remaining} for rule in self._load()[1]]
 
     def __len__(self) -> int:
         (count,) = self._state.batch(("LLEN", "faults:rules"))
         return int(count)
 
     def draw(self, api_method: str) -> Injected:
-        version, number = self._state.batch(("GET", "faults:version"), ("INCR", "faults:draws"))
-        cached, seed, rules = self._cache
-        if version != cached:
-            cached, seed, rules = self._load()
+        seed, rules = self._state.cached("faults", self._load)
         if not rules:
-            return NOTHING
-        return _decide(api_method, rules, random.Random(f"{seed}:{number}"), self._spend_shared)  # noqa: S311
+            return NOTHING  # the common case: no round trip
+        (number,) = self._state.batch(("INCR", "faults:draws"))
+        draws = random.Random(f"{seed}:{number}")  # noqa: S311 - reproducible on purpose
+        return _decide(api_method, rules, draws, self._spend_shared)
 
-    def _load(self) -> tuple[bytes | None, int, list[_SharedRule]]:
-        version, seed, raws, left = self._state.batch(
-            ("GET", "faults:version"),
+    def _load(self) -> tuple[int, list[_SharedRule]]:
+        seed, raws, left = self._state.batch(
             ("GET", "faults:seed"),
             ("LRANGE", "faults:rules", 0, -1),
             ("HGETALL", "faults:left"),
@@ -375,14 +579,19 @@ class RedisFaultPlan(FaultPlan):
             remaining = int(left.get(str(data["id"]).encode(), -1))
             fault = Fault.from_dict(data["fault"])
             rules.append(_SharedRule(fault, None if remaining < 0 else remaining, data["id"], raw))
-        self._cache = (version, self._seed if seed is None else int(seed), rules)
-        return self._cache
+        return (self._seed if seed is None else int(seed)), rules
 
     def _spend_shared(self, rule: _Rule) -> bool:
         if rule.remaining is None or not isinstance(rule, _SharedRule):
             return True
-        return bool(self._state.script("faults_spend", _FAULT_KEYS, [rule.ident, rule.raw]))
+        spent = self._state.script("faults_spend", _FAULT_KEYS, [rule.ident, rule.raw])
+        if spent == _RAN_OUT:
+            self._state.sync()
+        return bool(spent)
 
+
+#: What the spend script answers when it spent a rule's last time (and removed it).
+_RAN_OUT: Final = 2
 
 _FAULT_KEYS: Final = [
     "faults:rules",
@@ -437,10 +646,12 @@ end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 return 1
 """,
-    # KEYS: journal, journal:seq; ARGV: max entries, the entry as JSON
+    # KEYS: journal, journal:seq; ARGV: max entries, then each entry as JSON
     "journal": """
-local seq = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 's', seq, 'e', ARGV[2])
+local seq = redis.call('INCRBY', KEYS[2], #ARGV - 1) - (#ARGV - 1)
+for i = 2, #ARGV do
+  redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 's', seq + i - 1, 'e', ARGV[i])
+end
 return seq
 """,
     # KEYS: _FAULT_KEYS; ARGV: force (0: only if never set), seed, each fault as JSON
@@ -480,7 +691,7 @@ left = redis.call('HINCRBY', KEYS[2], ARGV[1], -1)
 if left == 0 then
   redis.call('HDEL', KEYS[2], ARGV[1])
   redis.call('LREM', KEYS[1], 1, ARGV[2])
-  redis.call('INCR', KEYS[3])
+  return 2
 end
 return 1
 """,

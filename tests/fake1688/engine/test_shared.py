@@ -6,6 +6,7 @@ loopback port (persistence off); the database is emptied before each test.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,15 +31,25 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         yield server
 
 
+#: The states the gateways of a test use: closed after it, so no thread of theirs
+#: writes into the next test's database.
+_opened: list[RedisState] = []
+
+
 @pytest.fixture
-def url(redis_server: RedisServer) -> str:
+def url(redis_server: RedisServer) -> Iterator[str]:
     RedisState(redis_server.url).redis.flushdb()
-    return redis_server.url
+    yield redis_server.url
+    while _opened:
+        _opened.pop().close()
 
 
 def worker(catalog: Any, url: str, **options: Any) -> FakeGateway:
     """A gateway as one worker of `fake1688 serve --state URL` builds it."""
-    return FakeGateway(catalog=catalog, clock=lambda: NOW, state=RedisState(url), **options)
+    options.setdefault("clock", lambda: NOW)
+    state = RedisState(url)
+    _opened.append(state)
+    return FakeGateway(catalog=catalog, state=state, **options)
 
 
 @pytest.fixture
@@ -166,16 +177,17 @@ def test_a_seeded_plan_faults_the_same_calls_on_every_run(
     assert run() == once
 
 
-def test_the_journal_holds_every_call_of_every_worker_once(
-    workers: tuple[FakeGateway, FakeGateway], photo: bytes
+def test_the_journal_holds_every_call_of_every_worker_once_in_order(
+    catalog: Any, url: str, photo: bytes
 ) -> None:
-    first, second = workers
+    ticks = itertools.count()
+    first, second = (worker(catalog, url, clock=lambda: NOW + next(ticks) / 1000) for _ in "ab")
     answers = [search(gateway, image=b64(photo), page=str(n)) for n, gateway in
                enumerate((first, second) * 3, start=1)]  # fmt: skip
     entries = first.journal.entries()
     assert entries == second.journal.entries()
-    assert [entry.seq for entry in entries] == [1, 2, 3, 4, 5, 6]
     assert [entry.params["page"] for entry in entries] == ["1", "2", "3", "4", "5", "6"]
+    assert sorted(entry.seq for entry in entries) == [1, 2, 3, 4, 5, 6]
     ids = [a["1688_items_search_img_response"]["request_id"] for a in answers]
     assert [entry.request_id for entry in entries] == ids
     assert entries[0].params["app_key"] != KEY  # masked, as in memory
@@ -219,7 +231,7 @@ def test_workers_started_later_join_the_state_the_first_set_up(catalog: Any, url
 # -- Redis lost and back -------------------------------------------------------------------
 
 
-def test_redis_lost_gets_the_internal_error_envelope_quickly_and_recovers(
+def test_redis_lost_gets_the_internal_error_envelope_within_a_second_and_recovers(
     catalog: Any, tmp_path: Path, photo: bytes
 ) -> None:
     server = RedisServer(tmp_path)
@@ -228,15 +240,19 @@ def test_redis_lost_gets_the_internal_error_envelope_quickly_and_recovers(
         gateway = worker(catalog, server.url)
         assert not failed(search(gateway, image=b64(photo)))
         server.stop()
-        started = time.perf_counter()
-        answer = search(gateway, image=b64(photo))
-        assert time.perf_counter() - started < 1.0
+        lost = time.perf_counter()
+        while not failed(answer := search(gateway, image=b64(photo))):
+            assert time.perf_counter() - lost < 1.0, "a call in the gap was served"
         error = answer["error_response"]
         assert (error["code"], error["sub_code"]) == (15, "isp.remote-service-error")
         assert f"the shared state at {server.url} is unreachable" in error["sub_msg"]
-        server.start()  # the same port: the next call finds it again
-        assert not failed(search(gateway, image=b64(photo)))
-        assert [entry.code for entry in gateway.journal.entries()] == [0]  # a fresh Redis
+        server.start()  # the same port: the fake serves again, with no restart
+        back = time.perf_counter()
+        while failed(search(gateway, image=b64(photo))):
+            assert time.perf_counter() - back < 2.0, "the fake did not recover"
+        codes = [entry.code for entry in gateway.journal.entries()]
+        assert codes[-1] == 0
+        assert 15 in codes  # the gap's calls, kept while Redis was away
     finally:
         server.stop()
 
