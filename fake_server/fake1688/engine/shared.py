@@ -596,7 +596,7 @@ _RAN_OUT: Final = 2
 _FAULT_KEYS: Final = [
     "faults:rules",
     "faults:left",
-    "faults:version",
+    "faults:installed",
     "faults:ids",
     "faults:seed",
     "faults:draws",
@@ -668,7 +668,7 @@ for i = 3, #ARGV do
 end
 redis.call('SET', KEYS[5], ARGV[2])
 redis.call('SET', KEYS[6], 0)
-redis.call('INCR', KEYS[3])
+redis.call('SET', KEYS[3], 1)
 return 1
 """,
     # KEYS: _FAULT_KEYS; ARGV: the fault as JSON
@@ -679,10 +679,9 @@ redis.call('RPUSH', KEYS[1], cjson.encode({id = id, fault = fault}))
 local times = fault['times']
 if times == nil or times == cjson.null then times = -1 end
 redis.call('HSET', KEYS[2], id, times)
-redis.call('INCR', KEYS[3])
 return id
 """,
-    # KEYS: _FAULT_KEYS; ARGV: rule id, the rule's JSON. 1: fire; 0: none left.
+    # KEYS: _FAULT_KEYS; ARGV: rule id, its JSON. 1: fire; 2: fire, the last time; 0: none left.
     "faults_spend": """
 local left = tonumber(redis.call('HGET', KEYS[2], ARGV[1]))
 if not left or left == 0 then return 0 end
