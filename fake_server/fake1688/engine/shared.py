@@ -206,7 +206,7 @@ class RedisState:
     def _watcher(self) -> None:
         pid = os.getpid()
         while self._watching == pid:
-            pubsub = self.redis.pubsub()  # type: ignore[no-untyped-call]
+            pubsub = self.redis.pubsub()
             try:
                 pubsub.subscribe(self.key("sync"))
                 pinged = answered = time.monotonic()
