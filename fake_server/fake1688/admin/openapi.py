@@ -141,6 +141,16 @@ def _schemas() -> dict[str, Any]:
         duration_ms={"type": "number"},
         error=_NULLABLE_STR,
         fault=_NULLABLE_STR,
+        image={
+            "type": ["string", "null"],
+            "description": "the sha256 (hex) of the photo a search or an upload worked on",
+        },
+        offers={
+            "type": "array",
+            "items": STR,
+            "description": "a search's page: its offers' num_iids in rank order",
+        },
+        total={"type": ["integer", "null"], "description": "how many offers a search matched"},
     )
     return {
         "Item": item,

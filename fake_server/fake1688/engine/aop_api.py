@@ -78,7 +78,9 @@ class AopImageApi:
         if not isinstance(text, str) or not text:
             raise _bad(f"{aop.UPLOAD_PARAM}.imageBase64 is required: the base64 of the image")
         image = self.backend.load("image", text, name=f"{aop.UPLOAD_PARAM}.imageBase64")
-        return _success(json.dumps(self.backend.keep(image).image_id))
+        image_id = self.backend.keep(image).image_id
+        self.backend.noted(call.seen, image)
+        return _success(json.dumps(image_id))
 
     def search(self, call: Call, request_id: str) -> bytes:
         """One page of the offers that look like the image."""
@@ -91,6 +93,7 @@ class AopImageApi:
             results = [o for o in results if self._wanted(o, offer_query)]
         start = (query.page - 1) * query.page_size
         page = results[start : start + query.page_size]
+        self.backend.noted(call.seen, image, page, len(results))
         data = b",".join(self._chunk(offer, offer_query.country) for offer in page)
         pages = -(-len(results) // query.page_size)
         head = (

@@ -29,11 +29,20 @@ from pailitao.wire import images as rules
 from . import args, render
 from .apps import App
 from .errors import InvalidArguments, ServiceUnavailable
+from .journal import Seen
 from .protocol import FakeRequest
 from .search import CatalogLike, DecodingRefused, SearchQuery, SearchService
 from .store import Image, Upload, UploadStore, imgid_token
 
-__all__ = ["SEARCH", "UPLOAD", "Call", "Handler", "ImageSearchApi", "sniff_image_type"]
+__all__ = [
+    "SEARCH",
+    "UPLOAD",
+    "Call",
+    "Handler",
+    "ImageSearchApi",
+    "Shelf",
+    "sniff_image_type",
+]
 
 SEARCH: Final = "1688.items.search.img"
 UPLOAD: Final = "1688.upload.img"
@@ -65,6 +74,8 @@ class Call(NamedTuple):
     app: App
     params: Mapping[str, str]
     files: Mapping[str, bytes]
+    #: Where the handler notes the photo and the offers, for the journal.
+    seen: Seen | None = None
 
 
 #: A handler turns a verified call and its request id into the success body.
@@ -111,6 +122,46 @@ class _Decoded:
                 self._chars -= len(dropped)
 
 
+class Shelf:
+    """The photos calls worked on lately, by sha256, LRU within a count and a byte budget.
+
+    The journal names a call's photo by its sha256; a page that shows the call
+    finds the bytes here (an upload also in the upload store, a catalog photo in
+    the catalog), so they are kept once however many calls send them.
+    """
+
+    def __init__(self, max_images: int = 256, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self._images: OrderedDict[bytes, bytes] = OrderedDict()
+        self._bytes = 0
+        self._max_images, self._max_bytes = max_images, max_bytes
+        self._lock = threading.Lock()
+
+    def put(self, image: Image) -> None:
+        """Keep ``image`` (the newest always stays, however large)."""
+        with self._lock:
+            if image.sha256 in self._images:
+                self._images.move_to_end(image.sha256)
+                return
+            self._images[image.sha256] = image.data
+            self._bytes += len(image.data)
+            while len(self._images) > 1 and (
+                len(self._images) > self._max_images or self._bytes > self._max_bytes
+            ):
+                _, dropped = self._images.popitem(last=False)
+                self._bytes -= len(dropped)
+
+    def get(self, sha256: bytes) -> bytes | None:
+        """The photo with this sha256, if still kept."""
+        with self._lock:
+            return self._images.get(sha256)
+
+    def clear(self) -> None:
+        """Forget every photo."""
+        with self._lock:
+            self._images.clear()
+            self._bytes = 0
+
+
 class ImageSearchApi:
     """The backend of both APIs: the catalog, the upload store and the search caches."""
 
@@ -123,6 +174,8 @@ class ImageSearchApi:
         self.searcher = SearchService(catalog)
         self._decoded = _Decoded()
         self._catalog_images: dict[str, Image] = {}  # pic_url -> its photo
+        #: The photos calls searched or uploaded lately, by sha256 (for the dashboard).
+        self.shelf = Shelf()
         #: The URL table of the TOP router: ``method`` → handler.
         self.handlers: Mapping[str, Handler] = {SEARCH: self.search, UPLOAD: self.upload}
 
@@ -137,12 +190,27 @@ class ImageSearchApi:
             raise _busy() from None
         except ValueError as error:
             raise _not_an_image(error) from None
+        self.noted(call.seen, image, page.offers, page.total)
         return render.search_body(query.page, query.page_size, page.total, page.items, request_id)
 
     def upload(self, call: Call, request_id: str) -> bytes:
         """``1688.upload.img``: keep the image, answer its imgid."""
         image = self.load(*args.image_source(call.params, call.files, refs=False))
-        return render.upload_body(self.keep(image).url, request_id)
+        upload = self.keep(image)
+        self.noted(call.seen, image)
+        return render.upload_body(upload.url, request_id)
+
+    def noted(
+        self, seen: Seen | None, image: Image, offers: Sequence[Any] = (), total: int | None = None
+    ) -> None:
+        """Note for the journal the photo a call worked on (kept on the shelf, for a
+        page that shows it) and a search's page: ``offers`` by num_iid or as offers."""
+        self.shelf.put(image)
+        if seen is None:
+            return
+        seen.image = image.sha256
+        seen.offers = tuple(o if isinstance(o, str) else o.num_iid for o in offers)
+        seen.total = total
 
     def keep(self, image: Image) -> Upload:
         """Check that an image decodes, and keep it in the upload store."""

@@ -17,7 +17,7 @@ import hashlib
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Final
 
@@ -33,6 +33,7 @@ __all__ = [
     "REDACTED_PARAMS",
     "Journal",
     "JournalEntry",
+    "Seen",
     "Verification",
     "mask_app_key",
     "redact_params",
@@ -57,6 +58,19 @@ DEFAULT_MAX_BYTES: Final = 16 * 1024 * 1024
 _ENTRY_OVERHEAD: Final = 500
 #: What each param or file part holds besides its text: two string headers, a dict slot.
 _ITEM_OVERHEAD: Final = 100
+#: What each offer of a search's page holds: its num_iid, a tuple slot.
+_OFFER_SIZE: Final = 70
+
+
+@dataclass(slots=True)
+class Seen:
+    """What a handler worked on, for the journal: the photo it searched or kept
+    (its sha256), and for a search the page's offers (num_iids, in rank order) and
+    how many matched in all."""
+
+    image: bytes | None = None
+    offers: tuple[str, ...] = ()
+    total: int | None = None
 
 
 class Verification(StrEnum):
@@ -91,6 +105,13 @@ class JournalEntry:
     error: str | None = None
     #: What the fault plan injected, e.g. ``"latency 120 ms, http_error 503"``.
     fault: str | None = None
+    #: The sha256 (hex) of the photo a search or an upload worked on.
+    image: str | None = None
+    #: A search's page: the offers' num_iids in rank order, and how many matched in all.
+    offers: tuple[str, ...] = ()
+    total: int | None = None
+    #: The answer's body as sent (kept by the in-memory journal; not in ``to_dict``).
+    answer: bytes | None = field(default=None, repr=False)
 
     def describe(self) -> str:
         """One line: ``#3 POST /openapi/router/rest 1688.upload.img sign passed -> ok``."""
@@ -116,7 +137,9 @@ class JournalEntry:
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready copy."""
         data = asdict(self)
+        del data["answer"]
         data["params"], data["files"] = dict(self.params), dict(self.files)
+        data["offers"] = list(self.offers)
         data["verification"] = str(self.verification)
         return data
 
@@ -186,6 +209,8 @@ def _estimated_size(entry: JournalEntry) -> int:
         + len(entry.sub_msg or "")
         + len(entry.error or "")
         + len(entry.fault or "")
+        + _OFFER_SIZE * len(entry.offers)
+        + len(entry.answer or b"")
     )
     if files:
         size += _ITEM_OVERHEAD * len(files) + sum(map(len, files)) + sum(map(len, files.values()))
@@ -233,11 +258,14 @@ class Journal:
         traceback: str | None = None,
         fault: str | None = None,
         redaction: Redaction = _NAMES_ONLY,
+        seen: Seen | None = None,
+        answer: bytes | None = None,
     ) -> None:
         """Add the entry for one answered request, dropping here what must not be kept.
 
         ``redaction`` knows the secrets to hide besides the secret params
-        (the engine's knows its apps' secrets and access tokens).
+        (the engine's knows its apps' secrets and access tokens); ``seen`` is
+        what the handler worked on, ``answer`` the body sent.
         """
         pairs = (*request.query, *request.form)
         code, sub_code, sub_msg = _facts(error)
@@ -251,12 +279,17 @@ class Journal:
         params = redact_params(pairs, redaction)
         path = redaction.path(request.path)
         duration_ms = round(duration_ms, 3)
+        image: str | None = None
+        offers: tuple[str, ...] = ()
+        total: int | None = None
+        if seen is not None and seen.image is not None:
+            image, offers, total = seen.image.hex(), seen.offers, seen.total
 
         def build(seq: int) -> JournalEntry:
             return JournalEntry(
                 seq, received_at, request.method, path, api_method, params, files,
                 verification, status, code, sub_code, sub_msg, request_id, duration_ms,
-                traceback, fault,
+                traceback, fault, image, offers, total, answer,
             )  # fmt: skip
 
         self._append(build)

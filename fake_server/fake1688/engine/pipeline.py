@@ -41,7 +41,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 from typing import Any, Final
@@ -64,7 +64,7 @@ from .errors import (
     StateUnavailable,
 )
 from .faults import NOTHING, Fault, FaultAnswer, Injected
-from .journal import DEFAULT_MAX_BYTES, Verification
+from .journal import DEFAULT_MAX_BYTES, Seen, Verification
 from .protocol import FakeRequest, FakeResponse, parse_http
 from .ratelimits import RateLimits
 from .reseller_api import ResellerApi
@@ -106,6 +106,7 @@ class _Outcome:
     api_method: str | None = None
     verification: Verification = Verification.NOT_REACHED
     injected: Injected = NOTHING
+    seen: Seen = field(default_factory=Seen)
 
 
 class Engine:
@@ -176,6 +177,7 @@ class Engine:
         """Forget uploads, journal and rate-limit counters; restore the built faults and limits."""
         self.store.clear()
         self.journal.clear()
+        self.api.shelf.clear()
         self.limits.reset()
         self.faults.reset()
 
@@ -282,6 +284,8 @@ class Engine:
                 traceback=details,
                 fault=outcome.injected.describe(),
                 redaction=self.redaction,
+                seen=outcome.seen,
+                answer=None if _is_photo(response) else response.body,
             )
         except StateUnavailable as lost:  # the answer still goes out
             _LOG.warning("request_id %s was not journaled: %s", request_id, lost)
@@ -343,7 +347,7 @@ class Engine:
         aop_checks.check_timestamp(params, self.clock, self.timestamp_skew)
         aop_checks.check_access_token(params, app)
         aop_checks.require(params, self.aop_api.required[path.api])
-        call = Call(path.api, app, params, request.files)
+        call = Call(path.api, app, params, request.files, outcome.seen)
         for gate in self.gates:
             gate(call)
         outcome.injected = self.faults.draw(call.api_method)
@@ -368,7 +372,7 @@ class Engine:
         reseller_api.check_secret(params, app)
         outcome.verification = Verification.PASSED
         reseller_api.check_common(params)
-        call = Call(api_method, app, params, request.files)
+        call = Call(api_method, app, params, request.files, outcome.seen)
         for gate in self.gates:
             gate(call)
         outcome.injected = self.faults.draw(call.api_method)
@@ -408,7 +412,7 @@ class Engine:
         outcome.verification = Verification.FAILED
         checks.check_sign(params, app, sign_method)
         outcome.verification = Verification.PASSED
-        return Call(method, app, params, request.files)
+        return Call(method, app, params, request.files, outcome.seen)
 
     def _static(self, request: FakeRequest) -> FakeResponse:
         found = self.api.image_for_path(request.path) if request.method == "GET" else None
@@ -481,6 +485,13 @@ def _in_dialect(
     if reseller_path is not None:
         return ResellerError("5000", failed.sub_msg)
     return failed
+
+
+def _is_photo(response: FakeResponse) -> bool:
+    """Whether the answer is a photo served at its pic_url (the journal keeps no copy)."""
+    return any(
+        name == "content-type" and value.startswith("image/") for name, value in response.headers
+    )
 
 
 def internal_error_response() -> FakeResponse:

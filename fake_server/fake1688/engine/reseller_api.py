@@ -174,6 +174,7 @@ class ResellerApi:
         results = self.backend.matches(image, query)
         start = (query.page - 1) * query.page_size
         page = results[start : start + query.page_size]
+        self.backend.noted(call.seen, image, page, len(results))
         chunks = b",".join(self.backend.searcher.chunk(offer) for offer in page)
         total = len(results)
         head = (
@@ -206,4 +207,5 @@ class ResellerApi:
             # A raw '+' in a query string reads as a space: base64 has no spaces.
             image = self.backend.load("image", text.replace(" ", "+"), name="imgcode")
         url = self.backend.keep(image).url
+        self.backend.noted(call.seen, image)
         return dumps({"item": {"name": url, "status": 1}})

@@ -112,10 +112,12 @@ class CatalogLike(Protocol, Generic[OfferT]):
 
 
 class Page(NamedTuple):
-    """One page of a search: its offers as serialised TOP items, and the total that matched."""
+    """One page of a search: its offers as serialised TOP items and by num_iid, and the
+    total that matched."""
 
     total: int
     items: Sequence[bytes]
+    offers: tuple[str, ...]
 
 
 class SearchQuery(NamedTuple):
@@ -215,7 +217,8 @@ class SearchService:
     def _page(self, image: Image, query: SearchQuery) -> Page:
         results = self.results(image, query)
         start = (query.page - 1) * query.page_size
-        return Page(len(results), [self.chunk(o) for o in results[start : start + query.page_size]])
+        offers = results[start : start + query.page_size]
+        return Page(len(results), [self.chunk(o) for o in offers], tuple(o.num_iid for o in offers))
 
     def chunk(self, offer: OfferLike) -> bytes:
         """The offer as a TOP search item, serialised once."""

@@ -410,13 +410,17 @@ class RedisJournal(Journal):
         return int(count)
 
 
-#: What a stream entry holds, in this order (``seq`` is numbered by Redis).
-_ENTRY_FIELDS: Final = tuple(f.name for f in dataclasses.fields(JournalEntry))[1:]
+#: What a stream entry holds, in this order (``seq`` is numbered by Redis; answers are
+#: kept by an in-memory journal only: they would weigh on every call's round trip).
+_ENTRY_FIELDS: Final = tuple(
+    f.name for f in dataclasses.fields(JournalEntry) if f.name not in {"seq", "answer"}
+)
 
 
 def _entry(fields: Mapping[bytes, bytes]) -> JournalEntry:
     data = dict(zip(_ENTRY_FIELDS, json.loads(fields[b"e"]), strict=True))
     data["verification"] = Verification(data["verification"])
+    data["offers"] = tuple(data["offers"])
     return JournalEntry(seq=int(fields[b"s"]), **data)
 
 

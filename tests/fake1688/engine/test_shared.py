@@ -6,6 +6,7 @@ loopback port (persistence off); the database is emptied before each test.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 from collections.abc import Iterator
@@ -193,6 +194,10 @@ def test_the_journal_holds_every_call_of_every_worker_once_in_order(
     assert entries[0].params["app_key"] != KEY  # masked, as in memory
     assert {entry.params["sign"] for entry in entries} == {"<redacted>"}
     assert second.journal.last() == entries[-1]
+    items = [a["1688_items_search_img_response"]["items"]["item"] for a in answers]
+    assert [entry.offers for entry in entries] == [tuple(i["num_iid"] for i in it) for it in items]
+    assert {entry.image for entry in entries} == {hashlib.sha256(photo).hexdigest()}
+    assert {entry.answer for entry in entries} == {None}  # kept by an in-memory journal only
     assert len(first.journal) == 6
     assert first.journal.nbytes > 0
     second.journal.assert_called("1688.items.search.img", times=6)
