@@ -9,7 +9,7 @@ PORT    ?= 8688
 NODE_DIR   := tests/sdks/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 
-.PHONY: install node-sdks redis-server test lint typecheck pytest cov docs scan contract example newest serve cassettes mutation clean
+.PHONY: install node-sdks redis-server chromium test lint typecheck pytest cov docs scan contract example newest serve cassettes mutation clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "pailitao needs Python >= 3.11")'
@@ -52,6 +52,19 @@ redis-server:
 		exit 1; \
 	fi
 
+# Debian's headless Chromium, which the dashboard's browser tests drive with Playwright at
+# /usr/bin/chromium (tests/fake1688/ui/browser.py; Playwright never downloads a browser of its
+# own), and its chromium-driver. On a root Debian machine without it, apt installs both.
+chromium:
+	@test -x /usr/bin/chromium || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium and chromium-driver with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else \
+		echo "make chromium: /usr/bin/chromium is missing; install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver), or run make as root on Debian" >&2; \
+		exit 1; \
+	fi
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -60,11 +73,11 @@ typecheck: install
 	$(BIN)/mypy
 
 # One worker per core (pytest-xdist): the suite is CPU-bound.
-pytest: install node-sdks redis-server
+pytest: install node-sdks redis-server chromium
 	$(BIN)/pytest -n auto
 
 # The same suite under coverage, its subprocesses included; fails under 97% (pyproject.toml).
-cov: install node-sdks redis-server
+cov: install node-sdks redis-server chromium
 	$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest -n auto
 	$(BIN)/coverage combine --quiet
