@@ -31,6 +31,7 @@ from fake1688.engine.state import StateBackend
 from fake1688.engine.store import UploadLimits, UploadStore
 from fake1688.http.asgi import create_app
 from fake1688.http.transport import AsyncFakeTransport, FakeTransport
+from fake1688.ui import dashboard_routes
 from pailitao.wire import in_process_url
 from pailitao.wire.signing import DEFAULT_SKEW
 
@@ -133,10 +134,12 @@ class FakeGateway:
     def asgi_app(self) -> Starlette:
         """The Starlette app serving this gateway in-process (``httpx.ASGITransport``).
 
-        On a socket, serve ``fake1688.server.serving_app(gw)``: it guards the admin
-        endpoints and logs requests with their secrets redacted.
+        The dashboard is at ``/__fake__/ui/`` (unless the engine serves no admin
+        endpoints). On a socket, serve ``fake1688.server.serving_app(gw)``: it
+        guards the admin endpoints and the dashboard, and logs requests with
+        their secrets redacted.
         """
-        return create_app(self.engine)
+        return create_app(self.engine, routes=dashboard_routes(self.engine))
 
     def reset(self) -> None:
         """Forget uploads, journal and rate-limit counters; back to the built faults and limits."""

@@ -43,6 +43,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from fake1688.admin.endpoints import LOCAL_ONLY, AdminAccess, exposure_refusal, is_endpoint, refused
 from fake1688.http.asgi import CONNECTION, create_app
+from fake1688.ui import dashboard_routes
 from pailitao.wire.redaction import Redaction
 
 from .gateway import FakeGateway
@@ -66,8 +67,9 @@ _LOG: Final = logging.getLogger(ACCESS_LOGGER)
 def serving_app(gateway: FakeGateway, admin: AdminAccess | None = LOCAL_ONLY) -> Starlette:
     """The app to serve ``gateway`` on a socket: access log, admin guard, then the engine.
 
-    ``admin=None`` serves no admin endpoints: the gateway's engine answers their
-    paths with the router's 404 envelope (in-process too, from then on). The
+    ``admin=None`` serves no admin endpoints and no dashboard: the gateway's
+    engine answers their paths with the router's 404 envelope (in-process too,
+    from then on). The
     admin token joins the secrets the engine's journal and error texts hide.
     """
     engine = gateway.engine
@@ -76,7 +78,7 @@ def serving_app(gateway: FakeGateway, admin: AdminAccess | None = LOCAL_ONLY) ->
     middleware = [Middleware(_AccessLog, redaction=engine.redaction)]
     if admin is not None:
         middleware.append(Middleware(_AdminGuard, access=admin))
-    return create_app(engine, middleware)
+    return create_app(engine, middleware, dashboard_routes(engine))
 
 
 def _resettable(http: type[asyncio.Protocol]) -> type[asyncio.Protocol]:

@@ -168,6 +168,12 @@ class Catalog:
             index = self._cat_index[cat] = self._index.subset(rows)
         return [self.offers[rows[i]] for i in index.nearest(fp, limit)]
 
+    def scores(self, fp: Fingerprint, offers: Sequence[Offer]) -> list[int]:
+        """Each offer's similarity score for `fp`, lower is nearer (past
+        `fake1688.catalog.similarity.MATCH`, no match)."""
+        rows = np.array([self._by_iid[offer.num_iid] for offer in offers], dtype=np.intp)
+        return [int(score) for score in self._index.subset(rows).scores(fp)] if len(rows) else []
+
     def offer(self, num_iid: str) -> Offer | None:
         """The offer with this num_iid, if any."""
         i = self._by_iid.get(num_iid)

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Final
 
+from pailitao.wire import aop
 from pailitao.wire.redaction import APP_KEY_PARAMS, SECRET_PARAMS, Redaction, mask_app_key
 
 from .aop_errors import AopError
@@ -43,6 +44,8 @@ __all__ = [
 REDACTED_PARAMS: Final = SECRET_PARAMS
 #: Params that hold an app key: kept partly masked.
 _APP_KEYS: Final = APP_KEY_PARAMS
+#: Where the Open Platform's API paths start (they name the app key).
+_AOP_PATH: Final = f"{aop.BASE_PATH}/{aop.PROTOCOL}/"
 #: The rule without known secrets, for a journal that is told none.
 _NAMES_ONLY: Final = Redaction()
 #: Params that hold a base64 image: kept as their length.
@@ -178,6 +181,15 @@ def _redact(key: str, value: str, redaction: Redaction) -> str:
     return value
 
 
+def _app_keys(path: str, pairs: Iterable[tuple[str, str]]) -> Iterator[str]:
+    """The app keys a request names: in its params, or in an Open Platform path."""
+    yield from (value for key, value in pairs if key in _APP_KEYS)
+    if path.startswith(_AOP_PATH):
+        api = aop.parse_path(path)
+        if api is not None:
+            yield api.app_key
+
+
 def _facts(
     error: GatewayError | AopError | ResellerError | None,
 ) -> tuple[int | str, str | None, str | None]:
@@ -269,10 +281,13 @@ class Journal:
         """
         pairs = (*request.query, *request.form)
         code, sub_code, sub_msg = _facts(error)
-        if sub_msg:
-            for app_key in (value for key, value in pairs if key in _APP_KEYS):
+        if sub_msg or answer:
+            for app_key in _app_keys(request.path, pairs):
                 if len(app_key) > 3:
-                    sub_msg = sub_msg.replace(app_key, mask_app_key(app_key))
+                    masked = mask_app_key(app_key)
+                    sub_msg = sub_msg and sub_msg.replace(app_key, masked)
+                    if answer and app_key.encode() in answer:  # an explanation quoting it
+                        answer = answer.replace(app_key.encode(), masked.encode())
         files: dict[str, str] = {}
         if request.files:  # rarely: no comprehension to run for a form
             files = {name: _file_summary(data) for name, data in request.files.items()}

@@ -185,6 +185,10 @@ class SearchService:
             raise DecodingRefused("decoding is refused here")
         return self.catalog.fingerprint(image.data)
 
+    def fingerprint(self, image: Image) -> Any:
+        """The image's fingerprint (cached); raises ``ValueError`` for a non-image."""
+        return self._fingerprint(image)
+
     def knows(self, image: Image) -> bool:
         """Whether the image's fingerprint is cached: searching by it decodes nothing."""
         return image.sha256 in self._fingerprints

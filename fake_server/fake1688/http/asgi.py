@@ -46,6 +46,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.types import Message, Receive, Scope, Send
 
 from fake1688.admin.endpoints import is_admin_path, route
@@ -69,8 +70,11 @@ QUEUE: Final = 6
 _LARGE_BODY: Final = 256 * 1024
 
 
-def create_app(engine: Engine, middleware: Sequence[Middleware] = ()) -> Starlette:
-    """A Starlette app serving ``engine`` on every path, inside ``middleware`` (outermost first).
+def create_app(
+    engine: Engine, middleware: Sequence[Middleware] = (), routes: Sequence[BaseRoute] = ()
+) -> Starlette:
+    """A Starlette app serving ``engine`` on every path but ``routes``' (the dashboard's),
+    inside ``middleware`` (outermost first).
 
     An endpoint failure still gets the platform's envelope (the handler for
     ``Exception`` answers it from Starlette's ``ServerErrorMiddleware``).
@@ -78,7 +82,9 @@ def create_app(engine: Engine, middleware: Sequence[Middleware] = ()) -> Starlet
     # Starlette's whole stack, ExceptionMiddleware included though nothing here
     # raises HTTPException: it builds a Request per call, 4% of an imgid search's
     # CPU in process (bench/README.md says how it is measured).
-    app = Starlette(middleware=middleware, exception_handlers={Exception: _internal_error})
+    app = Starlette(
+        routes=routes, middleware=middleware, exception_handlers={Exception: _internal_error}
+    )
     # Starlette's constructor takes routes, not the router's default; the
     # default is the router's own public setting, and sees every path.
     app.router.default = _EngineEndpoint(engine)

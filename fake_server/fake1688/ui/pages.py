@@ -1,0 +1,322 @@
+"""The dashboard's pages: the journal, a call, the catalog, the controls, thumbnails.
+
+Server-rendered with Starlette's Jinja2 templates (autoescaped); the little
+JavaScript (``static/dashboard.js``) fetches new journal lines, sends a dropped
+photo and the controls' changes as JSON. The controls call the admin endpoints
+(``/__fake__/faults``, ``/__fake__/limits``), so the same rules guard them.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fake1688.engine.errors import GatewayError
+from fake1688.engine.faults import HTTP_STATUSES, KINDS
+from fake1688.engine.pipeline import Engine
+from fake1688.engine.search import SearchQuery
+from fake1688.engine.store import Image
+
+from . import views
+from .thumbs import Thumbnails
+
+__all__ = ["PREFIX", "dashboard", "dashboard_routes"]
+
+#: Where the dashboard is mounted on the served app.
+PREFIX: Final = "/__fake__/ui"
+_HERE: Final = Path(__file__).parent
+#: Offers on one catalog page.
+_PER_PAGE: Final = 60
+#: The orders a photo dropped on the catalog page is shown in, with their titles.
+_SORTS: Final = (
+    ("relevance", "most similar"),
+    ("price_asc", "price, low to high"),
+    ("price_desc", "price, high to low"),
+    ("sales_desc", "sales, most first"),
+)
+#: Offers shown for each order.
+_SHOWN: Final = 20
+#: The largest photo the catalog page takes (as base64 text in JSON).
+_LONGEST_BODY: Final = 8 * 1024 * 1024
+#: Where a failure of a page is logged, with its traceback.
+_LOG: Final = logging.getLogger("fake1688.ui")
+_FAILED: Final = (
+    "<!doctype html><title>The dashboard failed</title><h1>The dashboard failed ({name})</h1>"
+    "<p>This is a bug in fake1688: the server's log has the details. The fake itself "
+    "goes on answering calls.</p>"
+)
+#: Thumbnails are named by what they show, so they never change.
+_CACHED: Final = {"cache-control": "public, max-age=86400, immutable"}
+
+
+def dashboard(engine: Engine) -> ASGIApp:
+    """The dashboard over ``engine``, to mount at :data:`PREFIX`."""
+    pages = _Pages(engine)
+    return _Failsafe(
+        Router(
+            [
+                Route("/", pages.journal),
+                Route("/rows", pages.rows),
+                Route("/requests/{seq:int}", pages.entry),
+                Route("/catalog", pages.catalog),
+                Route("/search", pages.search, methods=["POST"]),
+                Route("/controls", pages.controls),
+                Route("/photos/{sha256:str}.jpg", pages.photo),
+                Route("/offers/{num_iid:str}.jpg", pages.offer_photo),
+                Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
+            ]
+        )
+    )
+
+
+class _Failsafe:
+    """A failure of a page (a bug) answers an HTML page saying so, HTTP 500, and is
+    logged with its traceback; never a bare 500, never a dropped connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as failure:
+            _LOG.exception("the dashboard failed on %s", scope.get("path", "?")[:200])
+            if started:
+                return  # the answer is under way: the connection ends it
+            page = _FAILED.format(name=type(failure).__name__).encode()
+            headers = [(b"content-type", b"text/html; charset=utf-8")]
+            await send({"type": "http.response.start", "status": 500, "headers": headers})
+            await send({"type": "http.response.body", "body": page})
+
+
+def dashboard_routes(engine: Engine) -> list[BaseRoute]:
+    """The routes that serve the dashboard at :data:`PREFIX` (none when the engine
+    serves no admin endpoints)."""
+    if not engine.serves_admin:
+        return []
+    return [Route(PREFIX, _redirect), Mount(PREFIX, app=dashboard(engine))]
+
+
+def _redirect(request: Request) -> Response:
+    """``/__fake__/ui`` → ``/__fake__/ui/``."""
+    return RedirectResponse(request.scope.get("root_path", "") + PREFIX + "/", status_code=308)
+
+
+class _Pages:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.thumbs = Thumbnails()
+        self.templates = Jinja2Templates(directory=_HERE / "templates")
+
+    def _render(
+        self, request: Request, name: str, status_code: int = 200, **context: Any
+    ) -> HTMLResponse:
+        context["base"] = base = request.scope.get("root_path", "")
+        context["admin"] = base.removesuffix("/ui")  # the admin endpoints, beside the pages
+        response: HTMLResponse = self.templates.TemplateResponse(
+            request, name, context, status_code=status_code
+        )
+        return response
+
+    # -- the journal -------------------------------------------------------------
+
+    def journal(self, request: Request) -> HTMLResponse:
+        filters = views.Filters.of(request.query_params)
+        entries = self.engine.journal.entries()
+        every = [views.row(entry) for entry in entries]
+        apis, apps = views.choices(every)
+        return self._render(
+            request,
+            "journal.html",
+            lines=views.rows(entries, filters),
+            filters=filters,
+            apis=apis,
+            apps=apps,
+            dialects=views.DIALECTS,
+            outcomes=views.OUTCOMES,
+            last=entries[-1].seq if entries else 0,
+            kept=self.engine.journal.maxlen,
+        )
+
+    def rows(self, request: Request) -> HTMLResponse:
+        """The lines newer than ``after``, newest first, as table rows."""
+        filters = views.Filters.of(request.query_params)
+        try:
+            after = int(request.query_params.get("after", "0"))
+        except ValueError:
+            after = 0
+        entries = [entry for entry in self.engine.journal.entries() if entry.seq > after]
+        response = self._render(request, "rows.html", lines=views.rows(entries, filters))
+        last = max((entry.seq for entry in entries), default=after)
+        response.headers["x-last-seq"] = str(last)
+        return response
+
+    def entry(self, request: Request) -> HTMLResponse:
+        seq = request.path_params["seq"]
+        found = next((e for e in self.engine.journal.entries() if e.seq == seq), None)
+        if found is None:
+            return self._render(request, "missing.html", seq=seq, status_code=404)
+        line = views.row(found)
+        offers = self._offers(found.offers)
+        distances = self._distances(found.image, offers)
+        return self._render(
+            request,
+            "entry.html",
+            line=line,
+            entry=found,
+            photo_kept=found.image is not None and self._photo(found.image) is not None,
+            results=list(zip(offers, distances, strict=True)),
+            signature=views.refused_signature(found),
+            signed_params=views.signed_params(found),
+            causes=views.signature_causes(line.dialect),
+            answer=views.pretty_answer(found.answer),
+        )
+
+    # -- the catalog ------------------------------------------------------------
+
+    def catalog(self, request: Request) -> HTMLResponse:
+        catalog: Any = self.engine.catalog
+        counts: dict[str, int] = {}
+        for offer in catalog.offers:
+            counts[offer.cat] = counts.get(offer.cat, 0) + 1
+        cat = request.query_params.get("cat") or next(iter(counts), "")
+        offers = [offer for offer in catalog.offers if offer.cat == cat]
+        pages = max(1, math.ceil(len(offers) / _PER_PAGE))
+        try:
+            page = min(max(1, int(request.query_params.get("page", "1"))), pages)
+        except ValueError:
+            page = 1
+        return self._render(
+            request,
+            "catalog.html",
+            categories=[(c, catalog.categories.get(c, c), n) for c, n in counts.items()],
+            cat=cat,
+            offers=offers[(page - 1) * _PER_PAGE : page * _PER_PAGE],
+            page=page,
+            pages=pages,
+        )
+
+    async def search(self, request: Request) -> Response:
+        """A photo sent as ``{"image": base64}``: the offers the fake finds, by each order."""
+        body = await request.body()
+        if len(body) > _LONGEST_BODY:
+            return _refused(f"the photo is over {_LONGEST_BODY // 2**20} MB; send a smaller one")
+        try:
+            data = json.loads(body)
+            text = data["image"]
+            if not isinstance(text, str) or not text:
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            return _refused('send {"image": "<the photo as base64>"}')
+        try:
+            context = await run_in_threadpool(self._search, text.split(",")[-1])
+        except (GatewayError, binascii.Error) as error:
+            return _refused(getattr(error, "sub_msg", None) or str(error))
+        return self._render(request, "results.html", **context)
+
+    def _search(self, text: str) -> dict[str, Any]:
+        api = self.engine.api
+        image = api.load("image", text)
+        orders = []
+        for sort, title in _SORTS:
+            found = api.matches(image, SearchQuery(sort=sort))
+            offers = list(found[:_SHOWN])
+            orders.append((sort, title, len(found), offers, self._distances_of(image, offers)))
+        api.noted(None, image)  # on the shelf, for its thumbnail
+        return {"photo": image.sha256.hex(), "orders": orders}
+
+    # -- the controls -----------------------------------------------------------
+
+    def controls(self, request: Request) -> HTMLResponse:
+        engine = self.engine
+        faults = engine.faults
+        return self._render(
+            request,
+            "controls.html",
+            seed=faults.seed,
+            faults=faults.rules(),
+            limits=engine.limits.to_dict(),
+            kinds=KINDS,
+            statuses=HTTP_STATUSES,
+            apis=sorted(
+                [*engine.api.handlers, *engine.aop_api.handlers, *engine.reseller_api.handlers]
+            ),
+        )
+
+    # -- photos -----------------------------------------------------------------
+
+    def photo(self, request: Request) -> Response:
+        """A photo a call worked on, by its sha256 (hex)."""
+        sha256 = request.path_params["sha256"]
+        return self._thumbnail(f"photo:{sha256}", lambda: self._photo(sha256))
+
+    def offer_photo(self, request: Request) -> Response:
+        catalog: Any = self.engine.catalog
+        offer = catalog.offer(request.path_params["num_iid"])
+        if offer is None:
+            return Response("no such offer", status_code=404, media_type="text/plain")
+        return self._thumbnail(f"offer:{offer.num_iid}", lambda: catalog.image_bytes(offer))
+
+    def _thumbnail(self, key: str, photo: Any) -> Response:
+        etag = f'"{key}"'
+        try:
+            thumb = self.thumbs.get(key, photo)
+        except ValueError as error:
+            return Response(str(error), status_code=422, media_type="text/plain")
+        if thumb is None:
+            return Response(
+                "this photo is no longer kept (or another worker kept it)",
+                status_code=404,
+                media_type="text/plain",
+            )
+        return Response(thumb, media_type="image/jpeg", headers={**_CACHED, "etag": etag})
+
+    def _photo(self, sha256: str) -> bytes | None:
+        try:
+            digest = bytes.fromhex(sha256)
+        except ValueError:
+            return None
+        return self.engine.api.shelf.get(digest)
+
+    def _offers(self, num_iids: Sequence[str]) -> list[Any]:
+        catalog: Any = self.engine.catalog
+        return [offer for offer in map(catalog.offer, num_iids) if offer is not None]
+
+    def _distances(self, sha256: str | None, offers: Sequence[Any]) -> list[int | None]:
+        data = None if sha256 is None else self._photo(sha256)
+        if data is None:
+            return [None] * len(offers)
+        return list(self._distances_of(Image.of(data), offers))
+
+    def _distances_of(self, image: Image, offers: Sequence[Any]) -> Sequence[int | None]:
+        catalog: Any = self.engine.catalog
+        try:
+            fingerprint = self.engine.api.searcher.fingerprint(image)
+        except ValueError:
+            return [None] * len(offers)
+        scores: list[int] = catalog.scores(fingerprint, offers)
+        return scores
+
+
+def _refused(message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=400)
