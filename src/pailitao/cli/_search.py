@@ -5,12 +5,25 @@
     pailitao search --fake photo.jpg                 # the offline fake, no credentials
     PAILITAO_APP_KEY=... PAILITAO_APP_SECRET=... pailitao search photo.jpg --sort price_asc
     pailitao search https://cbu01.alicdn.com/img/ibank/....jpg --json
+    pailitao search --fake photo.jpg --html results.html   # also a page to open in a browser
 
 An argument that starts with ``http://``, ``https://`` or ``//`` is sent as
 ``imageUrl`` (``--imgid`` sends it as ``imgid``); anything else is a photo file.
-Exit status: 0 a page was printed, 1 the platform or the network said no, 2 the
-command line or the image is wrong. Errors are one or two lines, never a
-traceback. ``--fake`` imports the fake gateway only when it is given.
+
+``--html FILE`` also writes the page as one standalone HTML file (``_html``):
+the offers in rank order with their photos embedded, the photo searched with at
+the top (an URL or imgid as text). The table or JSON is printed as without it,
+and ``wrote FILE (…)`` on stderr says how many photos were missing. Photos come
+from each offer's ``pic_url``: through the in-process fake with ``--fake``; from
+the gateway's own host when the gateway is not the live one (a served fake
+serves its photos at their pic_url paths); from the pic_url itself when it is.
+A photo that cannot be fetched is a placeholder saying why; it is not an error.
+
+Exit status: 0 a page was printed (and FILE written), 1 the platform or the
+network said no (nothing is written), 2 the command line or the image is wrong,
+or FILE cannot be written (a missing folder is found before searching). Errors
+are one or two lines, never a traceback. ``--fake`` imports the fake gateway
+only when it is given.
 """
 
 from __future__ import annotations
@@ -20,7 +33,10 @@ import json
 import os
 import unicodedata
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
+from urllib.parse import urlsplit
+
+import httpx
 
 from ..client import PailitaoClient
 from ..client._requests import MAX_PAGE_SIZE, Sort
@@ -45,6 +61,7 @@ from ..wire import (
     in_process_url,
     reseller,
 )
+from . import _html
 from ._util import CliError, Streams
 
 __all__ = ["format_table", "register", "text_width", "truncate"]
@@ -126,6 +143,13 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         help=f"offers per page, 1-{MAX_PAGE_SIZE} (default: 20)",
     )
     search.add_argument("--json", action="store_true", help="print the page as JSON")
+    search.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write the page to FILE as standalone HTML: the offers' photos (fetched "
+        "from their pic_url) and the photo searched with embedded; the table or JSON is "
+        "printed as usual",
+    )
     where = search.add_mutually_exclusive_group()
     where.add_argument("--base-url", metavar="URL", help=f"the gateway (default: ${URL_ENV})")
     where.add_argument(
@@ -161,22 +185,28 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
             "--country needs --dialect aop or reseller: it names the language of their titles"
         )
     source = _source(args)
+    target = None if args.html is None else _html_target(args.html)
     query = {"sort": args.sort, "cat": args.cat, "page": args.page, "page_size": args.page_size}
     if args.country is not None:
         query["country"] = args.country
     try:
-        with _client(args) as client:
+        gateway = _gateway(args)
+        with gateway.client as client:
             page = client.search_image(**source, **query)
     except (UsageError, ImageError) as error:
         raise CliError(str(error)) from None
     except PailitaoError as error:
         print(f"pailitao search: {_describe(error)}", file=streams.err)
         return 1
+    wrote = None if target is None else _write_html(target, page, source, gateway)
     if args.json:
         payload = {**page.to_payload(), "request_id": page.request_id}
         print(json.dumps(payload, ensure_ascii=False, indent=2), file=streams.out)
     else:
         print(format_table(page), file=streams.out)
+    if wrote is not None:
+        streams.out.flush()  # the note follows the page in a terminal, or in one log
+        print(wrote, file=streams.err)
     return 0
 
 
@@ -192,9 +222,19 @@ def _source(args: argparse.Namespace) -> dict[str, Any]:
     return {"file": path}
 
 
-def _client(args: argparse.Namespace) -> PailitaoClient:
+class _Gateway(NamedTuple):
+    """The client a search goes through, and where its offers' photos come from."""
+
+    client: PailitaoClient
+    #: The in-process fake's transport; ``None``: the network.
+    transport: httpx.BaseTransport | None = None
+    #: ``scheme://host`` to fetch each pic_url's path from; ``None``: the pic_url itself.
+    photo_origin: str | None = None
+
+
+def _gateway(args: argparse.Namespace) -> _Gateway:
     if args.fake:
-        return _fake_client(args.seed, args.dialect)
+        return _fake_gateway(args.seed, args.dialect)
     key, secret = os.environ.get(KEY_ENV, ""), os.environ.get(SECRET_ENV, "")
     token = os.environ.get(TOKEN_ENV, "") if args.dialect == "aop" else None
     if not (key and secret) or token == "":
@@ -207,27 +247,87 @@ def _client(args: argparse.Namespace) -> PailitaoClient:
             f"set {names} to search the live API, or pass --fake to search the offline fake"
         )
     base_url = args.base_url or os.environ.get(URL_ENV) or default_base_url(args.dialect)
-    return PailitaoClient(
+    client = PailitaoClient(
         app_key=key, app_secret=secret, base_url=base_url, dialect=args.dialect,
         access_token=token, retry=CLI_RETRY,
     )  # fmt: skip
+    if base_url == default_base_url(args.dialect):
+        return _Gateway(client)  # live: photos from the platform's CDN, as pic_url says
+    parts = urlsplit(base_url)  # checked by the client: an http(s) URL
+    return _Gateway(client, photo_origin=f"{parts.scheme}://{parts.netloc}")
 
 
-def _fake_client(seed: int, dialect: Dialect) -> PailitaoClient:
+def _fake_gateway(seed: int, dialect: Dialect) -> _Gateway:
     try:
         from fake1688 import DEMO_APP, FakeGateway  # noqa: PLC0415 - optional, heavy
     except ImportError:
         raise CliError("--fake needs the fake gateway: pip install 'pailitao[fake]'") from None
-    gateway = FakeGateway(seed=seed)
-    return PailitaoClient(
+    transport = FakeGateway(seed=seed).transport()
+    client = PailitaoClient(
         app_key=DEMO_APP.app_key,
         app_secret=DEMO_APP.app_secret,
         base_url=in_process_url(dialect),
         dialect=dialect,
         access_token=DEMO_ACCESS_TOKEN if dialect == "aop" else None,
-        transport=gateway.transport(),
+        transport=transport,
         retry=RetryPolicy.disabled(),
     )
+    return _Gateway(client, transport)
+
+
+# -- the HTML page ---------------------------------------------------------------
+
+
+def _html_target(text: str) -> Path:
+    """The file ``--html`` names, checked before searching: a file in a folder that exists."""
+    target = Path(text)
+    if target.is_dir():
+        raise CliError(f"--html {text}: is a folder; give the name of a file to write")
+    if not target.parent.exists():
+        raise CliError(f"--html {text}: no such folder: {target.parent}")
+    if not target.parent.is_dir():
+        raise CliError(f"--html {text}: {target.parent} is not a folder")
+    return target
+
+
+def _write_html(target: Path, page: SearchPage, source: dict[str, Any], gateway: _Gateway) -> str:
+    """Write the page as HTML to ``target``; returns the line that says so."""
+    photos = _html.fetch_photos(
+        [item.pic_url for item in page.items],
+        transport=gateway.transport,
+        origin=gateway.photo_origin,
+    )
+    first = _first_rank(page)
+    items = zip(page.items, photos, strict=True)
+    cards = [_card(first + n, item, photo) for n, (item, photo) in enumerate(items)]
+    text = _html.render_page(_heading(page), _query(source), cards)
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CliError(f"--html {target}: cannot write it: {error.strerror or error}") from None
+    missing = sum(isinstance(photo, _html.Missing) for photo in photos)
+    return f"wrote {target} ({len(cards)} offers, {missing} of {len(cards)} photos missing)"
+
+
+def _card(rank: int, item: Item, photo: _html.Photo | _html.Missing) -> _html.Card:
+    sales = "-" if item.sales is None else str(item.sales)
+    return _html.Card(
+        rank, item.title, _price(item), sales, item.seller_nick or "-", item.detail_url, photo
+    )
+
+
+def _query(source: dict[str, Any]) -> _html.Query:
+    """What the search was by: a photo file's image, else the URL or imgid as text."""
+    if "imgid" in source:
+        return _html.Query("imgid", source["imgid"])
+    if "image_url" in source:
+        return _html.Query("imageUrl", source["image_url"])
+    path: Path = source["file"]
+    try:
+        photo = _html.Photo.of(path.read_bytes())
+    except OSError:  # gone since the search read it: the page still names it
+        photo = None
+    return _html.Query("photo", str(path), photo)
 
 
 def _describe(error: PailitaoError) -> str:
@@ -299,20 +399,30 @@ _HEADER: Final = ["#", "title", "price", "sales", "seller", "area", "link"]
 _RIGHT: Final = frozenset({0, 2, 3})
 
 
-def format_table(page: SearchPage) -> str:
-    """The page as a table padded for a terminal, with the page and the total above it."""
+def _heading(page: SearchPage) -> list[str]:
+    """The lines above the offers: the page and the total, or that there are none."""
     if page.total_results == 0 and not page.items:
-        return "no offers found"
+        return ["no offers found"]
     summary = (
         f"page {page.page} of {page.page_count}: {page.total_results} offers, "
         f"{page.page_size} per page"
     )
+    return [summary] if page.items else [summary, "no offers on this page"]
+
+
+def _first_rank(page: SearchPage) -> int:
+    return (page.page - 1) * page.page_size + 1
+
+
+def format_table(page: SearchPage) -> str:
+    """The page as a table padded for a terminal, with the page and the total above it."""
+    heading = _heading(page)
     if not page.items:
-        return f"{summary}\nno offers on this page"
-    first = (page.page - 1) * page.page_size + 1
+        return "\n".join(heading)
+    first = _first_rank(page)
     rows = [_HEADER] + [_row(first + n, item) for n, item in enumerate(page.items)]
     widths = [max(text_width(row[col]) for row in rows) for col in range(len(_HEADER))]
-    lines = [summary, ""]
+    lines = [*heading, ""]
     for row in rows:
         cells = [_pad(cell, widths[col], col in _RIGHT) for col, cell in enumerate(row)]
         lines.append("  ".join(cells).rstrip())
