@@ -54,14 +54,17 @@ redis-server:
 
 # Debian's headless Chromium, which the dashboard's browser tests drive with Playwright at
 # /usr/bin/chromium (tests/fake1688/ui/browser.py; Playwright never downloads a browser of its
-# own), and its chromium-driver. On a root Debian machine without it, apt installs both.
+# own), its chromium-driver, and a font with Chinese glyphs (the catalog's titles; the docs'
+# screenshots of the dashboard are compared with what the tests draw). On a root Debian
+# machine without them, apt installs all three.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 chromium:
-	@test -x /usr/bin/chromium || \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing chromium and chromium-driver with apt-get"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	@if [ -x /usr/bin/chromium ] && [ -f $(CJK_FONT) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium, chromium-driver and fonts-wqy-microhei with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null; \
 	else \
-		echo "make chromium: /usr/bin/chromium is missing; install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver), or run make as root on Debian" >&2; \
+		echo "make chromium: /usr/bin/chromium or $(CJK_FONT) is missing; install Debian's chromium, chromium-driver and fonts-wqy-microhei (apt-get install chromium chromium-driver fonts-wqy-microhei), or run make as root on Debian" >&2; \
 		exit 1; \
 	fi
 

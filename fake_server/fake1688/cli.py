@@ -472,6 +472,7 @@ def _admin_lines(root: str, gateway: FakeGateway, admin: AdminAccess | None) -> 
     who = "Authorization: Bearer <admin token>" if admin.token else "no token: this machine only"
     return [
         "",
+        f"Dashboard: {root}/__fake__/ui/  (every call with its photos; faults and limits)",
         f"Admin ({who}): {root}/__fake__/requests  /reset  /health  /faults  /limits",
         "  POST, PUT and DELETE need Content-Type: application/json",
         state,

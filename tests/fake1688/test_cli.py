@@ -247,6 +247,8 @@ def test_the_banner_names_the_admin_endpoints(catalog: Any) -> None:
     cli._banner(out, "127.0.0.1", 8688, gateway)
     text = out.getvalue()
     assert (
+        "Dashboard: http://127.0.0.1:8688/__fake__/ui/  (every call with its photos; faults "
+        "and limits)\n"
         "Admin (no token: this machine only): http://127.0.0.1:8688/__fake__/requests  /reset  "
         "/health  /faults  /limits\n"
         "  POST, PUT and DELETE need Content-Type: application/json\n"

@@ -57,7 +57,7 @@ def photo_of(catalog: Any, n: int) -> bytes:
 
 
 def seqs(html: str) -> list[int]:
-    return [int(seq) for seq in re.findall(r'<tr class="\w+" data-seq="(\d+)"', html)]
+    return [int(seq) for seq in re.findall(r'<tr class="[\w-]+" data-seq="(\d+)"', html)]
 
 
 def test_the_journal_lists_every_call_newest_first(
