@@ -127,6 +127,10 @@ class _BadRequest(ValueError):
     """The admin request cannot be carried out; the message says how to fix it."""
 
 
+#: Where the dashboard is mounted (by the front door, over HTTP and ASGI).
+DASHBOARD_PATH: Final = f"{ADMIN_PREFIX}/ui"
+
+
 def is_admin_path(raw_path: bytes) -> bool:
     """Whether the literal request path (no decoding) belongs to the admin surface."""
     path = raw_path.split(b"?", 1)[0]
@@ -356,6 +360,12 @@ def handle(engine: State, method: str, raw_path: bytes, query: bytes, body: byte
             return _json(200, _openapi_bytes())
         return _error(405, f"{OPENAPI_PATH} takes GET, not {method[:20]}", allow="GET")
     routes = _ROUTES.get(path)
+    if routes is None and (path == DASHBOARD_PATH or path.startswith(DASHBOARD_PATH + "/")):
+        return _error(
+            404,
+            f"the dashboard ({DASHBOARD_PATH}/) is served over HTTP (fake1688 serve, "
+            "ThreadedServer) and on FakeGateway.asgi_app, not by the in-process transports",
+        )
     if routes is None:
         known = ", ".join([*_ROUTES, OPENAPI_PATH])
         return _error(404, f"no admin endpoint at {path[:120]!r}; there are {known}")

@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fake1688.admin.endpoints import DASHBOARD_PATH
 from fake1688.engine.errors import GatewayError
 from fake1688.engine.faults import HTTP_STATUSES, KINDS
 from fake1688.engine.pipeline import Engine
@@ -36,7 +37,7 @@ from .thumbs import Thumbnails
 __all__ = ["PREFIX", "dashboard", "dashboard_routes"]
 
 #: Where the dashboard is mounted on the served app.
-PREFIX: Final = "/__fake__/ui"
+PREFIX: Final = DASHBOARD_PATH
 _HERE: Final = Path(__file__).parent
 #: Offers on one catalog page.
 _PER_PAGE: Final = 60
@@ -143,12 +144,12 @@ class _Pages:
     def journal(self, request: Request) -> HTMLResponse:
         filters = views.Filters.of(request.query_params)
         entries = self.engine.journal.entries()
-        every = [views.row(entry) for entry in entries]
+        every = [views.row(entry) for entry in reversed(entries)]
         apis, apps = views.choices(every)
         return self._render(
             request,
             "journal.html",
-            lines=views.rows(entries, filters),
+            lines=[line for line in every if filters.admits(line)],
             filters=filters,
             apis=apis,
             apps=apps,

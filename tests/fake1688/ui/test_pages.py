@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import re
@@ -289,3 +290,25 @@ def test_the_journal_page_renders_a_full_journal(
             top.search_image(file=photo, page=page % 100 + 1, page_size=1)
     html = http.get("/").text
     assert seqs(html) == list(range(1005, 5, -1))  # the newest 1,000 the journal keeps
+
+
+def test_the_in_process_transport_says_where_the_dashboard_is(catalog: Any) -> None:
+    gateway = FakeGateway(catalog=catalog)
+    with httpx.Client(transport=gateway.transport(), base_url="http://fake1688.test") as http:
+        answer = http.get("/__fake__/ui/requests/1")
+    assert answer.status_code == 404
+    assert answer.json()["error"] == (
+        "the dashboard (/__fake__/ui/) is served over HTTP (fake1688 serve, ThreadedServer) "
+        "and on FakeGateway.asgi_app, not by the in-process transports"
+    )
+
+
+def test_the_asgi_app_serves_the_dashboard(catalog: Any) -> None:
+    gateway = FakeGateway(catalog=catalog)
+
+    async def journal() -> str:
+        transport = httpx.ASGITransport(app=gateway.asgi_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://fake1688.test") as http:
+            return (await http.get("/__fake__/ui/")).text
+
+    assert "<h1>Journal</h1>" in asyncio.run(journal())
