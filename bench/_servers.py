@@ -1,4 +1,5 @@
-"""Start and stop local servers for the HTTP benchmarks (127.0.0.1 only)."""
+"""Start and stop local servers for the HTTP benchmarks (127.0.0.1 only), and read
+their memory from ``/proc``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -74,10 +76,13 @@ class Server:
 
     def rss_kib(self) -> int:
         """Resident memory of the server process (VmRSS), in KiB."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise RuntimeError("no VmRSS")
+        return rss_kib(self.pid)
+
+    def workers(self) -> list[int]:
+        """The process ids that answer requests: the workers ``--workers N`` forked, else
+        the server itself."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        return [int(child) for child in children] or [self.pid]
 
     def stop(self) -> str:
         """Stop with SIGINT (Ctrl-C); returns what it wrote on stderr."""
@@ -88,6 +93,80 @@ class Server:
             self.process.kill()
             _, err = self.process.communicate()
         return err
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process (VmRSS), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """A process's memory from ``/proc/PID/smaps_rollup``, in KiB: ``Rss``, ``Pss`` (each
+    shared page divided among the processes mapping it), ``Uss`` (its private pages) and
+    the fields they come from (``Shared_Clean``, ``Private_Dirty``, ...)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value, *_ = line.split()
+        fields[name.rstrip(":")] = int(value)
+    fields["Uss"] = fields["Private_Clean"] + fields["Private_Dirty"]
+    return fields
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 (for a server that binds it itself)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class RedisServer:
+    """Debian's redis-server on a free loopback port, persistence off: ``kill()`` it
+    (SIGKILL) and ``start()`` it again on the same port, empty."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        """Start the server and wait until it answers PING (10 s at most)."""
+        command = [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
+                   "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.005)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    @property
+    def pid(self) -> int:
+        """The server's process id."""
+        assert self.process is not None
+        return self.process.pid
+
+    def kill(self) -> None:
+        """SIGKILL: gone at once, its data with it."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def info(self, section: str) -> dict[str, Any]:
+        """``INFO section`` (``memory``, ``keyspace``, ...)."""
+        import redis  # noqa: PLC0415 - the shared-state extra, for these benches only
+
+        with redis.Redis.from_url(self.url) as client:
+            return dict(client.info(section))
 
 
 def fake_command(*options: str) -> list[str]:
@@ -151,9 +230,7 @@ def wiremock_server(body_file: Path, root: Path) -> Server:
         },
     }
     (root / "mappings" / "search.json").write_text(json.dumps(stub))
-    with socket.socket() as probe:  # a free port: WireMock binds it itself
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # WireMock binds it itself
     command = ["java", "-jar", str(jar), "--bind-address", "127.0.0.1", "--port", str(port)]
     command += ["--root-dir", str(root), "--no-request-journal", "--disable-banner"]
     return Server(command, url=f"http://127.0.0.1:{port}/openapi/router/rest")
