@@ -294,7 +294,14 @@ class RedisUploadStore(UploadStore):
         return self._find(reference, touch=True)
 
     def peek(self, reference: str) -> Image | None:
-        return self._find(reference, touch=False)
+        """The image, not marked used; None while Redis cannot be reached. A peek only
+        advises (the HTTP adapter asks whether a call may decode, outside the pipeline):
+        the call itself then meets the lost Redis in the pipeline, which answers it with
+        the envelope and journals it."""
+        try:
+            return self._find(reference, touch=False)
+        except StateUnavailable:
+            return None
 
     def clear(self) -> None:
         self._state.script("clear_uploads", self._KEYS, [self._images_at])
