@@ -1,6 +1,6 @@
 """Debian's headless Chromium for the dashboard's browser tests, driven by Playwright.
 
-``browser`` is one Chromium per session (per xdist worker), launched from
+``browser`` is one Chromium per test module, launched from
 ``/usr/bin/chromium``: Playwright never downloads a browser of its own, and
 ``make pytest`` installs Debian's ``chromium`` (``make chromium``). Without it
 the fixtures fail, naming what to install; they never skip, so a suite that
@@ -46,9 +46,14 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 TIMEOUT_MS = 5_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium, launched once per session (sync Playwright API)."""
+    """Headless Debian Chromium, launched once per module (sync Playwright API).
+
+    Playwright's sync API runs an asyncio event loop in this thread for as long
+    as it is open: kept for the session, it would break every later test of the
+    same worker that starts a loop of its own (``asyncio.run``, pytest-asyncio).
+    """
     require_chromium()
     try:
         from playwright.sync_api import sync_playwright
