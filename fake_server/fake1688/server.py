@@ -41,9 +41,16 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
-from fake1688.admin.endpoints import LOCAL_ONLY, AdminAccess, exposure_refusal, is_endpoint, refused
+from fake1688.admin.endpoints import (
+    DASHBOARD_PATH,
+    LOCAL_ONLY,
+    AdminAccess,
+    exposure_refusal,
+    is_endpoint,
+    refused,
+)
 from fake1688.http.asgi import CONNECTION, create_app
-from fake1688.ui import dashboard_routes
+from fake1688.ui import dashboard_routes, sign_in_first
 from pailitao.wire.redaction import Redaction
 
 from .gateway import FakeGateway
@@ -78,7 +85,7 @@ def serving_app(gateway: FakeGateway, admin: AdminAccess | None = LOCAL_ONLY) ->
     middleware = [Middleware(_AccessLog, redaction=engine.redaction)]
     if admin is not None:
         middleware.append(Middleware(_AdminGuard, access=admin))
-    return create_app(engine, middleware, dashboard_routes(engine))
+    return create_app(engine, middleware, dashboard_routes(engine, admin))
 
 
 def _resettable(http: type[asyncio.Protocol]) -> type[asyncio.Protocol]:
@@ -124,11 +131,15 @@ class _AdminGuard:
         headers: dict[str, str] = {}
         for name, value in scope["headers"]:  # the first of a repeated header counts
             headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-        refusal = self.access.refusal(scope["method"], scope["path"], headers, scope.get("server"))
+        method, path, server = scope["method"], scope["path"], scope.get("server")
+        refusal = self.access.refusal(method, path, headers, server)
         if refusal is None:
             await self.app(scope, receive, send)
             return
         answer = refused(refusal)
+        dashboard = method == "GET" and path.startswith(DASHBOARD_PATH)
+        if dashboard and self.access.needs_sign_in(method, path, headers, server):
+            answer = sign_in_first(scope.get("root_path", ""), path)
         raw_headers = [(name.encode(), value.encode()) for name, value in answer.headers]
         await send({"type": "http.response.start", "status": answer.status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": answer.body})

@@ -118,7 +118,10 @@ _CROSS_SITE: Final = frozenset({"cross-site", "same-site"})
 _READING: Final = frozenset({"GET", "HEAD"})
 _HOW_TO_AUTHORIZE: Final = (
     "send Authorization: Bearer <the --admin-token or $FAKE1688_ADMIN_TOKEN it was started with>"
+    " (a browser: sign in at /__fake__/ui/login)"
 )
+#: The cookie the dashboard's sign-in sets: the admin token, for a browser's requests.
+ADMIN_COOKIE: Final = "fake1688_admin"
 
 Handler = Callable[[State, dict[str, str], bytes], Any]
 
@@ -129,6 +132,10 @@ class _BadRequest(ValueError):
 
 #: Where the dashboard is mounted (by the front door, over HTTP and ASGI).
 DASHBOARD_PATH: Final = f"{ADMIN_PREFIX}/ui"
+#: The dashboard's sign-in page and its script and style: the admin paths served
+#: without the token (they hold no state and no secret).
+LOGIN_PATH: Final = f"{DASHBOARD_PATH}/login"
+_STATIC_PATH: Final = f"{DASHBOARD_PATH}/static/"
 
 
 def is_admin_path(raw_path: bytes) -> bool:
@@ -197,7 +204,9 @@ class AdminAccess:
         site = headers.get("sec-fetch-site", "").lower()
         if site in _CROSS_SITE:
             return _web_refusal(f"Sec-Fetch-Site {site!r}")
-        refusal = self._token_refusal(headers.get("authorization"), server)
+        refusal = None
+        if path != LOGIN_PATH and not path.startswith(_STATIC_PATH):
+            refusal = self._token_refusal(_sent_token(headers), server)
         if refusal is None and method.upper() not in _READING:
             return _type_refusal(method, path, headers.get("content-type"))
         return refusal
@@ -212,7 +221,22 @@ class AdminAccess:
                 known += [(alias, port) for alias in _LOOPBACK_NAMES if alias != name]
         return known + [address for host in self.hosts if (address := _address(host, None))]
 
-    def _token_refusal(self, authorization: str | None, server: _Address | None) -> str | None:
+    def needs_sign_in(
+        self, method: str, path: str, headers: Mapping[str, str], server: _Address | None
+    ) -> bool:
+        """Whether a refused request would be served with the token, which it did not send
+        (a browser that has not signed in to the dashboard yet)."""
+        if self.token is None or _sent_token(headers) is not None:
+            return False
+        signed_in = {**headers, "authorization": f"Bearer {self.token}"}
+        return self.refusal(method, path, signed_in, server) is None
+
+    def accepts(self, token: str) -> bool:
+        """Whether ``token`` is this server's admin token (compared in constant time)."""
+        # Both sides as bytes: compare_digest refuses non-ASCII str.
+        return self.token is not None and hmac.compare_digest(token.encode(), self.token.encode())
+
+    def _token_refusal(self, sent: str | None, server: _Address | None) -> str | None:
         if self.token is None:
             if server is not None and (is_loopback(server[0]) or server[0] == IN_PROCESS_HOST):
                 return None
@@ -221,13 +245,23 @@ class AdminAccess:
                 "machine (127.0.0.1, ::1); start it with --admin-token TOKEN (or "
                 "$FAKE1688_ADMIN_TOKEN) to call them from elsewhere"
             )
-        scheme, _, sent = (authorization or "").strip().partition(" ")
-        if scheme.lower() != "bearer" or not sent.strip():
+        if not sent:
             return f"this server's admin endpoints need its token: {_HOW_TO_AUTHORIZE}"
-        # Both sides as bytes: compare_digest refuses non-ASCII str.
-        if not hmac.compare_digest(sent.strip().encode(), self.token.encode()):
+        if not self.accepts(sent):
             return f"the admin token sent is not this server's: {_HOW_TO_AUTHORIZE}"
         return None
+
+
+def _sent_token(headers: Mapping[str, str]) -> str | None:
+    """The token a request sends: ``Authorization: Bearer``, else the dashboard's cookie."""
+    scheme, _, sent = headers.get("authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer" and sent.strip():
+        return sent.strip()
+    for pair in headers.get("cookie", "").split(";"):
+        name, _, value = pair.strip().partition("=")
+        if name == ADMIN_COOKIE and value:
+            return value
+    return None
 
 
 #: No token and no other names: admin calls are served on loopback (and in-process) only.

@@ -15,8 +15,10 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
@@ -24,17 +26,25 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fake1688.admin.endpoints import DASHBOARD_PATH
+from fake1688.admin.endpoints import (
+    ADMIN_COOKIE,
+    ADMIN_PREFIX,
+    DASHBOARD_PATH,
+    LOCAL_ONLY,
+    LOGIN_PATH,
+    AdminAccess,
+)
 from fake1688.engine.errors import GatewayError
 from fake1688.engine.faults import HTTP_STATUSES, KINDS
 from fake1688.engine.pipeline import Engine
+from fake1688.engine.protocol import FakeResponse
 from fake1688.engine.search import SearchQuery
 from fake1688.engine.store import Image
 
 from . import views
 from .thumbs import Thumbnails
 
-__all__ = ["PREFIX", "dashboard", "dashboard_routes"]
+__all__ = ["PREFIX", "dashboard", "dashboard_routes", "sign_in_first"]
 
 #: Where the dashboard is mounted on the served app.
 PREFIX: Final = DASHBOARD_PATH
@@ -59,17 +69,23 @@ _FAILED: Final = (
     "<p>This is a bug in fake1688: the server's log has the details. The fake itself "
     "goes on answering calls.</p>"
 )
+_MISSING: Final = (
+    "<!doctype html><title>No such page</title><h1>No such dashboard page (HTTP {status})</h1>"
+    '<p><a href="/__fake__/ui/">The journal</a> lists every call.</p>'
+)
 #: Thumbnails are named by what they show, so they never change.
 _CACHED: Final = {"cache-control": "public, max-age=86400, immutable"}
 
 
-def dashboard(engine: Engine) -> ASGIApp:
-    """The dashboard over ``engine``, to mount at :data:`PREFIX`."""
-    pages = _Pages(engine)
+def dashboard(engine: Engine, access: AdminAccess | None = LOCAL_ONLY) -> ASGIApp:
+    """The dashboard over ``engine``, to mount at :data:`PREFIX`; ``access`` is the admin
+    rule in front of it (its token is what the sign-in page checks)."""
+    pages = _Pages(engine, access or LOCAL_ONLY)
     return _Failsafe(
         Router(
             [
                 Route("/", pages.journal),
+                Route("/login", pages.login, methods=["GET", "POST"]),
                 Route("/rows", pages.rows),
                 Route("/requests/{seq:int}", pages.entry),
                 Route("/catalog", pages.catalog),
@@ -100,22 +116,33 @@ class _Failsafe:
 
         try:
             await self.app(scope, receive, sending)
+        except HTTPException as missing:  # the router's or the static files' 404 or 405
+            await _page(send, missing.status_code, _MISSING.format(status=missing.status_code))
         except Exception as failure:
             _LOG.exception("the dashboard failed on %s", scope.get("path", "?")[:200])
-            if started:
-                return  # the answer is under way: the connection ends it
-            page = _FAILED.format(name=type(failure).__name__).encode()
-            headers = [(b"content-type", b"text/html; charset=utf-8")]
-            await send({"type": "http.response.start", "status": 500, "headers": headers})
-            await send({"type": "http.response.body", "body": page})
+            if not started:  # else the answer is under way: the connection ends it
+                await _page(send, 500, _FAILED.format(name=type(failure).__name__))
 
 
-def dashboard_routes(engine: Engine) -> list[BaseRoute]:
+async def _page(send: Send, status: int, html: str) -> None:
+    headers = [(b"content-type", b"text/html; charset=utf-8")]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": html.encode()})
+
+
+def dashboard_routes(engine: Engine, access: AdminAccess | None = LOCAL_ONLY) -> list[BaseRoute]:
     """The routes that serve the dashboard at :data:`PREFIX` (none when the engine
     serves no admin endpoints)."""
     if not engine.serves_admin:
         return []
-    return [Route(PREFIX, _redirect), Mount(PREFIX, app=dashboard(engine))]
+    return [Route(PREFIX, _redirect), Mount(PREFIX, app=dashboard(engine, access))]
+
+
+def sign_in_first(root_path: str, path: str) -> FakeResponse:
+    """The answer to a dashboard page asked for without the admin token: to the sign-in."""
+    target = quote(path[len(PREFIX) :] or "/", safe="/")
+    location = f"{root_path}{LOGIN_PATH}?next={target}"
+    return FakeResponse(303, (("location", location), ("content-length", "0")), b"")
 
 
 def _redirect(request: Request) -> Response:
@@ -124,8 +151,9 @@ def _redirect(request: Request) -> Response:
 
 
 class _Pages:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, access: AdminAccess) -> None:
         self.engine = engine
+        self.access = access
         self.thumbs = Thumbnails()
         self.templates = Jinja2Templates(directory=_HERE / "templates")
 
@@ -136,6 +164,39 @@ class _Pages:
         context["admin"] = base.removesuffix("/ui")  # the admin endpoints, beside the pages
         response: HTMLResponse = self.templates.TemplateResponse(
             request, name, context, status_code=status_code
+        )
+        return response
+
+    # -- signing in --------------------------------------------------------------
+
+    async def login(self, request: Request) -> Response:
+        """GET: the form; POST ``{"token": ...}``: the cookie that carries the admin token."""
+        if request.method == "GET":
+            wanted = request.query_params.get("next", "/")
+            return self._render(
+                request,
+                "login.html",
+                needed=self.access.token is not None,
+                next=wanted if wanted.startswith("/") and not wanted.startswith("//") else "/",
+            )
+        try:
+            token = json.loads(await request.body())["token"]
+            if not isinstance(token, str):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            return _refused('send {"token": "<the admin token>"}')
+        if self.access.token is None:
+            return _refused("this fake has no admin token: its dashboard needs no sign-in")
+        if not self.access.accepts(token):
+            return JSONResponse({"error": "that is not this fake's admin token"}, 403)
+        response = Response(status_code=204)
+        response.set_cookie(
+            ADMIN_COOKIE,
+            token,
+            path=request.scope.get("root_path", "").removesuffix(PREFIX) + ADMIN_PREFIX,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
         )
         return response
 

@@ -495,17 +495,20 @@ def with_token(catalog: Any) -> Iterator[ThreadedServer]:
         (
             None,
             "this server's admin endpoints need its token: send Authorization: Bearer <the "
-            "--admin-token or $FAKE1688_ADMIN_TOKEN it was started with>",
+            "--admin-token or $FAKE1688_ADMIN_TOKEN it was started with> (a browser: sign "
+            "in at /__fake__/ui/login)",
         ),
         (
             "Bearer not-the-token",
             "the admin token sent is not this server's: send Authorization: Bearer <the "
-            "--admin-token or $FAKE1688_ADMIN_TOKEN it was started with>",
+            "--admin-token or $FAKE1688_ADMIN_TOKEN it was started with> (a browser: sign "
+            "in at /__fake__/ui/login)",
         ),
         (
             f"Basic {TOKEN}",
             "this server's admin endpoints need its token: send Authorization: Bearer <the "
-            "--admin-token or $FAKE1688_ADMIN_TOKEN it was started with>",
+            "--admin-token or $FAKE1688_ADMIN_TOKEN it was started with> (a browser: sign "
+            "in at /__fake__/ui/login)",
         ),
     ],
 )

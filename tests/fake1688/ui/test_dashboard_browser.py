@@ -257,3 +257,26 @@ def test_a_cross_site_form_post_to_a_control_is_refused(page: Page, served: Thre
         page.goto("http://evil.test/")
     assert "refused" in page.inner_text("body")
     assert served.gateway.faults.rules() == []
+
+
+def test_a_browser_signs_in_to_a_fake_with_an_admin_token(page: Page, catalog: Any) -> None:
+    from fake1688.server import AdminAccess
+
+    token = "a-long-admin-token-8c1d"
+    gateway = FakeGateway(catalog=catalog)
+    with ThreadedServer(gateway, admin=AdminAccess(token=token)) as server:
+        page.goto(ui(server, "/catalog"))
+        page.wait_for_url("**/__fake__/ui/login?next=/catalog")
+        page.fill('input[name="token"]', "a-wrong-one")
+        page.click("#login button")
+        error = page.wait_for_selector("#login-error:not([hidden])")
+        assert error is not None
+        assert error.inner_text() == "that is not this fake's admin token"
+        page.fill('input[name="token"]', token)
+        page.click("#login button")
+        page.wait_for_url("**/__fake__/ui/catalog")
+        page.goto(ui(server))
+        with client(server) as top:
+            top.search_image(file=photo_of(catalog, 5))
+        assert page.wait_for_selector('#journal tr[data-seq="1"]') is not None  # live rows too
+        assert token not in page.content()

@@ -264,9 +264,15 @@ def test_the_dashboard_follows_the_admin_guard(catalog: Any) -> None:
     from fake1688.server import AdminAccess
 
     with ThreadedServer(FakeGateway(catalog=catalog), admin=AdminAccess(token=TOKEN)) as server:
-        plain = httpx.get(server.url + "/__fake__/ui/")
-        assert plain.status_code == 403
-        assert TOKEN not in plain.text
+        plain = httpx.get(server.url + "/__fake__/ui/requests/3")
+        assert (plain.status_code, plain.headers["location"]) == (
+            303,
+            "/__fake__/ui/login?next=/requests/3",
+        )
+        assert httpx.get(server.url + "/__fake__/ui/static/dashboard.css").status_code == 200
+        endpoint = httpx.get(server.url + "/__fake__/requests")
+        assert endpoint.status_code == 403
+        assert "a browser: sign in at /__fake__/ui/login" in endpoint.json()["error"]
         allowed = httpx.get(
             server.url + "/__fake__/ui/", headers={"authorization": f"Bearer {TOKEN}"}
         )
@@ -274,6 +280,49 @@ def test_the_dashboard_follows_the_admin_guard(catalog: Any) -> None:
         assert TOKEN not in allowed.text
     with ThreadedServer(FakeGateway(catalog=catalog), admin=None) as bare:
         assert httpx.get(bare.url + "/__fake__/ui/").status_code == 404
+
+
+def test_signing_in_sets_a_cookie_the_admin_pages_take_as_the_token(catalog: Any) -> None:
+    from fake1688.server import AdminAccess
+
+    with (
+        ThreadedServer(FakeGateway(catalog=catalog), admin=AdminAccess(token=TOKEN)) as server,
+        httpx.Client(base_url=server.url) as browser,
+    ):
+        form = browser.get("/__fake__/ui/login", params={"next": "/catalog"})
+        assert form.status_code == 200
+        assert 'data-next="/__fake__/ui/catalog"' in form.text
+        assert TOKEN not in form.text
+        wrong = browser.post("/__fake__/ui/login", json={"token": "guess"})
+        assert (wrong.status_code, wrong.json()) == (
+            403,
+            {"error": "that is not this fake's admin token"},
+        )
+        assert browser.post("/__fake__/ui/login", json={}).status_code == 400
+        assert browser.get("/__fake__/ui/").status_code == 303
+        right = browser.post("/__fake__/ui/login", json={"token": TOKEN})
+        assert right.status_code == 204
+        cookie = right.headers["set-cookie"]
+        assert cookie.startswith(f"fake1688_admin={TOKEN}; HttpOnly; Path=/__fake__;")
+        assert "SameSite=strict" in cookie
+        assert browser.get("/__fake__/ui/").status_code == 200
+        assert browser.get("/__fake__/faults").json() == {"seed": 0, "faults": []}
+        form_post = browser.post(
+            "/__fake__/faults", data={"kind": "latency"}, headers={"origin": "http://evil.test"}
+        )
+        assert form_post.status_code == 403
+        guessed = httpx.get(server.url + "/__fake__/ui/", headers={"cookie": "fake1688_admin=x"})
+        assert guessed.status_code == 403
+
+
+def test_a_fake_without_token_needs_no_sign_in(http: httpx.Client) -> None:
+    page = http.get("/login")
+    assert "needs no sign-in" in page.text
+    answer = http.post("/login", json={"token": "anything"})
+    assert (answer.status_code, answer.json()["error"]) == (
+        400,
+        "this fake has no admin token: its dashboard needs no sign-in",
+    )
 
 
 def test_the_bare_address_leads_to_the_journal(served: ThreadedServer) -> None:
@@ -312,3 +361,35 @@ def test_the_asgi_app_serves_the_dashboard(catalog: Any) -> None:
             return (await http.get("/__fake__/ui/")).text
 
     assert "<h1>Journal</h1>" in asyncio.run(journal())
+
+
+@pytest.mark.parametrize(
+    "path", ["/__fake__/ui/static/../requests/1", "/__fake__/ui/static/%2e%2e/"]
+)
+def test_the_open_static_folder_leads_nowhere_else(catalog: Any, path: str) -> None:
+    import http.client
+
+    from fake1688.server import AdminAccess
+
+    with ThreadedServer(FakeGateway(catalog=catalog), admin=AdminAccess(token=TOKEN)) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=5)
+        connection.request("GET", path)  # as sent: http.client leaves dot segments alone
+        answer = connection.getresponse()
+        body = answer.read()
+        connection.close()
+    assert answer.status == 404
+    assert b"No such dashboard page (HTTP 404)" in body
+    assert b"<h1>Journal" not in body
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/nowhere", 404), ("GET", "/static/nothing.js", 404), ("DELETE", "/", 405)],
+)
+def test_a_page_that_is_not_there_says_so(
+    http: httpx.Client, method: str, path: str, status: int
+) -> None:
+    answer = http.request(method, path, headers={"content-type": "application/json"})
+    assert answer.status_code == status
+    assert f"No such dashboard page (HTTP {status})" in answer.text

@@ -123,3 +123,21 @@ for (const form of document.querySelectorAll("form.control")) {
     }
   });
 }
+
+// -- signing in: the admin token, sent once as JSON; the fake answers with a cookie -------
+const login = document.getElementById("login");
+if (login) {
+  login.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const response = await fetch(`${base}/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: login.elements.token.value }),
+    });
+    if (response.ok) {
+      location.assign(login.dataset.next);
+    } else {
+      showError("login-error", await errorOf(response));
+    }
+  });
+}
