@@ -83,6 +83,7 @@ def test_a_search_appears_in_the_live_journal_without_a_reload(
     assert "1688.items.search.img" in row.inner_text()
     assert page.evaluate("window.notReloaded") is True
     assert page.query_selector("#empty") is None
+    page.wait_for_selector("#journal img.mini")  # added once the row is on screen
     images_loaded(page)
     assert natural_widths(page, "img.mini")[0] > 0
 
@@ -280,3 +281,18 @@ def test_a_browser_signs_in_to_a_fake_with_an_admin_token(page: Page, catalog: A
             top.search_image(file=photo_of(catalog, 5))
         assert page.wait_for_selector('#journal tr[data-seq="1"]') is not None  # live rows too
         assert token not in page.content()
+
+
+def test_a_rows_photo_is_made_once_the_row_is_on_screen(
+    page: Page, served: ThreadedServer, catalog: Any
+) -> None:
+    photo = photo_of(catalog, 6)
+    with client(served) as top:
+        for n in range(1, 41):
+            top.search_image(file=photo, page=n, page_size=1)
+    page.goto(ui(served))
+    page.wait_for_selector('#journal tr[data-seq="40"] img.mini')
+    oldest = '#journal tr[data-seq="1"] td[data-photo]'
+    assert page.eval_on_selector(oldest, "cell => cell.children.length") == 0  # below the fold
+    page.eval_on_selector(oldest, "cell => cell.scrollIntoView()")
+    page.wait_for_selector(f"{oldest} img.mini")

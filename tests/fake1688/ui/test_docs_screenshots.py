@@ -87,6 +87,7 @@ def test_the_dashboard_page_looks_as_the_docs_show_it(
 ) -> None:
     page.set_viewport_size(VIEWPORT)
     page.goto(f"{seeded.url}/__fake__/ui{SHOTS[name]}")
+    page.wait_for_function("!document.querySelector('td[data-photo]:empty')")  # rows' photos
     page.wait_for_function("[...document.images].every(image => image.complete)")
     if name == "dashboard-signature.png":
         page.eval_on_selector("#signature", "section => section.scrollIntoView()")

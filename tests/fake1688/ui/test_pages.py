@@ -75,7 +75,7 @@ def test_the_journal_lists_every_call_newest_first(
     assert "1688.items.search.img" in page.text
     assert "reseller:item_search_img" in page.text
     assert "test***key" in page.text
-    assert page.text.count('class="mini"') == 3  # each call's photo
+    assert page.text.count(' class="photo" data-photo="') == 3  # each call's photo
 
 
 def test_new_rows_are_those_after_the_last_seen(

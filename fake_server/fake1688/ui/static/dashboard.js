@@ -21,9 +21,25 @@ async function errorOf(response) {
 }
 
 // -- the journal: new calls appear without a reload ---------------------------
+// A row names its photo; the thumbnail is added once the row is on screen, so a
+// journal of a thousand calls makes only the images a person can see.
+const showing = new IntersectionObserver((seen) => {
+  for (const cell of seen) {
+    if (!cell.isIntersecting) continue;
+    const image = document.createElement("img");
+    image.className = "mini";
+    image.alt = "query photo";
+    image.src = `${base}/photos/${cell.target.dataset.photo}.jpg`;
+    cell.target.append(image);
+    showing.unobserve(cell.target);
+  }
+});
+const watchPhotos = (root) => root.querySelectorAll("td[data-photo]:empty").forEach((cell) => showing.observe(cell));
+
 const journal = document.getElementById("journal");
 if (journal) {
   const rows = journal.querySelector("tbody");
+  watchPhotos(rows);
   let last = journal.dataset.last;
   const filters = journal.dataset.filters;
   const poll = async () => {
@@ -34,6 +50,7 @@ if (journal) {
         const html = (await response.text()).trim();
         if (html) {
           rows.insertAdjacentHTML("afterbegin", html);
+          watchPhotos(rows);
           document.getElementById("empty")?.remove();
         }
       }
