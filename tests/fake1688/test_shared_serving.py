@@ -144,6 +144,26 @@ def test_workers_share_one_port_and_one_state(serve: Any) -> None:
     assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
 
 
+def test_each_processs_dashboard_shows_every_call(serve: Any) -> None:
+    first, second = serve(), serve()
+    imgid = first.call("1688.upload.img", image=b64_photo("mug", "pink"))[
+        "1688_upload_img_response"
+    ]["items"]["item"]["name"]
+    first.call(imgid=imgid, page_size="4")
+    for served in (first, second):
+        page = httpx.get(served.root + "/__fake__/ui/", timeout=10).text
+        assert page.count("<tr class=") == 2
+        call = httpx.get(served.root + "/__fake__/ui/requests/2", timeout=10)
+        assert call.status_code == 200
+        assert call.text.count('class="card"') == 4  # the offers, from the shared journal
+        assert "a journal shared in Redis (it keeps no answers)" in call.text
+    # The photo: the first kept it on its shelf, the second finds it in the shared store.
+    photo_url = "/__fake__/ui/photos/{}.jpg"
+    image = first.admin("GET", "requests")["requests"][0]["image"]
+    for served in (first, second):
+        assert httpx.get(served.root + photo_url.format(image), timeout=10).status_code == 200
+
+
 def served_state(served: Served) -> str:
     return served.process.args[served.process.args.index("--state") + 1]  # type: ignore[union-attr]
 

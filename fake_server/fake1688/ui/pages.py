@@ -39,7 +39,7 @@ from fake1688.engine.faults import HTTP_STATUSES, KINDS
 from fake1688.engine.pipeline import Engine
 from fake1688.engine.protocol import FakeResponse
 from fake1688.engine.search import SearchQuery
-from fake1688.engine.store import Image
+from fake1688.engine.store import Image, upload_names
 
 from . import views
 from .thumbs import Thumbnails
@@ -49,6 +49,7 @@ __all__ = ["PREFIX", "dashboard", "dashboard_routes", "sign_in_first"]
 #: Where the dashboard is mounted on the served app.
 PREFIX: Final = DASHBOARD_PATH
 _HERE: Final = Path(__file__).parent
+_SHA256_BYTES: Final = 32
 #: Offers on one catalog page.
 _PER_PAGE: Final = 60
 #: The orders a photo dropped on the catalog page is shown in, with their titles.
@@ -354,11 +355,17 @@ class _Pages:
         return Response(thumb, media_type="image/jpeg", headers={**_CACHED, "etag": etag})
 
     def _photo(self, sha256: str) -> bytes | None:
+        """A photo by its sha256: on this process's shelf, else an upload (the store may
+        be shared: another worker's upload is found there)."""
         try:
             digest = bytes.fromhex(sha256)
         except ValueError:
             return None
-        return self.engine.api.shelf.get(digest)
+        kept = self.engine.api.shelf.get(digest)
+        if kept is None and len(digest) == _SHA256_BYTES:
+            uploaded = self.engine.store.get(upload_names(digest)[1].url)
+            kept = None if uploaded is None else uploaded.data
+        return kept
 
     def _offers(self, num_iids: Sequence[str]) -> list[Any]:
         catalog: Any = self.engine.catalog
