@@ -52,8 +52,8 @@ class Server:
             assert self.process.stdout is not None
             first = self.process.stdout.readline()
             if not first.startswith(("fake1688 serving on ", "http://")):
-                self.stop()
-                raise RuntimeError(f"the server did not start: {first!r}")
+                err = self.stop()
+                raise RuntimeError(f"the server did not start: {first!r}\n{err[-2000:]}")
             url = first.split()[-1]
         self.url = url
         self.root = self.url.rsplit("/openapi/router/rest", 1)[0]
