@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fake1688 import FakeGateway, RateLimits, UploadLimits
+from fake1688 import FakeGateway, FakeRequest, RateLimits, UploadLimits
 from fake1688.engine.errors import StateUnavailable
 from fake1688.engine.shared import RedisState, shown_url
 from fake1688.engine.store import Image, UploadStore
@@ -258,6 +258,31 @@ def test_redis_lost_gets_the_internal_error_envelope_within_a_second_and_recover
         codes = [entry.code for entry in gateway.journal.entries()]
         assert codes[-1] == 0
         assert 15 in codes  # the gap's calls, kept while Redis was away
+    finally:
+        server.stop()
+
+
+def test_a_peek_while_redis_is_lost_advises_nothing_and_the_call_gets_the_envelope(
+    catalog: Any, tmp_path: Path, photo: bytes
+) -> None:
+    # The HTTP adapter peeks (may this call decode?) before the pipeline runs: a peek
+    # that raised escaped the pipeline, unjournaled, as a traceback in the server's log.
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        gateway = worker(catalog, server.url)
+        imgid = post(gateway, method="1688.upload.img", image=b64(photo))[
+            "1688_upload_img_response"
+        ]["items"]["item"]["name"]
+        assert gateway.engine.store.peek(imgid) is not None
+        server.stop()
+        assert gateway.engine.store.peek(imgid) is None
+        request = FakeRequest("POST", "/router/rest", form=tuple(signed(
+            system_params(imgid=imgid)).items()))  # fmt: skip
+        assert gateway.engine.api.may_decode(request)  # unknown: the pipeline decides
+        error = search(gateway, imgid=imgid)["error_response"]
+        assert (error["code"], error["sub_code"]) == (15, "isp.remote-service-error")
+        assert f"the shared state at {server.url} is unreachable" in error["sub_msg"]
     finally:
         server.stop()
 
