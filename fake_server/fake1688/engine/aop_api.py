@@ -93,7 +93,7 @@ class AopImageApi:
             results = [o for o in results if self._wanted(o, offer_query)]
         start = (query.page - 1) * query.page_size
         page = results[start : start + query.page_size]
-        self.backend.noted(call.seen, image, page, len(results))
+        self.backend.noted(call.seen, image, tuple(o.num_iid for o in page), len(results))
         data = b",".join(self._chunk(offer, offer_query.country) for offer in page)
         pages = -(-len(results) // query.page_size)
         head = (

@@ -201,16 +201,17 @@ class ImageSearchApi:
         return render.upload_body(upload.url, request_id)
 
     def noted(
-        self, seen: Seen | None, image: Image, offers: Sequence[Any] = (), total: int | None = None
+        self,
+        seen: Seen | None,
+        image: Image,
+        offers: tuple[str, ...] = (),
+        total: int | None = None,
     ) -> None:
         """Note for the journal the photo a call worked on (kept on the shelf, for a
-        page that shows it) and a search's page: ``offers`` by num_iid or as offers."""
+        page that shows it) and a search's page: its offers' num_iids and the total."""
         self.shelf.put(image)
-        if seen is None:
-            return
-        seen.image = image.sha256
-        seen.offers = tuple(o if isinstance(o, str) else o.num_iid for o in offers)
-        seen.total = total
+        if seen is not None:
+            seen.image, seen.offers, seen.total = image.sha256, offers, total
 
     def keep(self, image: Image) -> Upload:
         """Check that an image decodes, and keep it in the upload store."""

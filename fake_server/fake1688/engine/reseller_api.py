@@ -174,7 +174,7 @@ class ResellerApi:
         results = self.backend.matches(image, query)
         start = (query.page - 1) * query.page_size
         page = results[start : start + query.page_size]
-        self.backend.noted(call.seen, image, page, len(results))
+        self.backend.noted(call.seen, image, tuple(o.num_iid for o in page), len(results))
         chunks = b",".join(self.backend.searcher.chunk(offer) for offer in page)
         total = len(results)
         head = (

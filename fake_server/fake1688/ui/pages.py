@@ -305,7 +305,7 @@ class _Pages:
             found = api.matches(image, SearchQuery(sort=sort))
             offers = list(found[:_SHOWN])
             orders.append((sort, title, len(found), offers, self._distances_of(image, offers)))
-        api.noted(None, image)  # on the shelf, for its thumbnail
+        api.shelf.put(image)  # for its thumbnail
         return {"photo": image.sha256.hex(), "orders": orders}
 
     # -- the controls -----------------------------------------------------------

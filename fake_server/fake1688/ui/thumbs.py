@@ -63,9 +63,6 @@ class Thumbnails:
                 self._bytes -= len(dropped)
         return thumb
 
-    def __len__(self) -> int:
-        return len(self._kept)
-
 
 def _thumbnail(data: bytes) -> bytes:
     try:
