@@ -61,7 +61,7 @@ class FakeGateway:
     def __init__(
         self,
         seed: int = 0,
-        catalog: CatalogLike[Any] | None = None,
+        catalog: CatalogLike | None = None,
         apps: AppRegistry | Iterable[App] | None = None,
         *,
         clock: Callable[[], float] | None = None,
@@ -93,7 +93,7 @@ class FakeGateway:
         )
 
     @property
-    def catalog(self) -> CatalogLike[Any]:
+    def catalog(self) -> CatalogLike:
         """The catalog searched."""
         return self.engine.catalog
 
@@ -146,7 +146,7 @@ class FakeGateway:
         self.engine.reset()
 
 
-def _default_catalog(seed: int) -> CatalogLike[Any]:
+def _default_catalog(seed: int) -> CatalogLike:
     # Imported on demand: the catalog pulls in numpy, Pillow and its image data.
     from fake1688.catalog.catalog import Catalog  # noqa: PLC0415
 

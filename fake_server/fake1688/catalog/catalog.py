@@ -37,6 +37,7 @@ from fake1688.catalog.catalog_io import CatalogFileError
 from fake1688.catalog.imaging import Fingerprint, ImageDecodeError
 from fake1688.catalog.offer import ImageSource, Offer, pic_path, record
 from fake1688.catalog.similarity import SimilarityIndex
+from fake1688.catalog.table import OfferTable
 
 __all__ = [
     "DEFAULT_SIZE",
@@ -78,7 +79,7 @@ def _drawn_jpeg(num_iid: str, title: str) -> bytes:
 class Catalog:
     """Offers with photos and fingerprints, searchable by image."""
 
-    offers: Sequence[Offer]
+    offers: OfferTable
     categories: Mapping[str, str]
 
     def __init__(
@@ -92,24 +93,27 @@ class Catalog:
 
         `categories` (cat id -> name) defaults to the categories the offers name.
         Raises ValueError on duplicate num_iids or pic_url paths.
+
+        The offers are kept as an `OfferTable` and the fingerprints as one array, so
+        that processes forked after the catalog is built share it (see
+        `fake1688.catalog.table`).
         """
-        self.offers = tuple(offers)
-        self._fingerprints = tuple(Fingerprint(*fp) for fp in fingerprints)
-        if len(self._fingerprints) != len(self.offers):
-            raise ValueError(
-                f"{len(self.offers)} offers but {len(self._fingerprints)} fingerprints"
-            )
-        names = categories if categories is not None else {o.cat: o.cat_name for o in self.offers}
+        listed = list(offers)
+        table = np.array(list(fingerprints), dtype=np.uint64).reshape(-1, len(Fingerprint._fields))
+        if len(table) != len(listed):
+            raise ValueError(f"{len(listed)} offers but {len(table)} fingerprints")
+        names = categories if categories is not None else {o.cat: o.cat_name for o in listed}
         self.categories = MappingProxyType(dict(names))
         self._images = images
-        self._by_iid = _unique_keys(self.offers, lambda o: o.num_iid, "num_iid")
-        self._by_path = _unique_keys(self.offers, _served_path, "pic_url")
-        self._index = SimilarityIndex.build(self._fingerprints, _tie_ranks(self.offers))
-        self._cat_rows: dict[str, np.ndarray] = {}
-        self._cat_index: dict[str, SimilarityIndex] = {}
-        cats = np.array([o.cat for o in self.offers], dtype=object)
-        for cat in dict.fromkeys(o.cat for o in self.offers):
-            self._cat_rows[cat] = np.flatnonzero(cats == cat)
+        self._by_iid = _unique_keys(listed, lambda o: o.num_iid, "num_iid")
+        self._by_path = _unique_keys(listed, _served_path, "pic_url")
+        self._index = SimilarityIndex(table, _tie_ranks(listed))
+        cats = np.array([o.cat for o in listed], dtype=object)
+        self._cat_rows: dict[str, np.ndarray] = {
+            cat: np.flatnonzero(cats == cat) for cat in dict.fromkeys(cats.tolist())
+        }
+        self._cat_index = {cat: self._index.subset(rows) for cat, rows in self._cat_rows.items()}
+        self.offers = OfferTable(listed)
 
     def __len__(self) -> int:
         return len(self.offers)
@@ -134,7 +138,8 @@ class Catalog:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the catalog to `path` (format: `fake1688.catalog.catalog_io`)."""
-        catalog_io.write(Path(path), self.offers, self._fingerprints, self.categories, self._images)
+        fingerprints = [self._fingerprint_at(row) for row in range(len(self))]
+        catalog_io.write(Path(path), self.offers, fingerprints, self.categories, self._images)
 
     def digest(self) -> str:
         """SHA-256 (hex) of the metadata (categories, offers) as canonical JSON."""
@@ -148,25 +153,29 @@ class Catalog:
 
     def fingerprint_of(self, offer: Offer) -> Fingerprint:
         """The stored fingerprint of one of this catalog's offers."""
-        return self._fingerprints[self._by_iid[offer.num_iid]]
+        return self._fingerprint_at(self._by_iid[offer.num_iid])
+
+    def _fingerprint_at(self, row: int) -> Fingerprint:
+        return Fingerprint(*map(int, self._index.row(row)))
 
     def search(self, fp: Fingerprint, *, cat: str | None = None, limit: int = 200) -> list[Offer]:
-        """Up to `limit` of the offers that match `fp`, most similar first; ties go to
-        the smaller num_iid. How many match depends on the photo: an offer scoring
-        past `fake1688.catalog.similarity.MATCH` is no match.
+        """Up to `limit` of the offers that match `fp`, most similar first (`nearest`)."""
+        return [self.offers[row] for row in self.nearest(fp, cat=cat, limit=limit).tolist()]
+
+    def nearest(self, fp: Fingerprint, *, cat: str | None = None, limit: int = 200) -> np.ndarray:
+        """The rows in `offers` of up to `limit` offers that match `fp`, most similar
+        first; ties go to the smaller num_iid. How many match depends on the photo:
+        an offer scoring past `fake1688.catalog.similarity.MATCH` is no match.
 
         With `cat`, only offers of that category (none if the catalog has no such
         category).
         """
         if cat is None:
-            return [self.offers[i] for i in self._index.nearest(fp, limit)]
-        rows = self._cat_rows.get(cat)
-        if rows is None:
-            return []
-        index = self._cat_index.get(cat)
-        if index is None:
-            index = self._cat_index[cat] = self._index.subset(rows)
-        return [self.offers[rows[i]] for i in index.nearest(fp, limit)]
+            return self._index.nearest(fp, limit)
+        if cat not in self._cat_index:
+            return np.empty(0, dtype=np.intp)
+        found: np.ndarray = self._cat_rows[cat][self._cat_index[cat].nearest(fp, limit)]
+        return found
 
     def scores(self, fp: Fingerprint, offers: Sequence[Offer]) -> list[int]:
         """Each offer's similarity score for `fp`, lower is nearer (past

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
+from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "ImageSource",
     "Offer",
     "content_type",
+    "low_price",
     "pic_path",
     "record",
 ]
@@ -101,6 +103,16 @@ def pic_path(url: str) -> str | None:
         url = url[url.find("/") :] if "/" in url else ""
     match = _PIC_PATH.match(url)
     return match.group(1) + ".jpg" if match else None
+
+
+def low_price(price: str) -> Decimal:
+    """The low end of ``"12.50"`` or ``"12.50-18.00"``; unreadable prices (``NaN``
+    too) sort as 0."""
+    try:
+        low = Decimal(price.partition("-")[0].strip() or "0")
+    except InvalidOperation:
+        return Decimal(0)
+    return low if low.is_finite() else Decimal(0)
 
 
 def content_type(name: str) -> str:

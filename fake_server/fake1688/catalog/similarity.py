@@ -65,6 +65,10 @@ class SimilarityIndex:
     def __len__(self) -> int:
         return len(self._rank)
 
+    def row(self, row: int) -> tuple[int, ...]:
+        """The codes stored at `row`, one per column."""
+        return tuple(int(column[row]) for column in self._columns)
+
     def subset(self, rows: np.ndarray) -> SimilarityIndex:
         """An index over the given rows only (row i of the result is rows[i])."""
         return SimilarityIndex(np.stack([c[rows] for c in self._columns], axis=1), self._rank[rows])

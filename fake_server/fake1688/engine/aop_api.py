@@ -44,8 +44,9 @@ _SORTS: Final = {
 }
 _PRICE: Final = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,4})?")
 _MAX_PAGE: Final = args.MAX_PAGE
-#: Serialised offers kept per (offerId, country); a page costs a join, not a dumps.
-_CHUNKS: Final = 50_000
+#: Serialised offers kept per (row, country), and offers' facts per row: a page costs a
+#: join, not a dumps (~8 MB; each worker keeps its own).
+_CHUNKS: Final = 8192
 
 
 class OfferQuery(NamedTuple):
@@ -64,8 +65,9 @@ class AopImageApi:
 
     def __init__(self, backend: ImageSearchApi) -> None:
         self.backend = backend
-        self._chunks: dict[tuple[str, str], bytes] = {}
-        self._facts: dict[str, tuple[frozenset[int], str]] = {}  # categories, English title
+        # By (row in catalog.offers, country), and by row.
+        self._chunks: dict[tuple[int, str], bytes] = {}
+        self._facts: dict[int, tuple[frozenset[int], str]] = {}  # categories, English title
         #: The APIs served, by ``namespace:name``.
         self.handlers: Mapping[str, Handler] = {SEARCH: self.search, UPLOAD: self.upload}
         #: The app param each API requires (the gateway checks it is there).
@@ -88,13 +90,13 @@ class AopImageApi:
         kind, reference = offer_query.source
         image = self.backend.load(kind, reference, upload_api=aop.UPLOAD_API)
         query = offer_query.query
-        results = self.backend.matches(image, query)
+        results = self.backend.matches(image, query).tolist()
         if offer_query.category is not None or offer_query.keyword:
-            results = [o for o in results if self._wanted(o, offer_query)]
+            results = [row for row in results if self._wanted(row, offer_query)]
         start = (query.page - 1) * query.page_size
         page = results[start : start + query.page_size]
-        self.backend.noted(call.seen, image, tuple(o.num_iid for o in page), len(results))
-        data = b",".join(self._chunk(offer, offer_query.country) for offer in page)
+        self.backend.noted(call.seen, image, self.backend.searcher.num_iids(page), len(results))
+        data = b",".join(self._chunk(row, offer_query.country) for row in page)
         pages = -(-len(results) // query.page_size)
         head = (
             f'{{"totalRecords":{len(results)},"totalPage":{pages},'
@@ -103,25 +105,27 @@ class AopImageApi:
         tail = '],"picRegionInfo":{"currentRegion":"","yoloCropRegion":""}}'
         return _success(head + data.decode() + tail)
 
-    def _chunk(self, offer: Any, country: str) -> bytes:
-        key = (offer.num_iid, country)
+    def _chunk(self, row: int, country: str) -> bytes:
+        key = (row, country)
         chunk = self._chunks.get(key)
         if chunk is None:
             if len(self._chunks) >= _CHUNKS:
                 self._chunks.clear()
+            offer = self.backend.catalog.offers[row]
             chunk = self._chunks[key] = dumps(aop_offer(offer, country))
         return chunk
 
-    def _wanted(self, offer: Any, offer_query: OfferQuery) -> bool:
+    def _wanted(self, row: int, offer_query: OfferQuery) -> bool:
         """``categoryId`` matches any level; ``keyword`` searches the title, Chinese or English."""
-        facts = self._facts.get(offer.num_iid)
+        facts = self._facts.get(row)
         if facts is None:
             if len(self._facts) >= _CHUNKS:
                 self._facts.clear()
+            offer = self.backend.catalog.offers[row]
             fields = aop_offer(offer, "en")
             levels = ("topCategoryId", "secondCategoryId", "thirdCategoryId")
             categories = frozenset(int(str(fields[level])) for level in levels)
-            facts = self._facts[offer.num_iid] = (
+            facts = self._facts[row] = (
                 categories,
                 f"{offer.title} {fields['subjectTrans']}",
             )

@@ -20,8 +20,10 @@ import itertools
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, Final, NamedTuple
+
+import numpy as np
 
 from pailitao.wire import aop
 from pailitao.wire import images as rules
@@ -165,9 +167,7 @@ class Shelf:
 class ImageSearchApi:
     """The backend of both APIs: the catalog, the upload store and the search caches."""
 
-    def __init__(
-        self, catalog: CatalogLike[Any], store: UploadStore, *, max_image_bytes: int
-    ) -> None:
+    def __init__(self, catalog: CatalogLike, store: UploadStore, *, max_image_bytes: int) -> None:
         self.catalog = catalog
         self.store = store
         self.max_image_bytes = max_image_bytes
@@ -223,8 +223,9 @@ class ImageSearchApi:
             raise _not_an_image(error) from None
         return self.store.put(image)
 
-    def matches(self, image: Image, query: SearchQuery) -> Sequence[Any]:
-        """Every catalog offer that matches the image and the query, in order."""
+    def matches(self, image: Image, query: SearchQuery) -> np.ndarray:
+        """The rows in ``catalog.offers`` of every offer that matches the image and the
+        query, in order."""
         try:
             return self.searcher.results(image, query)
         except DecodingRefused:

@@ -118,7 +118,7 @@ class Engine:
 
     def __init__(
         self,
-        catalog: CatalogLike[Any],
+        catalog: CatalogLike,
         apps: AppRegistry | Iterable[App] | None = None,
         *,
         clock: Callable[[], float] | None = None,
@@ -169,7 +169,7 @@ class Engine:
         self.max_body = max_image_bytes * 4 // 3 + _FORM_OVERHEAD
 
     @property
-    def catalog(self) -> CatalogLike[Any]:
+    def catalog(self) -> CatalogLike:
         """The catalog searched (immutable; survives ``reset()``)."""
         return self.api.catalog
 

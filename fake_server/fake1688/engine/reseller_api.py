@@ -173,9 +173,10 @@ class ResellerApi:
         image = self.backend.load("imgid", imgid, upload_api=wire.UPLOAD_API)
         results = self.backend.matches(image, query)
         start = (query.page - 1) * query.page_size
-        page = results[start : start + query.page_size]
-        self.backend.noted(call.seen, image, tuple(o.num_iid for o in page), len(results))
-        chunks = b",".join(self.backend.searcher.chunk(offer) for offer in page)
+        page = results[start : start + query.page_size].tolist()
+        searcher = self.backend.searcher
+        self.backend.noted(call.seen, image, searcher.num_iids(page), len(results))
+        chunks = searcher.items(page)
         total = len(results)
         head = (
             f'{{"page":{query.page},"real_total_results":{total},"total_results":{total},'

@@ -10,8 +10,13 @@ Small LRU caches keep repeated searches cheap (the common case in a test
 suite is the same photo again and again): fingerprints by image sha256,
 finished result lists by (image sha256, cat, sort, prices), and the TOP
 router's pages by (image sha256, the whole query); a hit in one spares the
-work behind the ones before it. Offers are serialised as TOP items once, on
-first use (each dialect keeps its own serialised offers).
+work behind the ones before it.
+
+A search reads the catalog's arrays, never an object per offer
+(:mod:`fake1688.catalog.table`): results are rows of ``catalog.offers``, filtered
+and sorted by its price and sales columns, and a page is the offers' TOP items as
+the catalog stores them. So workers forked after the catalog is built keep sharing
+it as they search.
 
 Fingerprinting a new image decodes it. An adapter that answers on an event
 loop runs such requests on worker threads and the rest inline, inside
@@ -25,12 +30,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from contextvars import ContextVar
-from decimal import Decimal, InvalidOperation
-from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
+from decimal import Decimal
+from typing import Any, Final, NamedTuple, Protocol
 
+import numpy as np
+
+from fake1688.catalog.table import Packed
 from pailitao.wire import reseller
 
-from .render import dumps
 from .store import Image
 
 __all__ = [
@@ -38,12 +45,11 @@ __all__ = [
     "SORTS",
     "CatalogLike",
     "DecodingRefused",
-    "OfferLike",
+    "OffersLike",
     "Page",
     "SearchQuery",
     "SearchService",
     "decoding_refused",
-    "low_price",
 ]
 
 #: The most offers a search finds: the platform's ceiling (40 pages of 50; see
@@ -79,34 +85,33 @@ class decoding_refused:  # a context manager, named as contextlib's are
         _DECODING.reset(self._token)
 
 
-class OfferLike(Protocol):
-    """What the engine needs of a catalog offer."""
+class OffersLike(Protocol):
+    """What the engine needs of a catalog's offers (:class:`fake1688.catalog.table.OfferTable`):
+    each offer's TOP search item and num_iid by row, and the columns a search
+    filters and sorts by."""
 
-    @property
-    def num_iid(self) -> str: ...
+    items: Packed
+    low_prices: np.ndarray
+    sales: np.ndarray
 
-    @property
-    def price(self) -> str: ...
+    def __getitem__(self, row: int) -> Any: ...
 
-    @property
-    def sales(self) -> int: ...
-
-    def payload(self) -> dict[str, object]: ...
-
-
-OfferT = TypeVar("OfferT", bound=OfferLike)
+    def num_iid(self, row: int) -> str: ...
 
 
-class CatalogLike(Protocol, Generic[OfferT]):
+class CatalogLike(Protocol):
     """What the engine needs of :class:`fake1688.catalog.catalog.Catalog`."""
+
+    @property
+    def offers(self) -> OffersLike: ...
 
     def fingerprint(self, image: bytes) -> Any: ...
 
-    def search(self, fp: Any, *, cat: str | None = None, limit: int = 200) -> Sequence[OfferT]: ...
+    def nearest(self, fp: Any, *, cat: str | None = None, limit: int = 200) -> np.ndarray: ...
 
-    def offer_for_url(self, url: str) -> OfferT | None: ...
+    def offer_for_url(self, url: str) -> Any: ...
 
-    def image_bytes(self, offer: OfferT) -> bytes: ...
+    def image_bytes(self, offer: Any) -> bytes: ...
 
     def image_for_path(self, path: str) -> tuple[bytes, str] | None: ...
 
@@ -129,14 +134,6 @@ class SearchQuery(NamedTuple):
     page_size: int = 20
     start_price: Decimal | None = None
     end_price: Decimal | None = None
-
-
-def low_price(price: str) -> Decimal:
-    """The low end of ``"12.50"`` or ``"12.50-18.00"``; unreadable prices sort as 0."""
-    try:
-        return Decimal(price.partition("-")[0].strip() or "0")
-    except InvalidOperation:
-        return Decimal(0)
 
 
 class _Lru:
@@ -170,12 +167,11 @@ class _Lru:
 class SearchService:
     """Pages of similar offers for image bytes; raises ``ValueError`` for a non-image."""
 
-    def __init__(self, catalog: CatalogLike[Any], cache_size: int = 256) -> None:
+    def __init__(self, catalog: CatalogLike, cache_size: int = 256) -> None:
         self.catalog = catalog
         self._fingerprints = _Lru(max(cache_size, _FINGERPRINTS))
         self._results = _Lru(cache_size)
         self._pages = _Lru(cache_size)  # a page is ~8 KB of JSON: 2 MB at most
-        self._chunks: dict[str, bytes] = {}
 
     def _fingerprint(self, image: Image) -> Any:
         return self._fingerprints.get_or_make(image.sha256, lambda: self._decode(image))
@@ -197,19 +193,34 @@ class SearchService:
         """Fingerprint an image, so it is known to decode (and cached for a search)."""
         self._fingerprint(image)
 
-    def results(self, image: Image, query: SearchQuery) -> Sequence[Any]:
-        """Every matching offer, in the requested order."""
+    def results(self, image: Image, query: SearchQuery) -> np.ndarray:
+        """The rows in ``catalog.offers`` of every matching offer, in the requested
+        order (a read-only array)."""
         key = (image.sha256, query.cat, SORTS[query.sort], query.start_price, query.end_price)
-        found: Sequence[Any] = self._results.get_or_make(
+        found: np.ndarray = self._results.get_or_make(
             key, lambda: self._find(self._fingerprint(image), query)
         )
         return found
 
-    def _find(self, fingerprint: Any, query: SearchQuery) -> tuple[Any, ...]:
-        offers = list(self.catalog.search(fingerprint, cat=query.cat, limit=SIMILAR_LIMIT))
+    def _find(self, fingerprint: Any, query: SearchQuery) -> np.ndarray:
+        offers = self.catalog.offers
+        rows = self.catalog.nearest(fingerprint, cat=query.cat, limit=SIMILAR_LIMIT)
         if query.start_price is not None or query.end_price is not None:
-            offers = [offer for offer in offers if _in_range(offer, query)]
-        return tuple(_sorted(offers, SORTS[query.sort]))
+            price = offers.low_prices[rows]
+            wanted = np.ones(len(rows), dtype=bool)
+            if query.start_price is not None:
+                wanted &= price >= float(query.start_price)
+            if query.end_price is not None:
+                wanted &= price <= float(query.end_price)
+            rows = rows[wanted]
+        sort = SORTS[query.sort]
+        if sort != "relevance":
+            column = offers.low_prices if sort.startswith("price") else offers.sales
+            keys = column[rows]
+            # A stable sort, also descending: ties keep the similarity order.
+            rows = rows[np.argsort(-keys if sort.endswith("desc") else keys, kind="stable")]
+        rows.flags.writeable = False
+        return rows
 
     def page(self, image: Image, query: SearchQuery) -> Page:
         """The query's page as TOP search items, and how many offers match in all."""
@@ -221,34 +232,20 @@ class SearchService:
     def _page(self, image: Image, query: SearchQuery) -> Page:
         results = self.results(image, query)
         start = (query.page - 1) * query.page_size
-        offers = results[start : start + query.page_size]
-        return Page(len(results), [self.chunk(o) for o in offers], tuple(o.num_iid for o in offers))
+        rows = results[start : start + query.page_size].tolist()
+        items = self.catalog.offers.items
+        return Page(len(results), [items[row] for row in rows], self.num_iids(rows))
 
-    def chunk(self, offer: OfferLike) -> bytes:
-        """The offer as a TOP search item, serialised once."""
-        chunk = self._chunks.get(offer.num_iid)
-        if chunk is None:
-            chunk = self._chunks[offer.num_iid] = dumps(offer.payload())
-        return chunk
+    def items(self, rows: Sequence[int]) -> bytes:
+        """The offers at ``rows`` as TOP search items, joined by commas."""
+        return self.catalog.offers.items.join(rows)
+
+    def num_iids(self, rows: Sequence[int]) -> tuple[str, ...]:
+        """The num_iids of the offers at ``rows``."""
+        return tuple(map(self.catalog.offers.num_iid, rows))
 
     def clear(self) -> None:
         """Drop cached results (the catalog is immutable, so rarely needed)."""
         self._fingerprints.clear()
         self._results.clear()
         self._pages.clear()
-
-
-def _in_range(offer: OfferLike, query: SearchQuery) -> bool:
-    price = low_price(offer.price)
-    if query.start_price is not None and price < query.start_price:
-        return False
-    return query.end_price is None or price <= query.end_price
-
-
-def _sorted(offers: list[OfferLike], sort: str) -> list[OfferLike]:
-    # Python's sort is stable, also with reverse=True: ties keep similarity order.
-    if sort == "relevance":
-        return offers
-    if sort.startswith("price"):
-        return sorted(offers, key=lambda o: low_price(o.price), reverse=sort == "price_desc")
-    return sorted(offers, key=lambda o: o.sales, reverse=sort == "sales_desc")

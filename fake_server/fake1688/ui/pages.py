@@ -303,7 +303,7 @@ class _Pages:
         orders = []
         for sort, title in _SORTS:
             found = api.matches(image, SearchQuery(sort=sort))
-            offers = list(found[:_SHOWN])
+            offers = [api.catalog.offers[row] for row in found[:_SHOWN].tolist()]
             orders.append((sort, title, len(found), offers, self._distances_of(image, offers)))
         api.shelf.put(image)  # for its thumbnail
         return {"photo": image.sha256.hex(), "orders": orders}

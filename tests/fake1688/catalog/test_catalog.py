@@ -369,7 +369,7 @@ def good_manifest(catalog: Catalog) -> dict[str, object]:
 
 def test_minimal_manifest_loads(catalog: Catalog, tmp_path: Path) -> None:
     loaded = Catalog.load(manifest_file(tmp_path, good_manifest(catalog)))
-    assert loaded.offers == (FIRST,)
+    assert tuple(loaded.offers) == (FIRST,)
 
 
 BAD_MANIFESTS = [

@@ -71,7 +71,7 @@ class _BrokenCatalog:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def search(self, fp: Any, *, cat: str | None = None, limit: int = 200) -> list[Any]:
+    def nearest(self, fp: Any, *, cat: str | None = None, limit: int = 200) -> Any:
         raise ZeroDivisionError("boom")
 
 
@@ -294,7 +294,7 @@ def test_a_traceback_in_the_journal_and_the_log_shows_no_secret(
     catalog: Any, helpers: Any, photo: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
     class Leaky(_BrokenCatalog):
-        def search(self, fp: Any, *, cat: str | None = None, limit: int = 200) -> list[Any]:
+        def nearest(self, fp: Any, *, cat: str | None = None, limit: int = 200) -> Any:
             raise LookupError("looked for test_app_secret and pw-0a1b2c")
 
     gateway = FakeGateway(catalog=Leaky(catalog), clock=lambda: helpers.now)

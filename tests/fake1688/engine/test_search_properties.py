@@ -32,7 +32,8 @@ from typing import Any, NamedTuple, Protocol
 import httpx
 import pytest
 from fake1688 import FakeGateway
-from fake1688.engine.search import _Lru, low_price
+from fake1688.catalog.offer import low_price
+from fake1688.engine.search import _Lru
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -391,7 +392,7 @@ def test_the_low_price_is_a_ranges_first_end(price: str, low: str) -> None:
     assert low_price(price) == Decimal(low)
 
 
-@pytest.mark.parametrize("price", ["面议", "1,290.00", "abc-12"])
+@pytest.mark.parametrize("price", ["面议", "1,290.00", "abc-12", "NaN", "sNaN", "Infinity"])
 def test_an_unreadable_price_sorts_as_zero(price: str) -> None:
     assert low_price(price) == 0
 
