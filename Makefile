@@ -9,7 +9,7 @@ PORT    ?= 8688
 NODE_DIR   := tests/sdks/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 
-.PHONY: install node-sdks redis-server chromium test lint typecheck pytest cov docs scan contract example newest serve cassettes mutation clean
+.PHONY: install node-sdks redis-server wrk chromium test lint typecheck pytest cov docs scan contract example newest serve cassettes mutation clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "pailitao needs Python >= 3.11")'
@@ -49,6 +49,18 @@ redis-server:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
 	else \
 		echo "make redis-server: redis-server is missing; install Redis >= 6 (Debian: apt-get install redis-server), or run make as root on Debian/Ubuntu" >&2; \
+		exit 1; \
+	fi
+
+# wrk, the HTTP load generator of the benchmarks under bench/ (not of the tests). On a root
+# Debian/Ubuntu machine without it, apt installs it.
+wrk:
+	@command -v wrk >/dev/null || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing wrk with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else \
+		echo "make wrk: wrk is missing; install it (Debian: apt-get install wrk), or run make as root on Debian/Ubuntu" >&2; \
 		exit 1; \
 	fi
 
