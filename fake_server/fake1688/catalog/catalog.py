@@ -26,7 +26,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
@@ -37,7 +37,7 @@ from fake1688.catalog.catalog_io import CatalogFileError
 from fake1688.catalog.imaging import Fingerprint, ImageDecodeError
 from fake1688.catalog.offer import ImageSource, Offer, pic_path, record
 from fake1688.catalog.similarity import SimilarityIndex
-from fake1688.catalog.table import OfferTable
+from fake1688.catalog.table import KeyIndex, OfferTable, Packed
 
 __all__ = [
     "DEFAULT_SIZE",
@@ -105,15 +105,15 @@ class Catalog:
         names = categories if categories is not None else {o.cat: o.cat_name for o in listed}
         self.categories = MappingProxyType(dict(names))
         self._images = images
-        self._by_iid = _unique_keys(listed, lambda o: o.num_iid, "num_iid")
-        self._by_path = _unique_keys(listed, _served_path, "pic_url")
+        self.offers = OfferTable(listed)
+        self._by_iid = KeyIndex(self.offers.num_iids, "num_iid")
+        self._by_path = KeyIndex(Packed(_served_path(o).encode() for o in listed), "pic_url")
         self._index = SimilarityIndex(table, _tie_ranks(listed))
         cats = np.array([o.cat for o in listed], dtype=object)
         self._cat_rows: dict[str, np.ndarray] = {
             cat: np.flatnonzero(cats == cat) for cat in dict.fromkeys(cats.tolist())
         }
         self._cat_index = {cat: self._index.subset(rows) for cat, rows in self._cat_rows.items()}
-        self.offers = OfferTable(listed)
 
     def __len__(self) -> int:
         return len(self.offers)
@@ -153,7 +153,13 @@ class Catalog:
 
     def fingerprint_of(self, offer: Offer) -> Fingerprint:
         """The stored fingerprint of one of this catalog's offers."""
-        return self._fingerprint_at(self._by_iid[offer.num_iid])
+        return self._fingerprint_at(self._row(offer))
+
+    def _row(self, offer: Offer) -> int:
+        row = self._by_iid.get(offer.num_iid)
+        if row is None:
+            raise KeyError(f"offer {offer.num_iid!r} is not in the catalog")
+        return row
 
     def _fingerprint_at(self, row: int) -> Fingerprint:
         return Fingerprint(*map(int, self._index.row(row)))
@@ -180,7 +186,7 @@ class Catalog:
     def scores(self, fp: Fingerprint, offers: Sequence[Offer]) -> list[int]:
         """Each offer's similarity score for `fp`, lower is nearer (past
         `fake1688.catalog.similarity.MATCH`, no match)."""
-        rows = np.array([self._by_iid[offer.num_iid] for offer in offers], dtype=np.intp)
+        rows = np.array([self._row(offer) for offer in offers], dtype=np.intp)
         return [int(score) for score in self._index.subset(rows).scores(fp)] if len(rows) else []
 
     def offer(self, num_iid: str) -> Offer | None:
@@ -219,16 +225,6 @@ def _served_path(offer: Offer) -> str:
             f"offer {offer.num_iid}: pic_url {offer.pic_url!r} is not an /img/ibank/ URL"
         )
     return path
-
-
-def _unique_keys(offers: Sequence[Offer], key: Callable[[Offer], str], what: str) -> dict[str, int]:
-    table: dict[str, int] = {}
-    for i, offer in enumerate(offers):
-        k = key(offer)
-        if k in table:
-            raise ValueError(f"two offers share the {what} {k!r}")
-        table[k] = i
-    return table
 
 
 @functools.cache

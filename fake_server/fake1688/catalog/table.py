@@ -11,6 +11,7 @@ and filters by in numpy arrays; an `Offer` is made only when asked for.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,7 +21,7 @@ import numpy as np
 
 from fake1688.catalog.offer import Offer, low_price
 
-__all__ = ["OfferTable", "Packed"]
+__all__ = ["KeyIndex", "OfferTable", "Packed"]
 
 
 class Packed(Sequence[bytes]):
@@ -57,6 +58,37 @@ class Packed(Sequence[bytes]):
         """The parts at `rows` joined by `separator`."""
         data, bounds = self._data, self._bounds
         return separator.join([data[bounds[r] : bounds[r + 1]] for r in rows])
+
+
+class KeyIndex:
+    """The row of each of unique keys, found through their 64-bit hashes in sorted arrays
+    (a dict would hold a Python object per key)."""
+
+    __slots__ = ("_hashes", "_keys", "_rows")
+
+    def __init__(self, keys: Packed, what: str) -> None:
+        """Raises ValueError if two keys are equal (naming them as `what`)."""
+        hashes = np.fromiter(map(_hash, keys), dtype=np.uint64, count=len(keys))
+        rows = np.argsort(hashes, kind="stable")
+        self._hashes, self._rows, self._keys = hashes[rows], rows, keys
+        for i in np.flatnonzero(self._hashes[1:] == self._hashes[:-1]).tolist():
+            for j in range(i + 1, len(rows)):  # a run of equal hashes: compare the keys
+                if self._hashes[j] != self._hashes[i]:
+                    break
+                if keys[int(rows[i])] == keys[int(rows[j])]:
+                    raise ValueError(f"two offers share the {what} {keys[int(rows[i])].decode()!r}")
+
+    def get(self, key: str) -> int | None:
+        """The row of `key`, if it is one of the keys."""
+        data = key.encode(errors="surrogatepass")
+        code = _hash(data)
+        i = int(np.searchsorted(self._hashes, code))
+        while i < len(self._hashes) and self._hashes[i] == code:
+            row = int(self._rows[i])
+            if self._keys[row] == data:
+                return row
+            i += 1
+        return None
 
 
 class OfferTable(Sequence[Offer]):
@@ -115,6 +147,10 @@ class OfferTable(Sequence[Offer]):
     def num_iid(self, row: int) -> str:
         """The num_iid of the offer at `row`."""
         return self.num_iids[row].decode()
+
+
+def _hash(key: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
 
 
 def _dumps(data: object) -> bytes:

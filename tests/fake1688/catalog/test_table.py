@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+from contextlib import AbstractContextManager, nullcontext
+from unittest import mock
 
 import pytest
+from fake1688.catalog import table
 from fake1688.catalog.offer import Offer, low_price
-from fake1688.catalog.table import OfferTable, Packed
+from fake1688.catalog.table import KeyIndex, OfferTable, Packed
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -77,3 +81,41 @@ def test_packed_bytes_behave_as_the_list(parts: list[bytes], data: st.DataObject
     for outside in (len(parts), -len(parts) - 1):
         with pytest.raises(IndexError):
             packed[outside]
+
+
+keys = st.lists(st.text(max_size=12), unique=True, max_size=12)
+
+
+def weak_hash(key: bytes) -> int:
+    return len(key)  # many collisions: the keys themselves must tell rows apart
+
+
+def hashed(how: str) -> AbstractContextManager[object]:
+    """Keys hashed as the index does, or with colliding hashes."""
+    return mock.patch.object(table, "_hash", weak_hash) if how == "colliding" else nullcontext()
+
+
+@pytest.mark.parametrize("how", ["blake2b", "colliding"])
+@given(given_keys=keys, other=st.text(max_size=12))
+def test_a_key_index_finds_each_keys_row(given_keys: list[str], other: str, how: str) -> None:
+    with hashed(how):
+        index = KeyIndex(Packed(k.encode() for k in given_keys), "num_iid")
+        for row, key in enumerate(given_keys):
+            assert index.get(key) == row
+        assert index.get(other) == (given_keys.index(other) if other in given_keys else None)
+        assert index.get("\ud800") is None  # no stored key holds a lone surrogate
+
+
+@pytest.mark.parametrize("how", ["blake2b", "colliding"])
+@given(given_keys=keys.filter(bool), data=st.data())
+def test_a_key_index_refuses_a_key_twice(
+    given_keys: list[str], data: st.DataObject, how: str
+) -> None:
+    twice = data.draw(st.sampled_from(given_keys))
+    position = data.draw(st.integers(0, len(given_keys)))
+    listed = [*given_keys[:position], twice, *given_keys[position:]]
+    with (
+        hashed(how),
+        pytest.raises(ValueError, match=f"two offers share the pic_url {re.escape(repr(twice))}"),
+    ):
+        KeyIndex(Packed(k.encode() for k in listed), "pic_url")
