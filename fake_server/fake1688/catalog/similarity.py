@@ -17,8 +17,14 @@ The weights are those that best met issue 22's goals on the default catalog
 (`bench/bench_search_quality.py` prints the figures).
 
 Offers scoring above `MATCH` are not results: how many offers a photo matches
-depends on the photo. Equal scores are ordered by a fixed per-row rank, so results
-never depend on how numpy happens to partition an array.
+depends on the photo. The first `FIRST` results are the best-scoring matches in the
+photo's colours (a colour distance of at most `SAME_COLOURS`), then the other
+matches by score. The score alone can put a thin product (scissors, a cable) of
+another colour among the first, as its few pixels weigh little against a nearer
+outline; moving the nearest same-coloured matches forward leaves the rest of the
+list as the score orders it, where a penalty for another colour family costs 10-20
+points of same-kind results. Equal scores are ordered by a fixed per-row rank, so
+results never depend on how numpy happens to partition an array.
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ import numpy as np
 
 from fake1688.catalog.imaging import Fingerprint
 
-__all__ = ["COLOUR", "MATCH", "NEAR", "PHOTO", "SHAPE", "SimilarityIndex"]
+__all__ = [
+    "COLOUR", "FIRST", "MATCH", "NEAR", "PHOTO", "SAME_COLOURS", "SHAPE", "SimilarityIndex",
+]  # fmt: skip
 
 SHAPE = 3
 COLOUR = 9
@@ -37,6 +45,12 @@ PHOTO = 2
 NEAR = 16
 #: The highest score that is still a match.
 MATCH = 205
+#: How many results come first from the matches in the photo's colours.
+FIRST = 3
+#: The largest colour distance of an offer in the photo's colours: 3 to 7 all put the
+#: colour's family first for the photos `fake1688.photo` draws; below 6, one catalog
+#: photo's bordered copy (its colours read 6 apart) loses its offer from the top 3.
+SAME_COLOURS = 6
 
 
 class SimilarityIndex:
@@ -75,6 +89,10 @@ class SimilarityIndex:
 
     def scores(self, fp: Fingerprint) -> np.ndarray:
         """Every row's score for `fp` as uint16, lower is nearer (0-506 with these weights)."""
+        return self._scores_and_colour(fp)[0]
+
+    def _scores_and_colour(self, fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's score for `fp`, and its colour distance."""
         whole, trimmed, shape, upright, colour = (
             np.bitwise_count(column ^ np.uint64(code))
             for column, code in zip(self._columns, fp, strict=True)
@@ -82,15 +100,23 @@ class SimilarityIndex:
         score: np.ndarray = np.minimum(np.minimum(whole, trimmed), NEAR).astype(np.uint16) * PHOTO
         score += (shape.astype(np.uint16) + upright) * SHAPE
         score += colour.astype(np.uint16) * COLOUR
-        return score
+        return score, colour
 
     def nearest(self, fp: Fingerprint, limit: int, within: int = MATCH) -> np.ndarray:
-        """Row numbers of up to `limit` rows scoring at most `within`, nearest first."""
+        """Row numbers of up to `limit` rows scoring at most `within`: first the `FIRST`
+        nearest in the photo's colours, then the others, nearest first."""
         if limit <= 0 or len(self) == 0:
             return np.empty(0, dtype=np.intp)
-        score = self.scores(fp)
+        score, colour = self._scores_and_colour(fp)
         rows = np.flatnonzero(score <= within)
-        key = (score[rows].astype(np.int64) << 32) | self._rank[rows]
+        key = (score[rows].astype(np.int64) << 32) | self._rank[rows]  # unique, as ranks are
+        # The FIRST smallest keys in the photo's colours go first: the others get a bit
+        # above any score's.
+        in_colours = colour[rows] <= SAME_COLOURS
+        later = ~in_colours
+        if np.count_nonzero(in_colours) > FIRST:
+            later |= key > np.partition(key[in_colours], FIRST - 1)[FIRST - 1]
+        key |= later.astype(np.int64) << 48
         if len(rows) > limit:
             part = np.argpartition(key, limit - 1)[:limit]
             rows, key = rows[part], key[part]
