@@ -17,10 +17,10 @@ server, ``fake1688 serve --catalog FILE`` with one process in memory, and
 
 A forked worker that shares its parent's catalog has a PSS well under its RSS and a
 USS of what it allocated itself. CPython writes to every object it touches (its
-reference count), so each page of catalog objects a worker's searches touch becomes
-that worker's own copy; ``gc.freeze()`` before the fork only keeps the collector from
-doing the same to all of them. Last, the script forks children of a process holding
-the catalog and measures what each way of reading the offers copies.
+reference count), so the catalog keeps no Python object per offer
+(``fake1688.catalog.table``) and a search reads its arrays. Last, the script forks
+children of a process holding the catalog, settled as ``fake1688 serve`` settles it
+before forking, and measures what each way of reading the offers copies.
 
 Not a test: ``.venv/bin/python bench/bench_worker_memory.py [--offers 100000]
 [--seconds 20] [--queries 5000]``.
@@ -46,6 +46,7 @@ from bench_similarity import synthetic_table
 from fake1688.catalog import vocab
 from fake1688.catalog.catalog import Catalog, DrawnImages, Offer
 from fake1688.catalog.imaging import Fingerprint
+from fake1688.cli import _settle
 
 from pailitao.wire import signing
 
@@ -136,7 +137,8 @@ def copied_by_touching(path: Path) -> None:
     after each way of touching the offers, each in a fresh child."""
     catalog = Catalog.load(path)
     sample = [catalog.fingerprint_of(offer) for offer in catalog.offers[:50]]
-    gc.freeze()  # as cli.py does before forking its workers
+    _settle()  # as fake1688 serve does before forking its workers
+    gc.freeze()
 
     # all(): each value made and dropped in turn, so the child allocates next to nothing.
     ways: dict[str, Callable[[], object]] = {
@@ -145,8 +147,9 @@ def copied_by_touching(path: Path) -> None:
         "each offer's title": lambda: all(offer.title for offer in catalog.offers),
         "each offer's fingerprint": lambda: all(map(catalog.fingerprint_of, catalog.offers)),
         "each offer's payload()": lambda: all(offer.payload() for offer in catalog.offers),
-        "50 searches (2,000 offers each)": lambda: all(
-            catalog.search(fp, limit=2000) for fp in sample
+        "50 searches and their first pages": lambda: all(
+            catalog.offers.items.join(catalog.nearest(fp, limit=2000)[:20].tolist())
+            for fp in sample
         ),
     }
     print(f"a forked child of a process holding the catalog ({len(catalog):,} offers) reads:")
