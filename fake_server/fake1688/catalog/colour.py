@@ -10,7 +10,9 @@ included), grey, brown, pink, red, orange, yellow, green, blue, purple.
 :func:`signature` is the share of a product's pixels in each family, in fifths,
 written as a thermometer code in one 64-bit int (five bits a family, as many set
 as fifths): the Hamming distance between two signatures is the L1 distance
-between their histograms in fifths, 0 (the same colours) to 10 (nothing shared).
+between their histograms in fifths, 0 (the same colours) to 10 (nothing shared), or a
+little more: rounding each share can leave a histogram of six fifths (the default
+catalog's signatures hold four to six, and lie up to 12 apart).
 """
 
 from __future__ import annotations

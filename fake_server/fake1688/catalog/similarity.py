@@ -5,7 +5,7 @@ A query's score against a stored fingerprint (`fake1688.catalog.imaging`) is::
     SHAPE x shape distance  +  COLOUR x colour distance  +  PHOTO x min(photo distance, NEAR)
 
 where the shape distance (0-128) compares silhouettes (both dHashes, across and
-down), the colour distance (0-10) the
+down), the colour distance (0-10, a little more where rounding adds a fifth) the
 colour signatures, and the photo distance (0-64) is the smaller of the two pHash
 distances (whole photo, trimmed photo). The shape ranks the same kind of product
 first; the colour then puts nearer colours before farther ones; the photo distance
@@ -88,7 +88,7 @@ class SimilarityIndex:
         return SimilarityIndex(np.stack([c[rows] for c in self._columns], axis=1), self._rank[rows])
 
     def scores(self, fp: Fingerprint) -> np.ndarray:
-        """Every row's score for `fp` as uint16, lower is nearer (0-506 with these weights)."""
+        """Every row's score for `fp` as uint16, lower is nearer."""
         return self._scores_and_colour(fp)[0]
 
     def _scores_and_colour(self, fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
