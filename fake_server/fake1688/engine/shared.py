@@ -49,6 +49,7 @@ from contextlib import contextmanager
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
+import orjson
 import redis
 from limits.storage import RedisStorage
 
@@ -333,20 +334,22 @@ class RedisJournal(Journal):
         self._state = state
         state.on_sync(self.flush)
         state.on_close(self._stop)
-        self._pending: deque[str] = deque(maxlen=maxlen)
+        self._pending: deque[bytes] = deque(maxlen=maxlen)
         self._sending: int | None = None  # the process whose sender runs
         self._wake = threading.Event()
         self._send_lock = threading.Lock()
 
     def _append(self, build: Callable[[int], JournalEntry]) -> None:
         entry = build(0)
-        # The fields after seq, as a JSON list: a tenth of the cost of asdict's dict.
-        row = json.dumps([getattr(entry, name) for name in _ENTRY_FIELDS])
+        # The fields after seq, as a JSON list: a tenth of the cost of asdict's dict,
+        # and orjson's a sixth of json.dumps's (1 µs a call, not 6).
+        row = orjson.dumps([getattr(entry, name) for name in _ENTRY_FIELDS])
         with self._lock:
             self._pending.append(row)
         if self._sending != os.getpid():
             self._start_sending()
-        self._wake.set()
+        if not self._wake.is_set():  # set() takes a lock; the sender clears it before a batch
+            self._wake.set()
 
     def _start_sending(self) -> None:
         self._sending = os.getpid()
@@ -425,7 +428,7 @@ _ENTRY_FIELDS: Final = tuple(
 
 
 def _entry(fields: Mapping[bytes, bytes]) -> JournalEntry:
-    data = dict(zip(_ENTRY_FIELDS, json.loads(fields[b"e"]), strict=True))
+    data = dict(zip(_ENTRY_FIELDS, orjson.loads(fields[b"e"]), strict=True))
     data["verification"] = Verification(data["verification"])
     data["offers"] = tuple(data["offers"])
     return JournalEntry(seq=int(fields[b"s"]), **data)
