@@ -52,10 +52,10 @@ UPLOAD: Final = "1688.upload.img"
 #: Catalog photos kept by the URL a search named them with (dropped all at once
 #: when full; as many as the drawn-photo cache holds).
 _CATALOG_IMAGES: Final = 512
-#: Base64 texts kept with their decoded image, in characters all told, and the
-#: longest kept: decoding a 10 KB text and hashing its bytes (46 µs) costs
-#: more than the rest of a cached search's handler.
-_DECODED_CHARS: Final = 8 * 1024 * 1024
+#: Base64 texts kept with their decoded image, in bytes all told (text and image),
+#: and the longest text kept: decoding a 10 KB text and hashing its bytes (46 µs)
+#: costs more than the rest of a cached search's handler.
+_DECODED_BYTES: Final = 8 * 1024 * 1024
 _DECODED_LONGEST: Final = 1024 * 1024
 #: Params that carry an image as base64 (the router's, the resellers'), and
 #: params that name one (``offerQueryParam`` names one in its JSON).
@@ -94,15 +94,17 @@ def sniff_image_type(image: bytes) -> str:
 
 
 class _Decoded:
-    """Base64 texts already decoded, LRU, by the text itself.
+    """Base64 texts already decoded, LRU, by the text itself, within a byte budget
+    that counts each text and its image.
 
     A text's hash is computed once per string object, and a hit compares the
     text with one ``memcmp``; the same photo sent again skips base64 and sha256.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_bytes: int = _DECODED_BYTES) -> None:
         self._images: OrderedDict[str, Image] = OrderedDict()
-        self._chars = 0
+        self._bytes = 0
+        self._max_bytes = max_bytes
         self._lock = threading.Lock()
 
     def get(self, text: str) -> Image | None:
@@ -117,11 +119,11 @@ class _Decoded:
             return
         with self._lock:
             if text not in self._images:
-                self._chars += len(text)
-            self._images[text] = image
-            while self._chars > _DECODED_CHARS:
-                dropped, _ = self._images.popitem(last=False)
-                self._chars -= len(dropped)
+                self._bytes += len(text) + len(image.data)
+                self._images[text] = image
+            while self._bytes > self._max_bytes:
+                dropped, old = self._images.popitem(last=False)
+                self._bytes -= len(dropped) + len(old.data)
 
 
 class Shelf:
