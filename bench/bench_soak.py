@@ -86,8 +86,7 @@ class Soak:
 
 
 async def worker(soak: Soak, start_after: float) -> None:
-    # Clients connect one by one, as a team's do: a burst of connections to an idle
-    # server is accepted by one worker (its accept loop takes the whole backlog).
+    # Clients connect one by one, as a team's do.
     await asyncio.sleep(start_after)
     client = AsyncPailitaoClient(
         app_key="test_app_key",

@@ -49,6 +49,9 @@ _ROUTER = "/openapi/router/rest"
 #: Where ``serve`` reads the shared state's URL when ``--state`` is not given.
 STATE_ENV = "FAKE1688_STATE"
 _MOST_WORKERS = 64
+#: Whether forked workers get a listening socket each: Linux balances connections over
+#: sockets sharing a port (SO_REUSEPORT); elsewhere the option does not, and they share one.
+_REUSE_PORT = sys.platform == "linux"
 _EXPOSURE_ADVICE = f"set --admin-token TOKEN (or ${TOKEN_ENV}), or serve none with --no-admin"
 
 
@@ -209,12 +212,17 @@ def _serve(args: argparse.Namespace) -> int:
         fault_seed=fault_seed,
         state=state,
     )
-    sock = _bind(args.host, args.port)
+    spread = args.workers > 1 and _REUSE_PORT
+    sock = _bind(args.host, args.port, reuse_port=spread)
     host, port = sock.getsockname()[:2]
+    sockets = [sock]
     try:
         _check_exposure(host, admin)
+        if spread:  # a socket for each worker, on the same port
+            sockets += [_bind(host, port, reuse_port=True) for _ in range(args.workers - 1)]
     except CliError:
-        sock.close()
+        for each in sockets:
+            each.close()
         raise
     _banner(sys.stdout, host, port, gateway, admin, workers=args.workers)
     _access_log(args.log_level)
@@ -229,15 +237,15 @@ def _serve(args: argparse.Namespace) -> int:
     )
     config.load()  # imports its protocols once, before any worker is forked
 
-    def run() -> int:
+    def run(own: socket.socket) -> int:
         server = uvicorn.Server(config)
-        server.run(sockets=[sock])
+        server.run(sockets=[own])
         return 0 if server.started else 1
 
     if args.workers == 1:
-        return run()
+        return run(sock)
     _warm()
-    return _prefork(args.workers, run)
+    return _prefork([sockets[i % len(sockets)] for i in range(args.workers)], run)
 
 
 def _state(url: str | None, workers: int) -> StateBackend | None:
@@ -285,25 +293,33 @@ def _settle() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
-def _prefork(workers: int, run: Callable[[], int]) -> int:
-    """Run ``run`` in ``workers`` forked processes sharing the bound socket; wait for them.
+def _prefork(sockets: list[socket.socket], run: Callable[[socket.socket], int]) -> int:
+    """Run ``run(sockets[i])`` in a forked process for each of ``sockets``; wait for them.
 
     Forked after the catalog is built, the workers share its memory page for page
-    (``gc.freeze`` keeps the collector from touching, and so copying, it). A signal
-    to this process (TERM, INT) goes on to every worker; the status is the worst of
-    theirs, a worker stopped by that signal counting as a success.
+    (``gc.freeze`` keeps the collector from touching, and so copying, it). Given a
+    socket each (bound to one port with SO_REUSEPORT), each worker keeps its own
+    alone, and the kernel spreads new connections over them, never to a worker that
+    is gone; on one shared socket, the worker that wakes first accepts a whole burst.
+    A signal to this process (TERM, INT) goes on to every worker; the status is the
+    worst of theirs, a worker stopped by that signal counting as a success.
     """
     gc.freeze()
     children = []
-    for _ in range(workers):
+    for own in sockets:
         pid = os.fork()
         if pid == 0:  # a worker
             status = 1
             try:
-                status = run()
+                for other in sockets:
+                    if other is not own:
+                        other.close()
+                status = run(own)
             finally:
                 os._exit(status)
         children.append(pid)
+    for each in sockets:
+        each.close()
 
     stopped_by: list[int] = []
 
@@ -417,11 +433,14 @@ def _limits(qps: int | None, daily_quota: int | None) -> RateLimits:
         raise CliError(f"--qps/--daily-quota: {error}") from None
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    """Bind before starting uvicorn, so a busy port is one clear line."""
+def _bind(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """Bind before starting uvicorn, so a busy port is one clear line. With
+    `reuse_port`, other sockets of this user may bind the port too (SO_REUSEPORT)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
     except OSError as error:

@@ -366,7 +366,7 @@ def test_a_host_name_is_judged_by_the_address_it_binds(
 ) -> None:
     monkeypatch.delenv("FAKE1688_ADMIN_TOKEN", raising=False)
     # The bound socket's address decides: a name for an address off loopback is refused.
-    monkeypatch.setattr(cli, "_bind", lambda host, port: _bound("0.0.0.0"))  # noqa: S104
+    monkeypatch.setattr(cli, "_bind", lambda host, port, **_: _bound("0.0.0.0"))  # noqa: S104
     assert cli.main(["serve", "--host", "fake.lan", "--port", "0"]) == 2
     assert capsys.readouterr().err == REFUSAL.format(host="0.0.0.0")  # noqa: S104
 

@@ -7,12 +7,14 @@ Every server here is a real `fake1688 serve` process sharing a real redis-server
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +144,52 @@ def test_workers_share_one_port_and_one_state(serve: Any) -> None:
     served.process.send_signal(signal.SIGTERM)  # to the parent only
     assert served.process.wait(timeout=20) == 0
     assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_connections_opened_at_once_are_spread_over_the_workers(serve: Any) -> None:
+    served = serve("--workers", "2")
+    port = int(served.root.rsplit(":", 1)[1])
+    workers = children(served.process.pid)
+
+    def held() -> list[int]:  # connections accepted, by each worker
+        return [len(tcp_sockets(pid, port, ESTABLISHED)) for pid in workers]
+
+    wait_for(lambda: all(tcp_sockets(pid, port, LISTEN) for pid in workers), "both listening")
+    opened = [socket.create_connection(("127.0.0.1", port)) for _ in range(32)]
+    try:
+        wait_for(lambda: sum(held()) == 32, "every connection accepted")
+        assert all(held()), held()  # 32 to one worker: 2 in 2**32 with the kernel spreading
+    finally:
+        for connection in opened:
+            connection.close()
+
+
+LISTEN, ESTABLISHED = "0A", "01"
+
+
+def tcp_sockets(pid: int, port: int, state: str) -> set[int]:
+    """The inodes of the TCP sockets process `pid` holds on local `port` in `state`."""
+    held = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                held.add(int(target[8:-1]))
+    found = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port, inode = int(fields[1].rsplit(":", 1)[1], 16), int(fields[9])
+            if local_port == port and fields[3] == state and inode in held:
+                found.add(inode)
+    return found
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, f"not within 10 s: {what}"
+        time.sleep(0.02)
 
 
 def test_each_processs_dashboard_shows_every_call(serve: Any) -> None:
