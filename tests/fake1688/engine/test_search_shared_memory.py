@@ -111,10 +111,8 @@ def test_a_forked_worker_searches_without_copying_the_catalog() -> None:
     built, copied, matched = map(int, run.stdout.split())
     assert matched > 5 * OFFERS  # the searches went through the whole catalog
     print(f"catalog and service {built:,} KiB; the worker's own after its searches {copied:,} KiB")
-    assert copied < built / 5, (
-        copied,
-        built,
-    )  # ~7% (allocator noise); 65% with an object per offer
+    # ~7%: what the worker allocates itself (a tuple of Offer objects: ~60% copied)
+    assert copied < built / 5, (copied, built)
 
 
 if __name__ == "__main__":
