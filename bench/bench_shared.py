@@ -13,20 +13,31 @@ Goals (issue 19): 2 workers with Redis >= 1.6x 1 worker in memory; 1 worker with
 Redis >= 0.8x. On a 2-core machine wrk and redis-server share the cores with the
 workers, so the 2-worker figure says as much about the machine as about the fake.
 
-Not a test: ``.venv/bin/python bench/bench_shared.py [SECONDS [ROUNDS]]`` (default 5 5).
+``upload`` searches by the imgid of an uploaded photo instead of a catalog photo's
+(uploaded to each server first; its imgid is the same everywhere): with Redis, each
+such search reads the upload store in Redis.
+
+Not a test: ``.venv/bin/python bench/bench_shared.py [SECONDS [ROUNDS [catalog|upload]]]``
+(default 5 5 catalog).
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import resource
 import statistics
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
+import httpx
 from _servers import RedisServer, Server, fake_command
 from bench_http import cpu_seconds, signed_search_body, wrk, wrk_script
+from fake1688 import Catalog
+
+from pailitao.wire import signing
 
 
 def machine_busy_seconds() -> float:
@@ -65,7 +76,28 @@ def one_round(server: Server, redis: RedisServer, script: Path, seconds: int, in
         into.cpu[what].append((new - old) / done * 1e6)
 
 
-def main(seconds: int = 5, rounds: int = 5) -> None:
+_PHOTOS = {"catalog": "a catalog photo", "upload": "an uploaded photo"}
+
+
+def signed(**params: str) -> dict[str, str]:
+    system = {"app_key": "test_app_key", "timestamp": signing.format_timestamp(), "v": "2.0",
+              "format": "json", "sign_method": "md5"}  # fmt: skip
+    signed = {**system, **params}
+    signed["sign"] = signing.sign(signed, "test_app_secret")
+    return signed
+
+
+def uploaded_search_body(servers: list[Server]) -> bytes:
+    """A signed search by the imgid of a catalog photo uploaded to each server."""
+    catalog = Catalog.default(0)
+    image = base64.b64encode(catalog.image_bytes(catalog.offers[7])).decode("ascii")
+    for server in servers:
+        answer = httpx.post(server.url, data=signed(method="1688.upload.img", image=image))
+        imgid = answer.json()["1688_upload_img_response"]["items"]["item"]["name"]
+    return urlencode(signed(method="1688.items.search.img", imgid=imgid, page_size="20")).encode()
+
+
+def main(seconds: int = 5, rounds: int = 5, *, source: str = "catalog") -> None:
     redis = RedisServer()
     servers = {
         "1 worker, memory": Server(fake_command()),
@@ -75,7 +107,12 @@ def main(seconds: int = 5, rounds: int = 5) -> None:
     results = {name: Rounds() for name in servers}
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            script = wrk_script(signed_search_body("imgid"), Path(tmp) / "search")
+            body = (
+                uploaded_search_body(list(servers.values()))
+                if source == "upload"
+                else signed_search_body("imgid")
+            )
+            script = wrk_script(body, Path(tmp) / "search")
             for server in servers.values():  # warm-up: caches, first connections
                 wrk(server.url, script, 1)
             for _ in range(rounds):
@@ -85,13 +122,16 @@ def main(seconds: int = 5, rounds: int = 5) -> None:
         for server in servers.values():
             server.stop()
         redis.kill()
-    report(results, seconds, rounds)
+    report(results, seconds, rounds, source)
 
 
-def report(results: dict[str, Rounds], seconds: int, rounds: int) -> None:
+def report(results: dict[str, Rounds], seconds: int, rounds: int, source: str) -> None:
     base = statistics.median(results["1 worker, memory"].rates)
     cores = os.cpu_count() or 1
-    print(f"wrk -t1 -c16, search by imgid, {rounds} rounds of {seconds} s (medians)")
+    print(
+        f"wrk -t1 -c16, search by the imgid of {_PHOTOS[source]}, "
+        f"{rounds} rounds of {seconds} s (medians)"
+    )
     for name, result in results.items():
         rate = statistics.median(result.rates)
         workers, wrk_cpu, redis_cpu, machine = map(result.median, result.cpu)
@@ -113,4 +153,5 @@ def report(results: dict[str, Rounds], seconds: int, rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    main(*map(int, sys.argv[1:3]))
+    numbers = [int(arg) for arg in sys.argv[1:3]]
+    main(*numbers, source=sys.argv[3] if len(sys.argv) > 3 else "catalog")

@@ -240,8 +240,9 @@ class ImageSearchApi:
 
         False when every image it carries or names has a known fingerprint:
         the same photo again, an upload searched by its imgid, a catalog photo
-        searched before. Cheap (dict lookups; no base64, no digest), for an
-        adapter that decodes off its event loop and answers the rest on it.
+        searched before. Cheap (dict lookups; no base64, no digest, no round trip:
+        an upload in a shared store counts as unknown), for an adapter that decodes
+        off its event loop and answers the rest on it.
         """
         if request.files:
             return True
@@ -264,8 +265,12 @@ class ImageSearchApi:
         return False
 
     def _resolved(self, reference: str) -> Image | None:
-        """The image a reference names, if found without drawing or reading a photo."""
-        return self._catalog_images.get(reference) or self.store.peek(reference)
+        """The image a reference names, if found without drawing or reading a photo, or
+        a round trip to a shared store."""
+        image = self._catalog_images.get(reference)
+        if image is None and self.store.local:
+            image = self.store.peek(reference)
+        return image
 
     def load(
         self, kind: str, value: str | bytes, upload_api: str = UPLOAD, name: str = "image"

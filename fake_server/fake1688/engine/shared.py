@@ -269,6 +269,7 @@ class RedisUploadStore(UploadStore):
     """
 
     _KEYS: Final = ["up:lru", "up:ids", "up:meta", "up:bytes", "up:tick"]
+    local = False
 
     def __init__(self, state: RedisState, limits: UploadLimits | None = None) -> None:
         super().__init__(limits)

@@ -107,6 +107,10 @@ def upload_names(sha256: bytes) -> tuple[str, Upload]:
 class UploadStore:
     """Uploaded images by imgid, LRU-bounded; safe to share between threads."""
 
+    #: Whether its reads are lookups in this process's memory, cheap enough for an
+    #: event loop (a store elsewhere answers after a round trip).
+    local = True
+
     def __init__(self, limits: UploadLimits | None = None) -> None:
         self.limits = limits or UploadLimits()
         self._images: OrderedDict[str, Image] = OrderedDict()

@@ -90,6 +90,26 @@ def test_an_image_uploaded_through_one_worker_is_searched_through_the_other(
     assert (len(first.store), first.store.total_bytes) == (1, len(photo))
 
 
+def test_whether_a_search_by_an_upload_may_decode_is_told_without_asking_redis(
+    workers: tuple[FakeGateway, FakeGateway], photo: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The HTTP adapter asks on its event loop: a round trip there stalls every other
+    # call of the worker. Unknown without one, the call goes to a worker thread.
+    first, second = workers
+    imgid = post(first, method="1688.upload.img", image=b64(photo))["1688_upload_img_response"][
+        "items"
+    ]["item"]["name"]
+    search(second, imgid=imgid)  # the photo's fingerprint is known to this worker now
+    asked: list[object] = []
+    state = second.engine.store._state  # type: ignore[attr-defined]
+    monkeypatch.setattr(state, "script", lambda *call: asked.append(call))
+    monkeypatch.setattr(state, "batch", lambda *call: asked.append(call))
+    request = FakeRequest("POST", "/router/rest", form=tuple(signed(
+        system_params(imgid=imgid)).items()))  # fmt: skip
+    assert second.engine.api.may_decode(request)
+    assert asked == []
+
+
 def test_an_unknown_imgid_is_unknown_to_every_worker(
     workers: tuple[FakeGateway, FakeGateway],
 ) -> None:
