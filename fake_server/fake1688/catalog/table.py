@@ -11,7 +11,6 @@ and filters by in numpy arrays; an `Offer` is made only when asked for.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -61,7 +60,7 @@ class Packed(Sequence[bytes]):
 
 
 class KeyIndex:
-    """The row of each of unique keys, found through their 64-bit hashes in sorted arrays
+    """The row of each of a set of unique keys, found through their 64-bit hashes in sorted arrays
     (a dict would hold a Python object per key)."""
 
     __slots__ = ("_hashes", "_keys", "_rows")
@@ -150,12 +149,17 @@ class OfferTable(Sequence[Offer]):
 
 
 def _hash(key: bytes) -> int:
-    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
+    # Python's own hash: the same in this process and the workers forked from it.
+    return hash(key) & 0xFFFF_FFFF_FFFF_FFFF
+
+
+#: JSON as the platform writes it: compact, Chinese unescaped (one encoder: json.dumps
+#: with options makes one a call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _dumps(data: object) -> bytes:
-    """JSON as the platform writes it: compact, UTF-8, Chinese unescaped."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(data).encode()
 
 
 def _frozen(column: np.ndarray) -> np.ndarray:
