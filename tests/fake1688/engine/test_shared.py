@@ -33,16 +33,22 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 
 
 #: The states the gateways of a test use: closed after it, so no thread of theirs
-#: writes into the next test's database.
+#: writes into the next test's database, or keeps calling a Redis the test stopped
+#: (a later test that blocks the network in this process would meet its calls).
 _opened: list[RedisState] = []
 
 
-@pytest.fixture
-def url(redis_server: RedisServer) -> Iterator[str]:
-    RedisState(redis_server.url).redis.flushdb()
-    yield redis_server.url
+@pytest.fixture(autouse=True)
+def _close_states() -> Iterator[None]:
+    yield
     while _opened:
         _opened.pop().close()
+
+
+@pytest.fixture
+def url(redis_server: RedisServer) -> str:
+    RedisState(redis_server.url).redis.flushdb()
+    return redis_server.url
 
 
 def worker(catalog: Any, url: str, **options: Any) -> FakeGateway:
