@@ -213,13 +213,14 @@ def _serve(args: argparse.Namespace) -> int:
         state=state,
     )
     spread = args.workers > 1 and _REUSE_PORT
-    sock = _bind(args.host, args.port, reuse_port=spread)
+    sock = _bind(args.host, args.port)  # without SO_REUSEPORT: a port in use is refused
     host, port = sock.getsockname()[:2]
     sockets = [sock]
     try:
         _check_exposure(host, admin)
-        if spread:  # a socket for each worker, on the same port
-            sockets += [_bind(host, port, reuse_port=True) for _ in range(args.workers - 1)]
+        if spread:  # then a socket for each worker, on the same port
+            sock.close()
+            sockets = [_bind(host, port, reuse_port=True) for _ in range(args.workers)]
     except CliError:
         for each in sockets:
             each.close()
@@ -246,7 +247,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers == 1:
         return run(sock)
     _warm()
-    return _prefork([sockets[i % len(sockets)] for i in range(args.workers)], run)
+    return _prefork(sockets if spread else [sock] * args.workers, run)
 
 
 def _state(url: str | None, workers: int) -> StateBackend | None:

@@ -164,6 +164,23 @@ def test_connections_opened_at_once_are_spread_over_the_workers(serve: Any) -> N
             connection.close()
 
 
+def test_a_port_taken_by_workers_is_refused_to_more_workers_in_one_line(serve: Any) -> None:
+    served = serve("--workers", "2")
+    port = served.root.rsplit(":", 1)[1]
+    command = [sys.executable, "-m", "fake1688", "serve", "--port", port, "--workers", "2",
+               "--state", served_state(served)]  # fmt: skip
+    second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              start_new_session=True)  # fmt: skip
+    try:
+        out, err = second.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(second.pid, signal.SIGKILL)  # its workers too, if it served
+    assert second.returncode == 1, out
+    assert err.startswith(f"fake1688: cannot listen on 127.0.0.1:{port}: ")
+    assert err.rstrip().endswith("(pick another --port)")
+
+
 LISTEN, ESTABLISHED = "0A", "01"
 
 
@@ -213,7 +230,8 @@ def test_each_processs_dashboard_shows_every_call(serve: Any) -> None:
 
 
 def served_state(served: Served) -> str:
-    return served.process.args[served.process.args.index("--state") + 1]  # type: ignore[union-attr]
+    arguments: list[str] = served.process.args  # type: ignore[assignment]  # Served's own list
+    return arguments[arguments.index("--state") + 1]
 
 
 def children(pid: int) -> list[int]:

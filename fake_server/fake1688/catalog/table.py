@@ -97,7 +97,7 @@ class OfferTable(Sequence[Offer]):
     `low_prices` and `sales` instead.
     """
 
-    __slots__ = ("_cat_names", "_cats", "_names", "items", "low_prices", "num_iids", "sales")
+    __slots__ = ("_cat_names", "_names", "items", "low_prices", "num_iids", "sales")
 
     def __init__(self, offers: Iterable[Offer]) -> None:
         offers = list(offers)
